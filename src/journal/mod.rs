@@ -1,0 +1,2 @@
+//! The run directory's journal.
+pub mod record;

@@ -1,0 +1,269 @@
+//! The journal's line types: one JSON object per line, tagged by `type`.
+//!
+//! Load lines (`interval`, `phase`, `interrupted`, `end`) come from the
+//! invoker; observation lines (`metric`, `alarm`, `activity`, …) come from an
+//! [`Observer`](crate::observe::Observer), simulated or AWS, and have the same
+//! shape for both so every report works on either.
+//!
+//! Times are seconds since the run started (`t`), on the run's clock: the
+//! wall clock for real targets, the virtual clock for the simulator.
+//! `run.json` holds the UTC start time that `t = 0` maps to. Times before the
+//! run started (a CloudWatch period that began earlier) are negative.
+//!
+//! To add a new line type: add a variant here, write it from its producer,
+//! and teach [`crate::journal::JournalData`] to keep it.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::outcome::OutcomeCounts;
+
+/// One line of `journal.jsonl`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Record {
+    Interval(IntervalRecord),
+    Phase(PhaseRecord),
+    Interrupted(InterruptedRecord),
+    End(EndRecord),
+    Metric(MetricRecord),
+    Alarm(AlarmRecord),
+    AlarmConfig(AlarmConfigRecord),
+    Activity(ActivityRecord),
+    Endpoint(EndpointRecord),
+    ScalableTarget(ScalableTargetRecord),
+    Policy(PolicyRecord),
+    Warning(WarningRecord),
+}
+
+/// What happened in one recording interval (one second by default).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IntervalRecord {
+    /// Start of the interval.
+    pub start: f64,
+    /// End of the interval.
+    pub t: f64,
+    /// Requests whose intended send time fell in this interval (offered load).
+    pub sent: u64,
+    /// Of those, requests that could not start on time because
+    /// `max_in_flight` was reached; their wait is part of their latency.
+    pub late: u64,
+    /// Requests that completed in this interval, whatever their outcome.
+    pub completed: u64,
+    /// Requests in flight at the end of the interval.
+    pub in_flight: u64,
+    /// Completions per outcome class.
+    pub by_outcome: OutcomeCounts,
+    /// Latency from the intended send time, HdrHistogram V2 + deflate, base64.
+    pub latency: String,
+    /// Service time from the actual send, same encoding.
+    pub service: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PhaseEvent {
+    Start,
+    End,
+}
+
+/// A load phase starting or ending.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PhaseRecord {
+    pub t: f64,
+    pub index: usize,
+    pub name: String,
+    pub event: PhaseEvent,
+    /// Offered rate at the start of the phase, requests per second.
+    pub from_rate: f64,
+    /// Offered rate at the end of the phase, requests per second.
+    pub to_rate: f64,
+}
+
+/// The run was stopped by a signal; what follows is the drain.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InterruptedRecord {
+    pub t: f64,
+    pub signal: String,
+}
+
+/// The run finished writing; absent when the process was killed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EndRecord {
+    pub t: f64,
+    /// `completed`, `interrupted`, or `failed: …`.
+    pub reason: String,
+}
+
+/// One CloudWatch datapoint, recorded when first seen and again when its
+/// value is revised (CloudWatch may revise a datapoint of a period still being
+/// aggregated).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MetricRecord {
+    /// When the observer first read this value.
+    pub t: f64,
+    pub namespace: String,
+    pub name: String,
+    pub dimensions: BTreeMap<String, String>,
+    /// CloudWatch statistic: `Sum`, `Average`, `Maximum`, …
+    pub stat: String,
+    pub period_s: u32,
+    /// Start of the period the datapoint belongs to.
+    pub period_start: f64,
+    pub value: f64,
+    /// True when this replaces a value seen earlier for the same period.
+    #[serde(default)]
+    pub revision: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum AlarmState {
+    Ok,
+    Alarm,
+    InsufficientData,
+}
+
+impl AlarmState {
+    /// CloudWatch's spelling.
+    pub fn as_aws(self) -> &'static str {
+        match self {
+            AlarmState::Ok => "OK",
+            AlarmState::Alarm => "ALARM",
+            AlarmState::InsufficientData => "INSUFFICIENT_DATA",
+        }
+    }
+}
+
+/// An alarm state transition.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AlarmRecord {
+    /// When the observer saw the transition.
+    pub t: f64,
+    /// When CloudWatch says the transition happened.
+    pub at: f64,
+    pub name: String,
+    pub from: AlarmState,
+    pub to: AlarmState,
+    /// CloudWatch's StateReason.
+    pub reason: String,
+}
+
+/// How an alarm is configured; the lag analysis needs the threshold and the
+/// M-of-N rule to find the datapoints that made it fire.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AlarmConfigRecord {
+    pub t: f64,
+    pub name: String,
+    pub namespace: String,
+    pub metric: String,
+    pub stat: String,
+    /// `GreaterThanThreshold`, `LessThanThreshold`, … as CloudWatch spells it.
+    pub comparison: String,
+    pub threshold: f64,
+    pub period_s: u32,
+    pub evaluation_periods: u32,
+    pub datapoints_to_alarm: u32,
+    /// The scaling policy that owns the alarm, if any.
+    pub policy: Option<String>,
+}
+
+/// Why Application Auto Scaling did not scale.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NotScaledReason {
+    /// `AlreadyAtMaxCapacity`, `AlreadyAtMinCapacity`, …
+    pub code: String,
+    pub max_capacity: Option<u32>,
+    pub min_capacity: Option<u32>,
+    pub current_capacity: Option<u32>,
+}
+
+/// A scaling activity, as `DescribeScalingActivities` returns it; recorded
+/// again whenever its status changes (the latest line for an id wins).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ActivityRecord {
+    pub t: f64,
+    pub id: String,
+    pub start: f64,
+    pub end: Option<f64>,
+    /// `Pending`, `InProgress`, `Successful`, `Failed`, `Unfulfilled`,
+    /// `Overridden`, `Cancelled`.
+    pub status: String,
+    pub cause: String,
+    pub description: String,
+    /// Desired capacity before, when known.
+    pub from: Option<u32>,
+    /// Desired capacity asked for, when known.
+    pub to: Option<u32>,
+    /// Present on activities that did not scale
+    /// (`IncludeNotScaledActivities`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_scaled: Vec<NotScaledReason>,
+}
+
+/// The endpoint's status and instance counts (DescribeEndpoint).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EndpointRecord {
+    pub t: f64,
+    /// `InService`, `Updating`, `Creating`, `Failed`, …
+    pub status: String,
+    pub variant: String,
+    pub current: u32,
+    pub desired: u32,
+}
+
+/// The scalable target's bounds (DescribeScalableTargets).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScalableTargetRecord {
+    pub t: f64,
+    pub resource_id: String,
+    pub min: u32,
+    pub max: u32,
+}
+
+/// A scaling policy (DescribeScalingPolicies).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PolicyRecord {
+    pub t: f64,
+    pub name: String,
+    /// `TargetTrackingScaling` or `StepScaling`.
+    pub policy_type: String,
+    /// The tracked metric (predefined type or custom metric name).
+    pub metric: Option<String>,
+    pub target_value: Option<f64>,
+    pub scale_in_cooldown_s: Option<u32>,
+    pub scale_out_cooldown_s: Option<u32>,
+    #[serde(default)]
+    pub disable_scale_in: bool,
+    /// Names of the CloudWatch alarms the policy owns or is triggered by.
+    pub alarms: Vec<String>,
+}
+
+/// Something the observer wants the user to know ("this policy can never
+/// scale").
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WarningRecord {
+    pub t: f64,
+    pub message: String,
+}
+
+impl Record {
+    /// The time the line was written for, on the run's clock.
+    pub fn t(&self) -> f64 {
+        match self {
+            Record::Interval(r) => r.t,
+            Record::Phase(r) => r.t,
+            Record::Interrupted(r) => r.t,
+            Record::End(r) => r.t,
+            Record::Metric(r) => r.t,
+            Record::Alarm(r) => r.t,
+            Record::AlarmConfig(r) => r.t,
+            Record::Activity(r) => r.t,
+            Record::Endpoint(r) => r.t,
+            Record::ScalableTarget(r) => r.t,
+            Record::Policy(r) => r.t,
+            Record::Warning(r) => r.t,
+        }
+    }
+}

@@ -1,0 +1,800 @@
+//! Profiles: the TOML schema, defaults and validation.
+//!
+//! [`raw`] mirrors the file; [`Profile::parse`] builds the typed profile,
+//! expanding load shorthands (steps, spike, sine) into plain phases, and
+//! rejects anything doubtful with a [`ProfileError`] naming the file, line,
+//! column and field. Parsing does no I/O beyond what it is given: payload
+//! files are read later, by [`crate::payload`].
+
+pub mod error;
+pub mod raw;
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Serialize;
+use toml::Spanned;
+
+pub use error::ProfileError;
+use raw::{DurationValue, RawLoad, RawPayload, RawPhase, RawProfile, RawTarget};
+
+/// SageMaker's real-time invocation timeout; the default request timeout.
+pub const SAGEMAKER_INVOCATION_TIMEOUT: Duration = Duration::from_secs(60);
+/// Default cap on requests in flight: high enough not to throttle a healthy
+/// endpoint, low enough that a stalled one can't exhaust the harness.
+pub const DEFAULT_MAX_IN_FLIGHT: usize = 10_000;
+
+/// A validated profile.
+#[derive(Debug, Clone, Serialize)]
+pub struct Profile {
+    pub name: String,
+    pub description: Option<String>,
+    /// Where the profile was read from; payload paths are relative to its
+    /// folder.
+    pub source: Option<PathBuf>,
+    pub target: TargetSpec,
+    pub payload: PayloadSpec,
+    pub load: LoadSpec,
+    pub observe: ObserveSpec,
+    pub sim: Option<crate::sim::config::SimConfig>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum TargetSpec {
+    Http(HttpTargetSpec),
+    /// The embedded simulated endpoint, configured by `[sim]`.
+    Sim,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct HttpTargetSpec {
+    /// Full invocation URL (`/invocations` appended when the URL has no path).
+    pub url: String,
+    /// The readiness URL (`/ping` on the same origin), when checked.
+    pub ping_url: Option<String>,
+    pub method: String,
+    pub headers: BTreeMap<String, String>,
+    pub content_type: String,
+    pub accept: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "source", rename_all = "snake_case")]
+pub enum PayloadSpec {
+    Inline { body: String },
+    File { path: PathBuf },
+    Jsonl { path: PathBuf, order: PayloadOrder },
+    Dir { path: PathBuf, order: PayloadOrder },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PayloadOrder {
+    RoundRobin,
+    Random,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Arrivals {
+    /// Evenly spaced sends (wrk2-style).
+    Uniform,
+    /// A Poisson process with the phase's (possibly changing) rate.
+    Poisson,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LoadSpec {
+    pub arrivals: Arrivals,
+    pub seed: u64,
+    pub max_in_flight: usize,
+    #[serde(with = "secs")]
+    pub timeout: Duration,
+    pub phases: Vec<Phase>,
+}
+
+/// One named stretch of load: a constant rate, or a linear ramp.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Phase {
+    pub name: String,
+    #[serde(with = "secs")]
+    pub duration: Duration,
+    /// Requests per second at the start of the phase.
+    pub from_rate: f64,
+    /// Requests per second at the end of the phase (equal to `from_rate`
+    /// for a constant phase).
+    pub to_rate: f64,
+}
+
+impl Phase {
+    /// Intended requests in the phase (the rate's integral).
+    pub fn expected_requests(&self) -> f64 {
+        (self.from_rate + self.to_rate) / 2.0 * self.duration.as_secs_f64()
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ObserveSpec {
+    #[serde(with = "secs")]
+    pub interval: Duration,
+    #[serde(with = "secs")]
+    pub tail: Duration,
+}
+
+impl LoadSpec {
+    pub fn total_duration(&self) -> Duration {
+        self.phases.iter().map(|p| p.duration).sum()
+    }
+
+    pub fn expected_requests(&self) -> f64 {
+        self.phases.iter().map(Phase::expected_requests).sum()
+    }
+
+    pub fn peak_rate(&self) -> f64 {
+        self.phases
+            .iter()
+            .map(|p| p.from_rate.max(p.to_rate))
+            .fold(0.0, f64::max)
+    }
+}
+
+/// Serializes a `Duration` as seconds (f64).
+pub mod secs {
+    use std::time::Duration;
+
+    pub fn serialize<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_f64(d.as_secs_f64())
+    }
+}
+
+/// Parsing context: the file and its text, for positions in errors.
+pub struct Ctx<'a> {
+    pub file: &'a Path,
+    pub source: &'a str,
+}
+
+impl Ctx<'_> {
+    pub fn err(
+        &self,
+        span: Option<Range<usize>>,
+        field: impl Into<String>,
+        message: impl Into<String>,
+    ) -> ProfileError {
+        ProfileError::at(self.file, self.source, span, field, message)
+    }
+}
+
+impl Profile {
+    /// Reads and validates a profile file.
+    pub fn load(path: &Path) -> Result<Profile, ProfileError> {
+        let source = std::fs::read_to_string(path).map_err(|e| ProfileError {
+            file: path.to_path_buf(),
+            line: 0,
+            column: 0,
+            field: String::new(),
+            message: format!("cannot read profile: {e}"),
+        })?;
+        Profile::parse(path, &source)
+    }
+
+    /// Validates a profile's text; `file` is used for messages and for the
+    /// default name and relative paths.
+    pub fn parse(file: &Path, source: &str) -> Result<Profile, ProfileError> {
+        let ctx = Ctx { file, source };
+        let raw = parse_raw(&ctx)?;
+        let name = match &raw.name {
+            Some(n) if n.get_ref().trim().is_empty() => {
+                return Err(ctx.err(Some(n.span()), "name", "must not be empty"));
+            }
+            Some(n) => n.get_ref().clone(),
+            None => file
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "run".into()),
+        };
+        let target = match &raw.target {
+            Some(t) => target_spec(&ctx, t)?,
+            None => return Err(ctx.err(None, "target", "missing [target] section")),
+        };
+        let sim = match (&target, &raw.sim) {
+            (TargetSpec::Sim, Some(s)) => Some(crate::sim::config::SimConfig::from_raw(&ctx, s)?),
+            (TargetSpec::Sim, None) => Some(crate::sim::config::SimConfig::default()),
+            (_, Some(s)) => {
+                return Err(ctx.err(
+                    Some(s.span()),
+                    "sim",
+                    "[sim] is only used with [target] kind = \"sim\"",
+                ));
+            }
+            (_, None) => None,
+        };
+        let payload = match &raw.payload {
+            Some(p) => payload_spec(&ctx, p)?,
+            None => PayloadSpec::Inline { body: "{}".into() },
+        };
+        let load = match &raw.load {
+            Some(l) => load_spec(&ctx, l)?,
+            None => return Err(ctx.err(None, "load", "missing [load] section")),
+        };
+        let observe = match &raw.observe {
+            Some(o) => ObserveSpec {
+                interval: match &o.get_ref().interval {
+                    Some(d) => positive_duration(&ctx, d, "observe.interval")?,
+                    None => Duration::from_secs(10),
+                },
+                tail: o
+                    .get_ref()
+                    .tail
+                    .as_ref()
+                    .map(|d| d.get_ref().0)
+                    .unwrap_or_default(),
+            },
+            None => ObserveSpec {
+                interval: Duration::from_secs(10),
+                tail: Duration::ZERO,
+            },
+        };
+        Ok(Profile {
+            name,
+            description: raw.description.clone(),
+            source: Some(file.to_path_buf()),
+            target,
+            payload,
+            load,
+            observe,
+            sim,
+        })
+    }
+
+    /// Folder that relative paths in the profile start from.
+    pub fn base_dir(&self) -> PathBuf {
+        self.source
+            .as_deref()
+            .and_then(Path::parent)
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("."))
+    }
+
+    /// A profile for `scaletrace run --url URL` without a file: 10 requests/s
+    /// for 10 s unless `--rate`/`--duration` say otherwise.
+    pub fn for_url(url: &str) -> Result<Profile, ProfileError> {
+        let source = format!(
+            "name = \"adhoc\"\n[target]\nkind = \"http\"\nurl = {url:?}\n[load]\nphases = [{{ duration = \"10s\", rate = 10 }}]\n"
+        );
+        let mut p = Profile::parse(Path::new("<command line>"), &source)?;
+        p.source = None;
+        Ok(p)
+    }
+
+    /// Applies `--rate` and `--duration`: with a rate, the load becomes one
+    /// constant phase (lasting `duration`, or the profile's total); with
+    /// only a duration, the phases are cut at it or the last one extended.
+    pub fn override_load(&mut self, rate: Option<f64>, duration: Option<Duration>) {
+        let total = self.load.total_duration();
+        if let Some(rate) = rate {
+            self.load.phases = vec![Phase {
+                name: "override".into(),
+                duration: duration.unwrap_or(total),
+                from_rate: rate,
+                to_rate: rate,
+            }];
+        } else if let Some(limit) = duration {
+            let mut left = limit;
+            let mut phases = Vec::new();
+            for p in &self.load.phases {
+                if left.is_zero() {
+                    break;
+                }
+                let mut p = p.clone();
+                if p.duration > left {
+                    let frac = left.as_secs_f64() / p.duration.as_secs_f64();
+                    p.to_rate = p.from_rate + (p.to_rate - p.from_rate) * frac;
+                    p.duration = left;
+                }
+                left -= p.duration;
+                phases.push(p);
+            }
+            if let (false, Some(last)) = (left.is_zero(), phases.last_mut()) {
+                last.duration += left;
+            }
+            self.load.phases = phases;
+        }
+    }
+}
+
+/// Deserializes the raw profile, turning serde errors into positioned ones
+/// with the field's dotted path.
+fn parse_raw(ctx: &Ctx) -> Result<RawProfile, ProfileError> {
+    let de = toml::Deserializer::parse(ctx.source)
+        .map_err(|e| ctx.err(e.span(), "", e.message().trim().to_string()))?;
+    serde_path_to_error::deserialize::<_, RawProfile>(de).map_err(|e| {
+        // Spanned<T> shows up in the path as a private wrapper key.
+        let path = e
+            .path()
+            .to_string()
+            .replace(".$__serde_spanned_private_value", "")
+            .replace("$__serde_spanned_private_value.", "")
+            .replace("$__serde_spanned_private_value", "");
+        let inner = e.into_inner();
+        let field = if path == "." || path.is_empty() {
+            String::new()
+        } else {
+            path
+        };
+        ctx.err(inner.span(), field, inner.message().trim().to_string())
+    })
+}
+
+fn target_spec(ctx: &Ctx, t: &Spanned<RawTarget>) -> Result<TargetSpec, ProfileError> {
+    let raw = t.get_ref();
+    let kind = match &raw.kind {
+        Some(k) => k,
+        None => {
+            return Err(ctx.err(
+                Some(t.span()),
+                "target.kind",
+                "missing; one of \"http\", \"sim\"",
+            ));
+        }
+    };
+    match kind.get_ref().as_str() {
+        "http" => {
+            let url = raw.url.as_ref().ok_or_else(|| {
+                ctx.err(
+                    Some(t.span()),
+                    "target.url",
+                    "missing; kind = \"http\" needs the endpoint's URL, e.g. url = \"http://127.0.0.1:8080\"",
+                )
+            })?;
+            let (invoke_url, origin) = invocation_url(url.get_ref())
+                .map_err(|m| ctx.err(Some(url.span()), "target.url", m))?;
+            let method = match &raw.method {
+                Some(m) => {
+                    let upper = m.get_ref().to_ascii_uppercase();
+                    if !["GET", "POST", "PUT", "PATCH", "DELETE"].contains(&upper.as_str()) {
+                        return Err(ctx.err(
+                            Some(m.span()),
+                            "target.method",
+                            format!("unsupported method {:?}", m.get_ref()),
+                        ));
+                    }
+                    upper
+                }
+                None => "POST".into(),
+            };
+            Ok(TargetSpec::Http(HttpTargetSpec {
+                url: invoke_url,
+                ping_url: raw.ping.unwrap_or(true).then(|| format!("{origin}/ping")),
+                method,
+                headers: raw
+                    .headers
+                    .as_ref()
+                    .map(|h| h.get_ref().clone())
+                    .unwrap_or_default(),
+                content_type: raw
+                    .content_type
+                    .clone()
+                    .unwrap_or_else(|| "application/json".into()),
+                accept: raw.accept.clone(),
+            }))
+        }
+        "sim" => {
+            for (field, present) in [("url", raw.url.is_some()), ("method", raw.method.is_some())] {
+                if present {
+                    return Err(ctx.err(
+                        Some(t.span()),
+                        format!("target.{field}"),
+                        "not used with kind = \"sim\" (configure the endpoint in [sim])",
+                    ));
+                }
+            }
+            Ok(TargetSpec::Sim)
+        }
+        other => Err(ctx.err(
+            Some(kind.span()),
+            "target.kind",
+            format!("unknown kind {other:?}; one of \"http\", \"sim\""),
+        )),
+    }
+}
+
+/// `http://host:port` → (`http://host:port/invocations`, `http://host:port`);
+/// a URL with a path is used as it is.
+fn invocation_url(url: &str) -> Result<(String, String), String> {
+    let rest = url
+        .strip_prefix("http://")
+        .or_else(|| url.strip_prefix("https://"))
+        .ok_or_else(|| format!("{url:?} must start with http:// or https://"))?;
+    let scheme_len = url.len() - rest.len();
+    let host_end = rest.find('/').unwrap_or(rest.len());
+    if host_end == 0 {
+        return Err(format!("{url:?} has no host"));
+    }
+    let origin = &url[..scheme_len + host_end];
+    let path = &rest[host_end..];
+    let full = if path.is_empty() || path == "/" {
+        format!("{origin}/invocations")
+    } else {
+        url.to_string()
+    };
+    Ok((full, origin.to_string()))
+}
+
+fn payload_spec(ctx: &Ctx, p: &Spanned<RawPayload>) -> Result<PayloadSpec, ProfileError> {
+    let raw: &RawPayload = p.get_ref();
+    let order = match &raw.order {
+        None => PayloadOrder::RoundRobin,
+        Some(o) => match o.get_ref().as_str() {
+            "round-robin" => PayloadOrder::RoundRobin,
+            "random" => PayloadOrder::Random,
+            other => {
+                return Err(ctx.err(
+                    Some(o.span()),
+                    "payload.order",
+                    format!("unknown order {other:?}; one of \"round-robin\", \"random\""),
+                ));
+            }
+        },
+    };
+    let given: Vec<&str> = [
+        ("body", raw.body.is_some()),
+        ("file", raw.file.is_some()),
+        ("jsonl", raw.jsonl.is_some()),
+        ("dir", raw.dir.is_some()),
+    ]
+    .iter()
+    .filter(|(_, g)| *g)
+    .map(|(n, _)| *n)
+    .collect();
+    if given.len() != 1 {
+        return Err(ctx.err(
+            Some(p.span()),
+            "payload",
+            format!(
+                "give exactly one of body, file, jsonl, dir (got {})",
+                if given.is_empty() {
+                    "none".into()
+                } else {
+                    given.join(", ")
+                }
+            ),
+        ));
+    }
+    Ok(if let Some(b) = &raw.body {
+        PayloadSpec::Inline {
+            body: b.get_ref().clone(),
+        }
+    } else if let Some(f) = &raw.file {
+        PayloadSpec::File {
+            path: PathBuf::from(f.get_ref()),
+        }
+    } else if let Some(f) = &raw.jsonl {
+        PayloadSpec::Jsonl {
+            path: PathBuf::from(f.get_ref()),
+            order,
+        }
+    } else {
+        PayloadSpec::Dir {
+            path: PathBuf::from(raw.dir.as_ref().expect("one payload source").get_ref()),
+            order,
+        }
+    })
+}
+
+fn load_spec(ctx: &Ctx, l: &Spanned<RawLoad>) -> Result<LoadSpec, ProfileError> {
+    let raw: &RawLoad = l.get_ref();
+    let arrivals = match &raw.arrivals {
+        None => Arrivals::Uniform,
+        Some(a) => match a.get_ref().as_str() {
+            "uniform" => Arrivals::Uniform,
+            "poisson" => Arrivals::Poisson,
+            other => {
+                return Err(ctx.err(
+                    Some(a.span()),
+                    "load.arrivals",
+                    format!("unknown arrivals {other:?}; one of \"uniform\", \"poisson\""),
+                ));
+            }
+        },
+    };
+    let max_in_flight = match &raw.max_in_flight {
+        None => DEFAULT_MAX_IN_FLIGHT,
+        Some(m) if *m.get_ref() >= 1 => *m.get_ref() as usize,
+        Some(m) => {
+            return Err(ctx.err(
+                Some(m.span()),
+                "load.max_in_flight",
+                format!("must be at least 1 (got {})", m.get_ref()),
+            ));
+        }
+    };
+    let timeout = match &raw.timeout {
+        None => SAGEMAKER_INVOCATION_TIMEOUT,
+        Some(t) => positive_duration(ctx, t, "load.timeout")?,
+    };
+    let raw_phases = raw.phases.as_ref().ok_or_else(|| {
+        ctx.err(
+            Some(l.span()),
+            "load.phases",
+            "missing; give at least one phase",
+        )
+    })?;
+    if raw_phases.get_ref().is_empty() {
+        return Err(ctx.err(
+            Some(raw_phases.span()),
+            "load.phases",
+            "is empty; give at least one phase",
+        ));
+    }
+    let mut phases = Vec::new();
+    for (i, p) in raw_phases.get_ref().iter().enumerate() {
+        phases.extend(expand_phase(ctx, i, p)?);
+    }
+    Ok(LoadSpec {
+        arrivals,
+        seed: raw.seed.unwrap_or(1),
+        max_in_flight,
+        timeout,
+        phases,
+    })
+}
+
+fn positive_duration(
+    ctx: &Ctx,
+    d: &Spanned<DurationValue>,
+    field: &str,
+) -> Result<Duration, ProfileError> {
+    if d.get_ref().0.is_zero() {
+        Err(ctx.err(Some(d.span()), field, "must be longer than zero"))
+    } else {
+        Ok(d.get_ref().0)
+    }
+}
+
+/// Per-second multiplier of a shorthand's `per` field.
+fn per_factor(ctx: &Ctx, per: &Option<Spanned<String>>, field: &str) -> Result<f64, ProfileError> {
+    match per {
+        None => Ok(1.0),
+        Some(p) => match p.get_ref().as_str() {
+            "second" => Ok(1.0),
+            "minute" => Ok(1.0 / 60.0),
+            other => Err(ctx.err(
+                Some(p.span()),
+                field,
+                format!("unknown unit {other:?}; one of \"second\", \"minute\""),
+            )),
+        },
+    }
+}
+
+fn rate(ctx: &Ctx, v: &Spanned<f64>, field: &str, factor: f64) -> Result<f64, ProfileError> {
+    let r = *v.get_ref();
+    if !r.is_finite() || r < 0.0 {
+        return Err(ctx.err(
+            Some(v.span()),
+            field,
+            format!("rate must not be negative (got {r})"),
+        ));
+    }
+    Ok(r * factor)
+}
+
+/// Both ends of a ramp, or an error naming the missing one.
+fn ramp_ends<'a>(
+    ctx: &Ctx,
+    p: &Spanned<RawPhase>,
+    i: usize,
+    a: &'a Option<Spanned<f64>>,
+    b: &'a Option<Spanned<f64>>,
+    names: (&str, &str),
+) -> Result<(&'a Spanned<f64>, &'a Spanned<f64>), ProfileError> {
+    match (a, b) {
+        (Some(a), Some(b)) => Ok((a, b)),
+        _ => Err(ctx.err(
+            Some(p.span()),
+            format!(
+                "load.phases[{i}].{}",
+                if a.is_none() { names.0 } else { names.1 }
+            ),
+            format!("a ramp needs both {} and {}", names.0, names.1),
+        )),
+    }
+}
+
+/// One `[[load.phases]]` entry → one or more phases.
+fn expand_phase(ctx: &Ctx, i: usize, p: &Spanned<RawPhase>) -> Result<Vec<Phase>, ProfileError> {
+    let raw = p.get_ref();
+    let at = |f: &str| format!("load.phases[{i}].{f}");
+    let shapes: Vec<&str> = [
+        ("rate", raw.rate.is_some()),
+        ("rpm", raw.rpm.is_some()),
+        ("from/to", raw.from.is_some() || raw.to.is_some()),
+        (
+            "from_rpm/to_rpm",
+            raw.from_rpm.is_some() || raw.to_rpm.is_some(),
+        ),
+        ("steps", raw.steps.is_some()),
+        ("spike", raw.spike.is_some()),
+        ("sine", raw.sine.is_some()),
+    ]
+    .iter()
+    .filter(|(_, g)| *g)
+    .map(|(n, _)| *n)
+    .collect();
+    if shapes.len() != 1 {
+        return Err(ctx.err(
+            Some(p.span()),
+            format!("load.phases[{i}]"),
+            format!(
+                "give exactly one of rate, rpm, from/to, from_rpm/to_rpm, steps, spike, sine (got {})",
+                if shapes.is_empty() { "none".into() } else { shapes.join(", ") }
+            ),
+        ));
+    }
+    let base_name = raw
+        .name
+        .clone()
+        .unwrap_or_else(|| format!("phase {}", i + 1));
+    let needs_duration = || -> Result<Duration, ProfileError> {
+        match &raw.duration {
+            Some(d) => positive_duration(ctx, d, &at("duration")),
+            None => Err(ctx.err(Some(p.span()), at("duration"), "missing")),
+        }
+    };
+    let constant = |rate: f64, duration| Phase {
+        name: base_name.clone(),
+        duration,
+        from_rate: rate,
+        to_rate: rate,
+    };
+    if let Some(r) = &raw.rate {
+        return Ok(vec![constant(
+            rate(ctx, r, &at("rate"), 1.0)?,
+            needs_duration()?,
+        )]);
+    }
+    if let Some(r) = &raw.rpm {
+        return Ok(vec![constant(
+            rate(ctx, r, &at("rpm"), 1.0 / 60.0)?,
+            needs_duration()?,
+        )]);
+    }
+    if raw.from.is_some() || raw.to.is_some() {
+        let (a, b) = ramp_ends(ctx, p, i, &raw.from, &raw.to, ("from", "to"))?;
+        return Ok(vec![Phase {
+            name: base_name.clone(),
+            duration: needs_duration()?,
+            from_rate: rate(ctx, a, &at("from"), 1.0)?,
+            to_rate: rate(ctx, b, &at("to"), 1.0)?,
+        }]);
+    }
+    if raw.from_rpm.is_some() || raw.to_rpm.is_some() {
+        let (a, b) = ramp_ends(
+            ctx,
+            p,
+            i,
+            &raw.from_rpm,
+            &raw.to_rpm,
+            ("from_rpm", "to_rpm"),
+        )?;
+        return Ok(vec![Phase {
+            name: base_name.clone(),
+            duration: needs_duration()?,
+            from_rate: rate(ctx, a, &at("from_rpm"), 1.0 / 60.0)?,
+            to_rate: rate(ctx, b, &at("to_rpm"), 1.0 / 60.0)?,
+        }]);
+    }
+    if raw.duration.is_some() {
+        return Err(ctx.err(
+            Some(p.span()),
+            at("duration"),
+            "not used with steps/spike/sine (they carry their own durations)",
+        ));
+    }
+    if let Some(s) = &raw.steps {
+        let s = s.get_ref();
+        let f = per_factor(ctx, &s.per, &at("steps.per"))?;
+        let from = rate(ctx, &s.from, &at("steps.from"), f)?;
+        let to = rate(ctx, &s.to, &at("steps.to"), f)?;
+        let step = rate(ctx, &s.step, &at("steps.step"), f)?;
+        if step <= 0.0 {
+            return Err(ctx.err(
+                Some(s.step.span()),
+                at("steps.step"),
+                "must be greater than zero",
+            ));
+        }
+        let every = positive_duration(ctx, &s.every, &at("steps.every"))?;
+        let count = ((to - from).abs() / step).floor() as usize + 1;
+        if count > 10_000 {
+            return Err(ctx.err(
+                Some(s.step.span()),
+                at("steps.step"),
+                format!("makes {count} steps; at most 10000"),
+            ));
+        }
+        let sign = if to >= from { 1.0 } else { -1.0 };
+        return Ok((0..count)
+            .map(|k| {
+                let r = from + sign * step * k as f64;
+                Phase {
+                    name: format!("{base_name} step {}", k + 1),
+                    ..constant(r, every)
+                }
+            })
+            .collect());
+    }
+    if let Some(s) = &raw.spike {
+        let s = s.get_ref();
+        let f = per_factor(ctx, &s.per, &at("spike.per"))?;
+        let base = rate(ctx, &s.base, &at("spike.base"), f)?;
+        let peak = rate(ctx, &s.peak, &at("spike.peak"), f)?;
+        let mut out = Vec::new();
+        for (label, r, d, field) in [
+            ("before", base, &s.before, "spike.before"),
+            ("spike", peak, &s.hold, "spike.hold"),
+            ("after", base, &s.after, "spike.after"),
+        ] {
+            let d = d.get_ref().0;
+            if d.is_zero() && field == "spike.hold" {
+                return Err(ctx.err(Some(s.hold.span()), at(field), "must be longer than zero"));
+            }
+            if !d.is_zero() {
+                out.push(Phase {
+                    name: format!("{base_name} {label}"),
+                    ..constant(r, d)
+                });
+            }
+        }
+        return Ok(out);
+    }
+    let s = raw.sine.as_ref().expect("one shape").get_ref();
+    let f = per_factor(ctx, &s.per, &at("sine.per"))?;
+    let mean = rate(ctx, &s.mean, &at("sine.mean"), f)?;
+    let amplitude = rate(ctx, &s.amplitude, &at("sine.amplitude"), f)?;
+    if amplitude > mean {
+        return Err(ctx.err(
+            Some(s.amplitude.span()),
+            at("sine.amplitude"),
+            format!("must not exceed mean ({amplitude} > {mean}); the rate would go negative"),
+        ));
+    }
+    let period = positive_duration(ctx, &s.period, &at("sine.period"))?;
+    let duration = positive_duration(ctx, &s.duration, &at("sine.duration"))?;
+    let segments = match &s.segments {
+        None => 12,
+        Some(n) if *n.get_ref() >= 2 && *n.get_ref() <= 1000 => *n.get_ref() as usize,
+        Some(n) => {
+            return Err(ctx.err(
+                Some(n.span()),
+                at("sine.segments"),
+                "must be between 2 and 1000",
+            ));
+        }
+    };
+    let seg = period.as_secs_f64() / segments as f64;
+    let total = duration.as_secs_f64();
+    let value =
+        |t: f64| mean + amplitude * (2.0 * std::f64::consts::PI * t / period.as_secs_f64()).sin();
+    let mut out = Vec::new();
+    let mut t = 0.0;
+    let mut k = 0;
+    while t < total - 1e-9 {
+        let end = (t + seg).min(total);
+        k += 1;
+        out.push(Phase {
+            name: format!("{base_name} sine {k}"),
+            duration: Duration::from_secs_f64(end - t),
+            from_rate: value(t),
+            to_rate: value(end),
+        });
+        t = end;
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests;

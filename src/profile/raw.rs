@@ -1,0 +1,155 @@
+//! The profile as written: serde structs mirroring the TOML, with spans kept
+//! for every value that validation may reject. Nothing here checks meaning;
+//! [`super::Profile::parse`] turns this into the typed, validated profile.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawProfile {
+    pub name: Option<Spanned<String>>,
+    pub description: Option<String>,
+    pub target: Option<Spanned<RawTarget>>,
+    pub payload: Option<Spanned<RawPayload>>,
+    pub load: Option<Spanned<RawLoad>>,
+    pub observe: Option<Spanned<RawObserve>>,
+    pub sim: Option<Spanned<crate::sim::config::RawSimConfig>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTarget {
+    pub kind: Option<Spanned<String>>,
+    pub url: Option<Spanned<String>>,
+    pub method: Option<Spanned<String>>,
+    pub headers: Option<Spanned<BTreeMap<String, String>>>,
+    pub content_type: Option<String>,
+    pub accept: Option<String>,
+    /// `GET /ping` before the run (the SageMaker container contract).
+    pub ping: Option<bool>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPayload {
+    pub body: Option<Spanned<String>>,
+    pub file: Option<Spanned<String>>,
+    pub jsonl: Option<Spanned<String>>,
+    pub dir: Option<Spanned<String>>,
+    pub order: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawLoad {
+    pub arrivals: Option<Spanned<String>>,
+    pub seed: Option<u64>,
+    pub max_in_flight: Option<Spanned<i64>>,
+    pub timeout: Option<Spanned<DurationValue>>,
+    pub phases: Option<Spanned<Vec<Spanned<RawPhase>>>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPhase {
+    pub name: Option<String>,
+    pub duration: Option<Spanned<DurationValue>>,
+    pub rate: Option<Spanned<f64>>,
+    pub rpm: Option<Spanned<f64>>,
+    pub from: Option<Spanned<f64>>,
+    pub to: Option<Spanned<f64>>,
+    pub from_rpm: Option<Spanned<f64>>,
+    pub to_rpm: Option<Spanned<f64>>,
+    pub steps: Option<Spanned<RawSteps>>,
+    pub spike: Option<Spanned<RawSpike>>,
+    pub sine: Option<Spanned<RawSine>>,
+}
+
+/// `steps = { from = 10, to = 50, step = 10, every = "1m" }`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSteps {
+    pub from: Spanned<f64>,
+    pub to: Spanned<f64>,
+    pub step: Spanned<f64>,
+    pub every: Spanned<DurationValue>,
+    pub per: Option<Spanned<String>>,
+}
+
+/// `spike = { base = 10, peak = 100, before = "1m", hold = "30s", after = "2m" }`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSpike {
+    pub base: Spanned<f64>,
+    pub peak: Spanned<f64>,
+    pub before: Spanned<DurationValue>,
+    pub hold: Spanned<DurationValue>,
+    pub after: Spanned<DurationValue>,
+    pub per: Option<Spanned<String>>,
+}
+
+/// `sine = { mean = 50, amplitude = 30, period = "10m", duration = "30m" }`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSine {
+    pub mean: Spanned<f64>,
+    pub amplitude: Spanned<f64>,
+    pub period: Spanned<DurationValue>,
+    pub duration: Spanned<DurationValue>,
+    /// Linear segments per period (default 12).
+    pub segments: Option<Spanned<i64>>,
+    pub per: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawObserve {
+    pub interval: Option<Spanned<DurationValue>>,
+    /// Keep observing this long after the load ends.
+    pub tail: Option<Spanned<DurationValue>>,
+}
+
+/// A duration written as `"90s"`, `"5m"`, `"1h 30m"` or a number of seconds.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DurationValue(pub Duration);
+
+impl<'de> Deserialize<'de> for DurationValue {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = DurationValue;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a duration such as \"90s\", \"5m\" or a number of seconds")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<DurationValue, E> {
+                humantime::parse_duration(v.trim())
+                    .map(DurationValue)
+                    .map_err(|e| E::custom(format!("invalid duration {v:?}: {e}")))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<DurationValue, E> {
+                if v < 0 {
+                    return Err(E::custom(format!(
+                        "duration must not be negative (got {v})"
+                    )));
+                }
+                Ok(DurationValue(Duration::from_secs(v as u64)))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<DurationValue, E> {
+                Ok(DurationValue(Duration::from_secs(v)))
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<DurationValue, E> {
+                if !(v.is_finite() && v >= 0.0) {
+                    return Err(E::custom(format!(
+                        "duration must not be negative (got {v})"
+                    )));
+                }
+                Ok(DurationValue(Duration::from_secs_f64(v)))
+            }
+        }
+        d.deserialize_any(Visitor)
+    }
+}

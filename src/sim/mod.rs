@@ -1,0 +1,3 @@
+//! The simulated SageMaker endpoint (placeholder until issue 3 lands).
+
+pub mod config;

@@ -1,0 +1,46 @@
+//! Targets: where requests go. One [`Target`] trait, one file per kind.
+//!
+//! The invoker owns timing (intended send time, in-flight cap, timeout); a
+//! target only sends one request and classifies how it ended.
+//!
+//! To add a new target kind:
+//! 1. add its profile section to [`crate::profile`] (`TargetSpec`),
+//! 2. implement [`Target`] in a new file here,
+//! 3. build it in [`build`],
+//! 4. test it against a real server on 127.0.0.1.
+
+pub mod http;
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use futures::future::BoxFuture;
+
+use crate::outcome::Outcome;
+
+/// Why a target cannot take traffic; the run stops before sending anything
+/// (exit code 3).
+#[derive(Debug, thiserror::Error)]
+pub enum TargetError {
+    #[error("{target} is not ready: {reason}")]
+    NotReady { target: String, reason: String },
+    #[error("could not set up {target}: {reason}")]
+    Setup { target: String, reason: String },
+}
+
+/// Something that can be invoked.
+pub trait Target: Send + Sync + 'static {
+    /// A short description for logs and reports (`http POST http://…/invocations`).
+    fn describe(&self) -> String;
+
+    /// Checks the target can take traffic before the run starts (for HTTP,
+    /// `GET /ping` per the SageMaker container contract).
+    fn ready(&self) -> BoxFuture<'_, Result<(), TargetError>>;
+
+    /// Sends one request and reports how it ended. The returned future owns
+    /// what it needs, so the invoker can spawn it; the invoker applies the
+    /// timeout by dropping it.
+    fn invoke(&self, payload: Bytes) -> BoxFuture<'static, Outcome>;
+}
+
+pub type SharedTarget = Arc<dyn Target>;
