@@ -1,10 +1,21 @@
 //! scaletrace: load tests for Amazon SageMaker endpoints, with a scaling
 //! observer that shows when and why autoscaling reacted.
 
+pub mod cli;
 pub mod clock;
+pub mod histogram;
+pub mod invoke;
 pub mod journal;
 pub mod observe;
 pub mod outcome;
+pub mod payload;
+pub mod plan;
 pub mod profile;
+pub mod progress;
+pub mod recorder;
+pub mod report;
+pub mod run;
+pub mod schedule;
 pub mod sim;
+pub mod summary;
 pub mod target;

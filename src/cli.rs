@@ -1,0 +1,178 @@
+//! Command-line interface: clap commands mapping onto the library. Nothing
+//! here measures or reports; it parses, calls, and picks the exit code.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+
+use crate::profile::Profile;
+use crate::run::{RunEnd, RunError, RunOptions};
+use crate::schedule::Shard;
+
+/// Exit codes, as the README documents them.
+pub mod exit {
+    pub const DONE: u8 = 0;
+    pub const GATE_FAILED: u8 = 1;
+    pub const BAD_INPUT: u8 = 2;
+    pub const BROKE: u8 = 3;
+    pub const INTERRUPTED: u8 = 130;
+}
+
+/// The profile `scaletrace run` uses when given none.
+pub const DEFAULT_PROFILE: &str = "profiles/demo.toml";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "scaletrace",
+    version,
+    about = "Load-test Amazon SageMaker endpoints and see when and why autoscaling reacted"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run a load test (with no profile and no --url: profiles/demo.toml on
+    /// the simulated endpoint).
+    Run(RunArgs),
+    /// Check a profile and print the resolved plan.
+    Validate {
+        /// The profile (TOML).
+        profile: PathBuf,
+    },
+    /// Rebuild every report from a run directory.
+    Report {
+        /// A run directory (holds run.json and journal.jsonl).
+        run_dir: PathBuf,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// The profile (TOML).
+    pub profile: Option<PathBuf>,
+    /// Target URL (kind = "http"); overrides the profile's, or runs without
+    /// a profile.
+    #[arg(long)]
+    pub url: Option<String>,
+    /// Constant rate, requests per second, replacing the profile's phases.
+    #[arg(long)]
+    pub rate: Option<f64>,
+    /// Load duration ("30s", "5m"): with --rate, how long; alone, cuts or
+    /// extends the profile's phases.
+    #[arg(long, value_parser = parse_duration)]
+    pub duration: Option<Duration>,
+    /// Write the run here instead of reports/<UTC time>-<name>/.
+    #[arg(long)]
+    pub run_dir: Option<PathBuf>,
+    /// Send only shard I of N of the schedule (0-based), e.g. 0/4.
+    #[arg(long, value_parser = Shard::parse, default_value = "0/1")]
+    pub shard: Shard,
+    /// No progress output.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+fn parse_duration(s: &str) -> Result<Duration, String> {
+    let d = humantime::parse_duration(s).map_err(|e| format!("invalid duration {s:?}: {e}"))?;
+    if d.is_zero() {
+        return Err("must be longer than zero".into());
+    }
+    Ok(d)
+}
+
+/// Runs a parsed command; returns the process exit code.
+pub fn main_with(cli: Cli) -> ExitCode {
+    let code = match cli.command {
+        Command::Run(args) => cmd_run(args),
+        Command::Validate { profile } => cmd_validate(&profile),
+        Command::Report { run_dir } => cmd_report(&run_dir),
+    };
+    ExitCode::from(code)
+}
+
+fn fail(code: u8, message: impl std::fmt::Display) -> u8 {
+    eprintln!("error: {message}");
+    code
+}
+
+fn run_error(e: RunError) -> u8 {
+    match e {
+        RunError::BadInput(m) => fail(exit::BAD_INPUT, m),
+        RunError::Broke(m) => fail(exit::BROKE, m),
+    }
+}
+
+fn resolve_profile(args: &RunArgs) -> Result<Profile, String> {
+    let mut profile = match (&args.profile, &args.url) {
+        (Some(path), _) => Profile::load(path).map_err(|e| e.to_string())?,
+        (None, Some(url)) => Profile::for_url(url).map_err(|e| e.to_string())?,
+        (None, None) => Profile::load(Path::new(DEFAULT_PROFILE)).map_err(|e| e.to_string())?,
+    };
+    if let (Some(url), Some(_)) = (&args.url, &args.profile) {
+        match &mut profile.target {
+            crate::profile::TargetSpec::Http(h) => {
+                let p = Profile::for_url(url).map_err(|e| e.to_string())?;
+                if let crate::profile::TargetSpec::Http(new) = p.target {
+                    h.url = new.url;
+                    h.ping_url = h.ping_url.as_ref().and(new.ping_url);
+                }
+            }
+            _ => return Err("--url needs a profile with [target] kind = \"http\"".into()),
+        }
+    }
+    if let Some(r) = args.rate
+        && !(r.is_finite() && r >= 0.0)
+    {
+        return Err(format!("--rate must be a rate ≥ 0 (got {r})"));
+    }
+    profile.override_load(args.rate, args.duration);
+    Ok(profile)
+}
+
+fn cmd_run(args: RunArgs) -> u8 {
+    let profile = match resolve_profile(&args) {
+        Ok(p) => p,
+        Err(m) => return fail(exit::BAD_INPUT, m),
+    };
+    let opts = RunOptions {
+        run_dir: args.run_dir.clone(),
+        reports_root: PathBuf::from("reports"),
+        quiet: args.quiet,
+        shard: args.shard,
+    };
+    match crate::run::run(profile, opts) {
+        Ok(result) => {
+            print!("{}", crate::report::text::render_text(&result.report));
+            println!("\nrun directory: {}", result.dir.display());
+            match result.end {
+                RunEnd::Completed => exit::DONE,
+                RunEnd::Interrupted => exit::INTERRUPTED,
+            }
+        }
+        Err(e) => run_error(e),
+    }
+}
+
+fn cmd_validate(path: &Path) -> u8 {
+    let profile = match Profile::load(path) {
+        Ok(p) => p,
+        Err(e) => return fail(exit::BAD_INPUT, e),
+    };
+    print!("{}", crate::plan::describe(&profile));
+    exit::DONE
+}
+
+fn cmd_report(dir: &Path) -> u8 {
+    match crate::run::build_reports(dir) {
+        Ok(report) => {
+            print!("{}", crate::report::text::render_text(&report));
+            exit::DONE
+        }
+        Err(e) => run_error(e),
+    }
+}

@@ -1,0 +1,79 @@
+//! Latency histograms: HdrHistogram with the range and precision every part
+//! of scaletrace shares, and its journal encoding (V2 + deflate, base64).
+
+use base64::Engine;
+use hdrhistogram::Histogram;
+use hdrhistogram::serialization::{Deserializer, Serializer, V2DeflateSerializer};
+
+/// Microseconds. 1 µs to 1 hour (async invocations may take up to an hour),
+/// 3 significant digits.
+pub type Hist = Histogram<u64>;
+
+pub const LOWEST_US: u64 = 1;
+pub const HIGHEST_US: u64 = 3_600_000_000;
+pub const SIGFIG: u8 = 3;
+
+pub fn new_hist() -> Hist {
+    Histogram::new_with_bounds(LOWEST_US, HIGHEST_US, SIGFIG).expect("valid histogram bounds")
+}
+
+/// Records a duration, clamped to the histogram's range.
+pub fn record(h: &mut Hist, d: std::time::Duration) {
+    let us = (d.as_micros() as u64).clamp(LOWEST_US, HIGHEST_US);
+    h.saturating_record(us);
+}
+
+/// Encodes for the journal.
+pub fn encode(h: &Hist) -> String {
+    let mut buf = Vec::with_capacity(256);
+    V2DeflateSerializer::new()
+        .serialize(h, &mut buf)
+        .expect("serializing to a Vec cannot fail");
+    base64::engine::general_purpose::STANDARD.encode(buf)
+}
+
+/// Decodes a journal histogram.
+pub fn decode(s: &str) -> Result<Hist, String> {
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(s)
+        .map_err(|e| format!("bad base64 histogram: {e}"))?;
+    let h: Hist = Deserializer::new()
+        .deserialize(&mut bytes.as_slice())
+        .map_err(|e| format!("bad histogram: {e:?}"))?;
+    let mut out = new_hist();
+    out.add(&h)
+        .map_err(|e| format!("histogram out of range: {e:?}"))?;
+    Ok(out)
+}
+
+/// Milliseconds at a quantile (0 for an empty histogram).
+pub fn quantile_ms(h: &Hist, q: f64) -> f64 {
+    if h.is_empty() {
+        0.0
+    } else {
+        h.value_at_quantile(q) as f64 / 1000.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn round_trips_through_the_journal_encoding() {
+        let mut h = new_hist();
+        for ms in 1..=100 {
+            record(&mut h, Duration::from_millis(ms));
+        }
+        record(&mut h, Duration::from_secs(7200));
+        let back = decode(&encode(&h)).unwrap();
+        assert_eq!(back.len(), 101);
+        assert_eq!(back.max(), h.max());
+        assert!(
+            (quantile_ms(&back, 0.5) - 51.0).abs() < 0.1,
+            "{}",
+            quantile_ms(&back, 0.5)
+        );
+    }
+}

@@ -1,0 +1,172 @@
+//! Request bodies: one inline body, one file, the lines of a JSON Lines file,
+//! or the files of a directory, used round-robin or at random (seeded).
+
+use std::path::{Path, PathBuf};
+
+use bytes::Bytes;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use crate::profile::{PayloadOrder, PayloadSpec};
+
+#[derive(Debug, thiserror::Error)]
+#[error("payload {path}: {message}")]
+pub struct PayloadError {
+    pub path: PathBuf,
+    pub message: String,
+}
+
+/// The bodies to send and the order to send them in.
+pub struct Payloads {
+    items: Vec<Bytes>,
+    order: PayloadOrder,
+    next: usize,
+    rng: ChaCha8Rng,
+}
+
+impl Payloads {
+    /// Reads the payloads; relative paths start at `base_dir` (the profile's
+    /// folder).
+    pub fn load(spec: &PayloadSpec, base_dir: &Path, seed: u64) -> Result<Payloads, PayloadError> {
+        let resolve = |p: &Path| {
+            if p.is_absolute() {
+                p.to_path_buf()
+            } else {
+                base_dir.join(p)
+            }
+        };
+        let read = |p: &Path| {
+            std::fs::read(p).map_err(|e| PayloadError {
+                path: p.to_path_buf(),
+                message: e.to_string(),
+            })
+        };
+        let (items, order) = match spec {
+            PayloadSpec::Inline { body } => {
+                (vec![Bytes::from(body.clone())], PayloadOrder::RoundRobin)
+            }
+            PayloadSpec::File { path } => (
+                vec![Bytes::from(read(&resolve(path))?)],
+                PayloadOrder::RoundRobin,
+            ),
+            PayloadSpec::Jsonl { path, order } => {
+                let path = resolve(path);
+                let text = String::from_utf8(read(&path)?).map_err(|_| PayloadError {
+                    path: path.clone(),
+                    message: "is not UTF-8 text".into(),
+                })?;
+                let mut items = Vec::new();
+                for (i, line) in text.lines().enumerate() {
+                    if line.trim().is_empty() {
+                        continue;
+                    }
+                    serde_json::from_str::<serde_json::Value>(line).map_err(|e| PayloadError {
+                        path: path.clone(),
+                        message: format!("line {}: not JSON: {e}", i + 1),
+                    })?;
+                    items.push(Bytes::from(line.to_string()));
+                }
+                (items, *order)
+            }
+            PayloadSpec::Dir { path, order } => {
+                let path = resolve(path);
+                let mut files: Vec<PathBuf> = std::fs::read_dir(&path)
+                    .map_err(|e| PayloadError {
+                        path: path.clone(),
+                        message: e.to_string(),
+                    })?
+                    .filter_map(|e| e.ok().map(|e| e.path()))
+                    .filter(|p| p.is_file())
+                    .collect();
+                files.sort();
+                let items = files
+                    .iter()
+                    .map(|f| read(f).map(Bytes::from))
+                    .collect::<Result<Vec<_>, _>>()?;
+                (items, *order)
+            }
+        };
+        if items.is_empty() {
+            let path = match spec {
+                PayloadSpec::Jsonl { path, .. } | PayloadSpec::Dir { path, .. } => resolve(path),
+                _ => PathBuf::from("<inline>"),
+            };
+            return Err(PayloadError {
+                path,
+                message: "holds no payloads".into(),
+            });
+        }
+        Ok(Payloads {
+            items,
+            order,
+            next: 0,
+            rng: ChaCha8Rng::seed_from_u64(seed ^ 0x7061_796c_6f61),
+        })
+    }
+
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// The next body (cheap: a reference-counted clone).
+    pub fn next_body(&mut self) -> Bytes {
+        let i = match self.order {
+            PayloadOrder::RoundRobin => {
+                let i = self.next;
+                self.next = (self.next + 1) % self.items.len();
+                i
+            }
+            PayloadOrder::Random => self.rng.random_range(0..self.items.len()),
+        };
+        self.items[i].clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jsonl_round_robin_and_seeded_random() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("p.jsonl"), "{\"a\":1}\n\n{\"a\":2}\n").unwrap();
+        let spec = PayloadSpec::Jsonl {
+            path: "p.jsonl".into(),
+            order: PayloadOrder::RoundRobin,
+        };
+        let mut p = Payloads::load(&spec, dir.path(), 1).unwrap();
+        assert_eq!(p.len(), 2);
+        let seq: Vec<Bytes> = (0..3).map(|_| p.next_body()).collect();
+        assert_eq!(seq[0], seq[2]);
+        assert_ne!(seq[0], seq[1]);
+        let spec = PayloadSpec::Jsonl {
+            path: "p.jsonl".into(),
+            order: PayloadOrder::Random,
+        };
+        let a: Vec<Bytes> = {
+            let mut p = Payloads::load(&spec, dir.path(), 9).unwrap();
+            (0..20).map(|_| p.next_body()).collect()
+        };
+        let b: Vec<Bytes> = {
+            let mut p = Payloads::load(&spec, dir.path(), 9).unwrap();
+            (0..20).map(|_| p.next_body()).collect()
+        };
+        assert_eq!(a, b);
+    }
+
+    #[test]
+    fn bad_jsonl_line_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("p.jsonl"), "{}\nnot json\n").unwrap();
+        let spec = PayloadSpec::Jsonl {
+            path: "p.jsonl".into(),
+            order: PayloadOrder::RoundRobin,
+        };
+        let e = Payloads::load(&spec, dir.path(), 1).err().unwrap();
+        assert!(e.to_string().contains("line 2"), "{e}");
+    }
+}

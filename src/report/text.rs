@@ -1,0 +1,94 @@
+//! `summary.txt` and the terminal summary: the same plain-text tables.
+
+use std::fmt::Write;
+
+use super::{Exporter, Report};
+use crate::outcome::Outcome;
+use crate::summary::Percentiles;
+
+pub struct TextSummary;
+
+impl Exporter for TextSummary {
+    fn file_name(&self) -> &'static str {
+        "summary.txt"
+    }
+
+    fn render(&self, report: &Report) -> Vec<u8> {
+        render_text(report).into_bytes()
+    }
+}
+
+fn fmt_ms(v: f64) -> String {
+    if v >= 1000.0 {
+        format!("{v:.0}")
+    } else if v >= 100.0 {
+        format!("{v:.1}")
+    } else {
+        format!("{v:.2}")
+    }
+}
+
+fn percentile_row(out: &mut String, label: &str, p: &Percentiles) {
+    let _ = writeln!(
+        out,
+        "  {label:<12}{:>10}{:>10}{:>10}{:>10}{:>10}{:>10}",
+        fmt_ms(p.mean),
+        fmt_ms(p.p50),
+        fmt_ms(p.p90),
+        fmt_ms(p.p99),
+        fmt_ms(p.p999),
+        fmt_ms(p.max)
+    );
+}
+
+/// The load summary as plain text.
+pub fn render_text(report: &Report) -> String {
+    let s = &report.summary;
+    let info = &report.data.info;
+    let mut out = String::new();
+    let clock = if info.clock == "virtual" {
+        " (simulated time)"
+    } else {
+        ""
+    };
+    let _ = writeln!(out, "scaletrace {} — {}", info.tool_version, s.name);
+    let _ = writeln!(out, "  started    {}{clock}", s.started_at);
+    let mut status = String::new();
+    if s.interrupted {
+        status.push_str("  [interrupted]");
+    }
+    if s.incomplete {
+        status.push_str("  [incomplete: the run did not finish writing]");
+    }
+    let _ = writeln!(out, "  duration   {:.1} s{status}", s.duration_s);
+    let r = &s.requests;
+    let _ = writeln!(
+        out,
+        "  requests   sent {}   completed {}   late {}",
+        r.sent, r.completed, r.late
+    );
+    let _ = writeln!(
+        out,
+        "  rate       offered {:.2}/s   achieved {:.2}/s",
+        s.rate.offered_per_s, s.rate.achieved_per_s
+    );
+    let outcomes: Vec<String> = Outcome::ALL
+        .iter()
+        .filter(|o| r.by_outcome.get(**o) > 0 || **o == Outcome::Ok)
+        .map(|o| format!("{} {}", o.key(), r.by_outcome.get(*o)))
+        .collect();
+    let _ = writeln!(out, "  outcomes   {}", outcomes.join("   "));
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
+        "  {:<12}{:>10}{:>10}{:>10}{:>10}{:>10}{:>10}",
+        "ms", "mean", "p50", "p90", "p99", "p99.9", "max"
+    );
+    percentile_row(&mut out, "latency", &s.latency_ms);
+    percentile_row(&mut out, "service", &s.service_time_ms);
+    let _ = writeln!(
+        out,
+        "  (latency runs from each request's intended send time; service time from its actual send)"
+    );
+    out
+}

@@ -1,0 +1,429 @@
+//! A run, start to finish: profile → run directory → target (and observer)
+//! → schedule → invoker → journal → reports.
+//!
+//! Real targets run on the wall clock; the simulator runs on a paused tokio
+//! clock, where sleeping advances virtual time as soon as every task is
+//! idle, so thirty simulated minutes take seconds through the very same
+//! invoker, recorder, observer loop and journal.
+//!
+//! Signals: the first SIGINT/SIGTERM stops sending, waits for requests in
+//! flight (each bounded by the timeout), writes the journal and reports, and
+//! the run ends as interrupted (exit 130). A second signal exits at once;
+//! the journal, flushed every interval, still reads back.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::watch;
+use tokio::time::Instant;
+
+use crate::clock::RunClock;
+use crate::histogram;
+use crate::invoke::{DispatchEnd, Invoker, InvokerConfig};
+use crate::journal::record::{
+    EndRecord, InterruptedRecord, IntervalRecord, PhaseEvent, PhaseRecord, Record,
+};
+use crate::journal::{self, JournalWriter, RunInfo};
+use crate::observe::Observer;
+use crate::payload::Payloads;
+use crate::profile::{Profile, TargetSpec};
+use crate::progress::{Progress, Snapshot};
+use crate::recorder::Recorder;
+use crate::report::Report;
+use crate::schedule::{Schedule, Shard};
+use crate::target::SharedTarget;
+
+/// One recording interval.
+pub const INTERVAL: Duration = Duration::from_secs(1);
+
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// Exactly this run directory; otherwise `<reports_root>/<UTC>-<name>/`.
+    pub run_dir: Option<PathBuf>,
+    pub reports_root: PathBuf,
+    pub quiet: bool,
+    pub shard: Shard,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunEnd {
+    Completed,
+    Interrupted,
+}
+
+pub struct RunResult {
+    pub dir: PathBuf,
+    pub end: RunEnd,
+    pub report: Report,
+}
+
+/// Why a run could not be done; each maps to an exit code.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// Bad profile, flags or payload files (exit 2).
+    #[error("{0}")]
+    BadInput(String),
+    /// The target can't be reached or set up, or writing failed (exit 3).
+    #[error("{0}")]
+    Broke(String),
+}
+
+/// Runs a profile to the end (or to a signal) and writes every report.
+pub fn run(profile: Profile, opts: RunOptions) -> Result<RunResult, RunError> {
+    let simulated = matches!(profile.target, TargetSpec::Sim);
+    let mut builder = tokio::runtime::Builder::new_current_thread();
+    builder.enable_all();
+    if simulated {
+        builder.start_paused(true);
+    }
+    let runtime = builder
+        .build()
+        .map_err(|e| RunError::Broke(format!("cannot start the runtime: {e}")))?;
+    let result = runtime.block_on(run_async(profile, opts, simulated));
+    // Simulator tasks tick forever on the virtual clock; don't wait for them.
+    runtime.shutdown_background();
+    result
+}
+
+/// Default run directory name: `20261122T105709Z-demo`.
+pub fn default_run_dir(root: &Path, name: &str, clock: &RunClock) -> PathBuf {
+    let safe: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    root.join(format!(
+        "{}-{safe}",
+        clock.started_at.format("%Y%m%dT%H%M%SZ")
+    ))
+}
+
+async fn run_async(
+    profile: Profile,
+    opts: RunOptions,
+    simulated: bool,
+) -> Result<RunResult, RunError> {
+    let mut payloads = Payloads::load(&profile.payload, &profile.base_dir(), profile.load.seed)
+        .map_err(|e| RunError::BadInput(e.to_string()))?;
+    let clock = RunClock::start();
+
+    let (target, observer): (SharedTarget, Option<Box<dyn Observer>>) = match &profile.target {
+        TargetSpec::Http(spec) => {
+            let t = crate::target::http::HttpTarget::new(spec)
+                .map_err(|e| RunError::Broke(e.to_string()))?;
+            (Arc::new(t), None)
+        }
+        TargetSpec::Sim => {
+            let cfg = profile.sim.clone().unwrap_or_default();
+            let h = crate::sim::start(&cfg, profile.load.seed, clock);
+            (h.target, Some(h.observer))
+        }
+    };
+    target
+        .ready()
+        .await
+        .map_err(|e| RunError::Broke(e.to_string()))?;
+
+    let dir = opts
+        .run_dir
+        .clone()
+        .unwrap_or_else(|| default_run_dir(&opts.reports_root, &profile.name, &clock));
+    let info = RunInfo {
+        schema: RunInfo::SCHEMA.into(),
+        tool_version: env!("CARGO_PKG_VERSION").into(),
+        started_at: clock.started_at,
+        host: gethostname::gethostname().to_string_lossy().into_owned(),
+        clock: if simulated { "virtual" } else { "wall" }.into(),
+        shard: format!("{}/{}", opts.shard.index, opts.shard.count),
+        profile: serde_json::to_value(&profile).expect("profile serializes"),
+    };
+    journal::create_run_dir(&dir, &info).map_err(|e| RunError::Broke(e.to_string()))?;
+    let writer = JournalWriter::create(&dir).map_err(|e| RunError::Broke(e.to_string()))?;
+    let journal = Arc::new(Mutex::new(writer));
+    let recorder = Arc::new(Mutex::new(Recorder::new()));
+
+    let total = profile.load.total_duration();
+    let (stop_tx, mut stop_rx) = watch::channel(false);
+    let signals = tokio::spawn(watch_signals(stop_tx, journal.clone(), clock));
+
+    let progress = Progress::new(opts.quiet, total);
+    progress.message(&format!(
+        "scaletrace: {} → {} for {}; run directory {}",
+        profile.name,
+        target.describe(),
+        humantime::format_duration(total),
+        dir.display()
+    ));
+    let (finish_tx, finish_rx) = watch::channel(false);
+    let keeper = tokio::spawn(timekeeper(
+        clock,
+        profile.load.phases.clone(),
+        recorder.clone(),
+        journal.clone(),
+        progress,
+        total,
+        finish_rx.clone(),
+    ));
+    let observer_task =
+        observer.map(|o| tokio::spawn(observe_loop(o, clock, journal.clone(), finish_rx)));
+
+    let invoker = Invoker::new(
+        target,
+        recorder.clone(),
+        InvokerConfig {
+            max_in_flight: profile.load.max_in_flight,
+            timeout: profile.load.timeout,
+            precise_timing: !simulated,
+        },
+    );
+    let schedule = Schedule::new(
+        &profile.load.phases,
+        profile.load.arrivals,
+        profile.load.seed,
+        opts.shard,
+    );
+    let mut dispatched = invoker
+        .dispatch(schedule, clock.origin, &mut payloads, &mut stop_rx)
+        .await;
+    if dispatched == DispatchEnd::Completed {
+        // Trailing idle phases (rate 0, to watch scale-in) send nothing but
+        // still last their duration.
+        tokio::select! {
+            _ = tokio::time::sleep_until(clock.origin + total) => {}
+            _ = stop_rx.changed() => dispatched = DispatchEnd::Stopped,
+        }
+    }
+    invoker.drain(&mut stop_rx).await;
+    let interrupted = dispatched == DispatchEnd::Stopped || *stop_rx.borrow();
+    if !interrupted && !profile.observe.tail.is_zero() && observer_task.is_some() {
+        tokio::select! {
+            _ = tokio::time::sleep(profile.observe.tail) => {}
+            _ = stop_rx.changed() => {}
+        }
+    }
+    let interrupted = interrupted || *stop_rx.borrow();
+
+    let _ = finish_tx.send(true);
+    let progress = keeper
+        .await
+        .map_err(|e| RunError::Broke(format!("recording task failed: {e}")))??;
+    if let Some(task) = observer_task {
+        task.await
+            .map_err(|e| RunError::Broke(format!("observer task failed: {e}")))??;
+    }
+    progress.finish();
+    signals.abort();
+    {
+        let mut j = journal.lock().expect("journal lock");
+        j.write(&Record::End(EndRecord {
+            t: clock.now_s(),
+            reason: if interrupted {
+                "interrupted"
+            } else {
+                "completed"
+            }
+            .into(),
+        }))
+        .and_then(|_| j.flush())
+        .map_err(|e| RunError::Broke(e.to_string()))?;
+    }
+    let report = build_reports(&dir)?;
+    Ok(RunResult {
+        dir,
+        end: if interrupted {
+            RunEnd::Interrupted
+        } else {
+            RunEnd::Completed
+        },
+        report,
+    })
+}
+
+/// Reads a run directory back and writes every report into it.
+pub fn build_reports(dir: &Path) -> Result<Report, RunError> {
+    let data = journal::read_run_dir(dir).map_err(|e| RunError::BadInput(e.to_string()))?;
+    let report =
+        Report::build(data).map_err(|e| RunError::BadInput(format!("{}: {e}", dir.display())))?;
+    crate::report::write_all(dir, &report).map_err(|e| RunError::Broke(e.to_string()))?;
+    Ok(report)
+}
+
+/// First signal: note it in the journal and stop sending. Second: exit now.
+async fn watch_signals(
+    stop: watch::Sender<bool>,
+    journal: Arc<Mutex<JournalWriter>>,
+    clock: RunClock,
+) {
+    let mut signals = Signals::new();
+    let name = signals.next().await;
+    eprintln!(
+        "\nscaletrace: {name} received: stopping, waiting for requests in flight (again to exit at once)"
+    );
+    if let Ok(mut j) = journal.lock() {
+        let _ = j.write(&Record::Interrupted(InterruptedRecord {
+            t: clock.now_s(),
+            signal: name.into(),
+        }));
+        let _ = j.flush();
+    }
+    let _ = stop.send(true);
+    let name = signals.next().await;
+    eprintln!("\nscaletrace: second {name}, exiting now; the run directory holds what was flushed");
+    std::process::exit(130);
+}
+
+/// SIGINT and SIGTERM, registered once for the whole run.
+#[cfg(unix)]
+struct Signals {
+    int: tokio::signal::unix::Signal,
+    term: tokio::signal::unix::Signal,
+}
+
+#[cfg(unix)]
+impl Signals {
+    fn new() -> Signals {
+        use tokio::signal::unix::{SignalKind, signal};
+        Signals {
+            int: signal(SignalKind::interrupt()).expect("SIGINT handler"),
+            term: signal(SignalKind::terminate()).expect("SIGTERM handler"),
+        }
+    }
+
+    async fn next(&mut self) -> &'static str {
+        tokio::select! {
+            _ = self.int.recv() => "SIGINT",
+            _ = self.term.recv() => "SIGTERM",
+        }
+    }
+}
+
+#[cfg(not(unix))]
+struct Signals;
+
+#[cfg(not(unix))]
+impl Signals {
+    fn new() -> Signals {
+        Signals
+    }
+
+    async fn next(&mut self) -> &'static str {
+        let _ = tokio::signal::ctrl_c().await;
+        "Ctrl-C"
+    }
+}
+
+/// Closes an interval every second and marks phase boundaries, until told
+/// to finish; then closes the last (partial) interval.
+async fn timekeeper(
+    clock: RunClock,
+    phases: Vec<crate::profile::Phase>,
+    recorder: Arc<Mutex<Recorder>>,
+    journal: Arc<Mutex<JournalWriter>>,
+    mut progress: Progress,
+    total: Duration,
+    mut finish: watch::Receiver<bool>,
+) -> Result<Progress, RunError> {
+    // Phase boundaries, in order: (time, record).
+    let mut boundaries = Vec::new();
+    let mut at = Duration::ZERO;
+    for (index, p) in phases.iter().enumerate() {
+        for (event, when) in [(PhaseEvent::Start, at), (PhaseEvent::End, at + p.duration)] {
+            boundaries.push((
+                when,
+                PhaseRecord {
+                    t: when.as_secs_f64(),
+                    index,
+                    name: p.name.clone(),
+                    event,
+                    from_rate: p.from_rate,
+                    to_rate: p.to_rate,
+                },
+            ));
+        }
+        at += p.duration;
+    }
+    boundaries.sort_by_key(|(w, r)| (*w, r.event == PhaseEvent::Start));
+    let mut next_boundary = 0;
+    let mut interval_start = Duration::ZERO;
+    let write_err = |e: journal::JournalError| RunError::Broke(e.to_string());
+    loop {
+        let tick = interval_start + INTERVAL;
+        let finishing = tokio::select! {
+            _ = tokio::time::sleep_until(clock.origin + tick) => false,
+            _ = finish.changed() => true,
+        };
+        let now = if finishing {
+            Instant::now() - clock.origin
+        } else {
+            tick
+        };
+        let (data, in_flight) = recorder.lock().expect("recorder lock").take_interval();
+        let mut j = journal.lock().expect("journal lock");
+        while next_boundary < boundaries.len() && boundaries[next_boundary].0 <= now {
+            j.write(&Record::Phase(boundaries[next_boundary].1.clone()))
+                .map_err(write_err)?;
+            next_boundary += 1;
+        }
+        let completed = data.by_outcome.total();
+        let snapshot = Snapshot {
+            elapsed_s: now.as_secs_f64(),
+            total_s: total.as_secs_f64(),
+            totals: recorder.lock().expect("recorder lock").totals(),
+            achieved_per_s: data.by_outcome.get(crate::outcome::Outcome::Ok) as f64
+                / (now - interval_start).as_secs_f64().max(1e-3),
+            last_p99_ms: histogram::quantile_ms(&data.latency, 0.99),
+        };
+        j.write(&Record::Interval(IntervalRecord {
+            start: interval_start.as_secs_f64(),
+            t: now.as_secs_f64(),
+            sent: data.sent,
+            late: data.late,
+            completed,
+            in_flight,
+            by_outcome: data.by_outcome,
+            latency: histogram::encode(&data.latency),
+            service: histogram::encode(&data.service),
+        }))
+        .map_err(write_err)?;
+        j.flush().map_err(write_err)?;
+        drop(j);
+        progress.update(&snapshot);
+        interval_start = now;
+        if finishing {
+            return Ok(progress);
+        }
+    }
+}
+
+/// Polls the observer at its interval, journaling what is new, until told
+/// to finish; then polls once more.
+async fn observe_loop(
+    mut observer: Box<dyn Observer>,
+    clock: RunClock,
+    journal: Arc<Mutex<JournalWriter>>,
+    mut finish: watch::Receiver<bool>,
+) -> Result<(), RunError> {
+    loop {
+        let records = observer.poll(&clock).await;
+        {
+            let mut j = journal.lock().expect("journal lock");
+            for r in &records {
+                j.write(r).map_err(|e| RunError::Broke(e.to_string()))?;
+            }
+            j.flush().map_err(|e| RunError::Broke(e.to_string()))?;
+        }
+        if *finish.borrow() {
+            return Ok(());
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(observer.interval()) => {}
+            _ = finish.changed() => {}
+        }
+    }
+}

@@ -1,0 +1,169 @@
+//! The load summary: totals, rates and latency percentiles over the whole
+//! run, computed from the journal alone (so `scaletrace report` and an
+//! interrupted run give the same numbers as a finished one).
+
+use serde::{Deserialize, Serialize};
+
+use crate::histogram::{self, Hist};
+use crate::journal::JournalData;
+use crate::journal::record::{PhaseEvent, Record};
+use crate::outcome::{Outcome, OutcomeCounts};
+
+pub const SCHEMA: &str = "scaletrace.summary/1";
+
+/// `summary.json`. Keys are stable; later sections are added, never renamed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    pub schema: String,
+    pub name: String,
+    /// RFC 3339 UTC time the run started.
+    pub started_at: String,
+    /// Seconds of load: until the last phase ended, or until the run was
+    /// interrupted.
+    pub duration_s: f64,
+    /// True when a signal stopped the run early.
+    pub interrupted: bool,
+    /// True when the journal has no end line (the process was killed).
+    pub incomplete: bool,
+    pub requests: Requests,
+    pub rate: Rates,
+    /// From the intended send time (coordinated-omission corrected).
+    pub latency_ms: Percentiles,
+    /// From the actual send time.
+    pub service_time_ms: Percentiles,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Requests {
+    /// Requests whose send time came (offered load).
+    pub sent: u64,
+    /// Requests that ended, with any outcome.
+    pub completed: u64,
+    /// Requests that waited for the in-flight cap before they could start.
+    pub late: u64,
+    pub by_outcome: OutcomeCounts,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Rates {
+    /// Sent per second of load.
+    pub offered_per_s: f64,
+    /// `ok` completions per second of load.
+    pub achieved_per_s: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Percentiles {
+    pub mean: f64,
+    pub p50: f64,
+    pub p90: f64,
+    pub p99: f64,
+    pub p999: f64,
+    pub max: f64,
+}
+
+impl Percentiles {
+    pub fn of(h: &Hist) -> Percentiles {
+        let round = |v: f64| (v * 1000.0).round() / 1000.0;
+        Percentiles {
+            mean: round(if h.is_empty() { 0.0 } else { h.mean() / 1000.0 }),
+            p50: round(histogram::quantile_ms(h, 0.5)),
+            p90: round(histogram::quantile_ms(h, 0.9)),
+            p99: round(histogram::quantile_ms(h, 0.99)),
+            p999: round(histogram::quantile_ms(h, 0.999)),
+            max: round(histogram::quantile_ms(h, 1.0)),
+        }
+    }
+}
+
+/// Whole-run histograms and counts, merged from every interval line.
+pub struct Totals {
+    pub sent: u64,
+    pub completed: u64,
+    pub late: u64,
+    pub by_outcome: OutcomeCounts,
+    pub latency: Hist,
+    pub service: Hist,
+}
+
+pub fn totals(data: &JournalData) -> Result<Totals, String> {
+    let mut t = Totals {
+        sent: 0,
+        completed: 0,
+        late: 0,
+        by_outcome: OutcomeCounts::default(),
+        latency: histogram::new_hist(),
+        service: histogram::new_hist(),
+    };
+    for r in &data.records {
+        if let Record::Interval(i) = r {
+            t.sent += i.sent;
+            t.completed += i.completed;
+            t.late += i.late;
+            t.by_outcome.merge(&i.by_outcome);
+            if i.completed > 0 {
+                t.latency
+                    .add(histogram::decode(&i.latency)?)
+                    .map_err(|e| format!("{e:?}"))?;
+                t.service
+                    .add(histogram::decode(&i.service)?)
+                    .map_err(|e| format!("{e:?}"))?;
+            }
+        }
+    }
+    Ok(t)
+}
+
+/// Seconds of load, as [`Summary::duration_s`] defines it.
+pub fn load_duration(data: &JournalData) -> f64 {
+    let mut interrupted = None;
+    let mut last_phase_end = None;
+    let mut last_interval = 0.0f64;
+    for r in &data.records {
+        match r {
+            Record::Interrupted(i) => interrupted = Some(i.t),
+            Record::Phase(p) if p.event == PhaseEvent::End => last_phase_end = Some(p.t),
+            Record::Interval(i) => last_interval = last_interval.max(i.t),
+            _ => {}
+        }
+    }
+    interrupted.or(last_phase_end).unwrap_or(last_interval)
+}
+
+pub fn summarize(data: &JournalData) -> Result<Summary, String> {
+    let t = totals(data)?;
+    let duration_s = load_duration(data);
+    let per_s = |n: u64| {
+        if duration_s > 0.0 {
+            ((n as f64 / duration_s) * 1000.0).round() / 1000.0
+        } else {
+            0.0
+        }
+    };
+    Ok(Summary {
+        schema: SCHEMA.into(),
+        name: data.info.profile["name"]
+            .as_str()
+            .unwrap_or("run")
+            .to_string(),
+        started_at: crate::clock::rfc3339(data.info.started_at),
+        duration_s: (duration_s * 1000.0).round() / 1000.0,
+        interrupted: data
+            .records
+            .iter()
+            .any(|r| matches!(r, Record::Interrupted(_))),
+        incomplete: !data.records.iter().any(|r| matches!(r, Record::End(_))),
+        requests: Requests {
+            sent: t.sent,
+            completed: t.completed,
+            late: t.late,
+            by_outcome: t.by_outcome,
+        },
+        rate: Rates {
+            offered_per_s: per_s(t.sent),
+            achieved_per_s: per_s(t.by_outcome.get(Outcome::Ok)),
+        },
+        latency_ms: Percentiles::of(&t.latency),
+        service_time_ms: Percentiles::of(&t.service),
+    })
+}
