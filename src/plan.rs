@@ -15,13 +15,15 @@ pub fn describe(p: &Profile) -> String {
     let _ = writeln!(out, "  target       {target}");
     let _ = writeln!(
         out,
-        "  arrivals     {:?}, seed {}, max in flight {}, timeout {}",
-        p.load.arrivals,
+        "  arrivals     {}, seed {}, max in flight {}, timeout {}",
+        match p.load.arrivals {
+            crate::profile::Arrivals::Uniform => "uniform",
+            crate::profile::Arrivals::Poisson => "poisson",
+        },
         p.load.seed,
         p.load.max_in_flight,
         humantime::format_duration(p.load.timeout)
-    )
-    .map(|_| ());
+    );
     let _ = writeln!(out, "  phases");
     let mut start = std::time::Duration::ZERO;
     for (i, ph) in p.load.phases.iter().enumerate() {
@@ -44,7 +46,7 @@ pub fn describe(p: &Profile) -> String {
     }
     let _ = writeln!(
         out,
-        "  total        {} , {:.0} requests expected, peak {:.2}/s ({:.0}/min)",
+        "  total        {}, {:.0} requests expected, peak {:.2}/s ({:.0}/min)",
         humantime::format_duration(p.load.total_duration()),
         p.load.expected_requests(),
         p.load.peak_rate(),

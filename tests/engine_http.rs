@@ -220,3 +220,31 @@ fn journal_intervals_add_up_to_the_summary() {
     assert_eq!(phases, 6);
     assert!(matches!(data.records.last(), Some(Record::End(_))));
 }
+
+#[test]
+fn summary_json_matches_the_repo_schema() {
+    let _serial = serial();
+    let addr = support::start_in_thread(Behaviour::Statuses(vec![200, 429]));
+    let dir = tempfile::tempdir().unwrap();
+    let p = profile(
+        &format!("http://{addr}"),
+        "",
+        "{ duration = \"1s\", rate = 20 }",
+    );
+    run(p, opts(dir.path())).unwrap();
+    let schema: serde_json::Value =
+        serde_json::from_str(include_str!("../schema/summary.schema.json")).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("summary.json")).unwrap()).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&summary)
+        .map(|e| e.to_string())
+        .collect();
+    assert!(errors.is_empty(), "{errors:?}");
+    // The schema is strict enough to catch a renamed key.
+    let mut broken = summary.clone();
+    broken["requests"]["by_outcome"]["throttle"] =
+        broken["requests"]["by_outcome"]["throttled"].take();
+    assert!(!validator.is_valid(&broken));
+}
