@@ -15,6 +15,7 @@ pub mod progress;
 pub mod recorder;
 pub mod report;
 pub mod run;
+pub mod scaling;
 pub mod schedule;
 pub mod sim;
 pub mod summary;

@@ -31,6 +31,10 @@ pub struct Summary {
     pub latency_ms: Percentiles,
     /// From the actual send time.
     pub service_time_ms: Percentiles,
+    /// Instance counts, scaling activities and alarm transitions, when an
+    /// observer ran.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scaling: Option<crate::scaling::ScalingSummary>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -165,5 +169,6 @@ pub fn summarize(data: &JournalData) -> Result<Summary, String> {
         },
         latency_ms: Percentiles::of(&t.latency),
         service_time_ms: Percentiles::of(&t.service),
+        scaling: crate::scaling::summarize(data),
     })
 }

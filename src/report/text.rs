@@ -90,5 +90,21 @@ pub fn render_text(report: &Report) -> String {
         out,
         "  (latency runs from each request's intended send time; service time from its actual send)"
     );
+    let timeline = crate::scaling::timeline_lines(&report.data);
+    if let Some(sc) = &s.scaling {
+        let _ = writeln!(out);
+        let _ = writeln!(
+            out,
+            "scaling{clock}: instances {} at start, {}–{} seen, {} at end; {} activities",
+            sc.instances.initial,
+            sc.instances.min_seen,
+            sc.instances.max_seen,
+            sc.instances.last,
+            sc.activities.len()
+        );
+        for line in timeline {
+            let _ = writeln!(out, "{line}");
+        }
+    }
     out
 }
