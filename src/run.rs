@@ -199,7 +199,7 @@ async fn run_async(
             _ = stop_rx.changed() => dispatched = DispatchEnd::Stopped,
         }
     }
-    invoker.drain(&mut stop_rx).await;
+    invoker.drain().await;
     let interrupted = dispatched == DispatchEnd::Stopped || *stop_rx.borrow();
     if !interrupted && !profile.observe.tail.is_zero() && observer_task.is_some() {
         tokio::select! {

@@ -84,7 +84,7 @@ async fn run(
             .await,
         DispatchEnd::Completed
     );
-    invoker.drain(&mut stop).await;
+    invoker.drain().await;
     drop(invoker);
     let rec = Arc::try_unwrap(recorder)
         .ok()
@@ -178,7 +178,7 @@ async fn a_stop_ends_dispatch_early() {
         .dispatch(schedule, origin, &mut payloads, &mut stop)
         .await;
     assert_eq!(end, DispatchEnd::Stopped);
-    invoker.drain(&mut stop).await;
+    invoker.drain().await;
     assert_eq!(recorder.lock().unwrap().totals().sent, 5);
     assert_eq!(recorder.lock().unwrap().totals().completed, 5);
 }
