@@ -20,3 +20,4 @@ pub mod schedule;
 pub mod sim;
 pub mod summary;
 pub mod target;
+pub mod capacity;
