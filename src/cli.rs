@@ -44,6 +44,9 @@ pub enum Command {
         /// The profile (TOML).
         profile: PathBuf,
     },
+    /// Measure one instance's capacity (MAX_RPS) with stairs of rising
+    /// rate, and recommend SCALING_VALUE with the commands to apply it.
+    Capacity(CapacityArgs),
     /// Rebuild every report from a run directory.
     Report {
         /// A run directory (holds run.json and journal.jsonl).
@@ -77,6 +80,30 @@ pub struct RunArgs {
     pub quiet: bool,
 }
 
+#[derive(Debug, clap::Args)]
+pub struct CapacityArgs {
+    /// The profile (TOML); `[capacity]` sets the stairs and the SLO.
+    pub profile: PathBuf,
+    /// Target URL (kind = "http"), overriding the profile's.
+    #[arg(long)]
+    pub url: Option<String>,
+    /// Write the steps here instead of reports/<UTC time>-<name>-capacity/.
+    #[arg(long)]
+    pub run_dir: Option<PathBuf>,
+    /// The endpoint the printed commands are for.
+    #[arg(long, default_value = "<endpoint-name>")]
+    pub endpoint: String,
+    /// The production variant the printed commands are for.
+    #[arg(long, default_value = "AllTraffic")]
+    pub variant: String,
+    /// Recommend for an async endpoint (scale on the backlog).
+    #[arg(long = "async")]
+    pub asynchronous: bool,
+    /// No per-step lines.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
 fn parse_duration(s: &str) -> Result<Duration, String> {
     let d = humantime::parse_duration(s).map_err(|e| format!("invalid duration {s:?}: {e}"))?;
     if d.is_zero() {
@@ -90,6 +117,7 @@ pub fn main_with(cli: Cli) -> ExitCode {
     let code = match cli.command {
         Command::Run(args) => cmd_run(args),
         Command::Validate { profile } => cmd_validate(&profile),
+        Command::Capacity(args) => cmd_capacity(args),
         Command::Report { run_dir } => cmd_report(&run_dir),
     };
     ExitCode::from(code)
@@ -155,6 +183,68 @@ fn cmd_run(args: RunArgs) -> u8 {
             }
         }
         Err(e) => run_error(e),
+    }
+}
+
+fn cmd_capacity(args: CapacityArgs) -> u8 {
+    let run_args = RunArgs {
+        profile: Some(args.profile.clone()),
+        url: args.url.clone(),
+        rate: None,
+        duration: None,
+        run_dir: None,
+        shard: Shard::WHOLE,
+        quiet: true,
+    };
+    let profile = match resolve_profile(&run_args) {
+        Ok(p) => p,
+        Err(m) => return fail(exit::BAD_INPUT, m),
+    };
+    let dir = args.run_dir.clone().unwrap_or_else(|| {
+        let clock = crate::clock::RunClock {
+            origin: tokio::time::Instant::now(),
+            started_at: chrono::Utc::now(),
+        };
+        crate::run::default_run_dir(
+            Path::new("reports"),
+            &format!("{}-capacity", profile.name),
+            &clock,
+        )
+    });
+    if !args.quiet {
+        eprintln!(
+            "scaletrace capacity: {} — stairs from {}/s, SLO p99 ≤ {} ms, success ≥ {} %; steps in {}",
+            profile.name,
+            profile.capacity.search.start_rate,
+            profile.capacity.search.p99_ms,
+            profile.capacity.search.min_success_ratio * 100.0,
+            dir.display()
+        );
+    }
+    let report = match crate::capacity::runner::run_capacity(&profile, &dir, args.quiet) {
+        Ok(r) => r,
+        Err(e) => return run_error(e),
+    };
+    let target = crate::capacity::recommend::EndpointRef {
+        endpoint: args.endpoint.clone(),
+        variant: args.variant.clone(),
+        asynchronous: args.asynchronous,
+    };
+    let text = crate::capacity::recommend::render(&report, &target);
+    let _ = std::fs::write(dir.join("recommendation.txt"), &text);
+    if let Some(value) = report.scaling_value {
+        let policy = crate::capacity::recommend::policy_json(value, args.asynchronous);
+        let json = serde_json::to_string_pretty(&policy)
+            .expect("json")
+            .replace("<endpoint>", &args.endpoint);
+        let _ = std::fs::write(dir.join("scaling-policy.json"), json + "\n");
+    }
+    print!("{text}");
+    println!("\ncapacity directory: {}", dir.display());
+    if report.max_rps.is_none() {
+        exit::GATE_FAILED
+    } else {
+        exit::DONE
     }
 }
 

@@ -1,6 +1,7 @@
 //! scaletrace: load tests for Amazon SageMaker endpoints, with a scaling
 //! observer that shows when and why autoscaling reacted.
 
+pub mod capacity;
 pub mod cli;
 pub mod clock;
 pub mod histogram;
@@ -20,4 +21,3 @@ pub mod schedule;
 pub mod sim;
 pub mod summary;
 pub mod target;
-pub mod capacity;

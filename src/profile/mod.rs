@@ -39,6 +39,40 @@ pub struct Profile {
     pub load: LoadSpec,
     pub observe: ObserveSpec,
     pub sim: Option<crate::sim::config::SimConfig>,
+    pub capacity: CapacitySpec,
+}
+
+/// `[capacity]`, with defaults: the stairs `scaletrace capacity` climbs and
+/// the SLO a step must hold.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CapacitySpec {
+    pub search: crate::capacity::SearchConfig,
+    /// Warm-up at each step's rate, not measured.
+    #[serde(with = "secs")]
+    pub settle: Duration,
+    /// The measured part of each step.
+    #[serde(with = "secs")]
+    pub step: Duration,
+    /// SCALING_VALUE = MAX_RPS × this × 60; AWS suggests 0.5 to start.
+    pub safety_factor: f64,
+}
+
+impl Default for CapacitySpec {
+    fn default() -> Self {
+        CapacitySpec {
+            search: crate::capacity::SearchConfig {
+                start_rate: 1.0,
+                max_rate: 10_000.0,
+                growth: 2.0,
+                fine_steps: 4,
+                p99_ms: 1000.0,
+                min_success_ratio: 0.999,
+            },
+            settle: Duration::from_secs(10),
+            step: Duration::from_secs(30),
+            safety_factor: 0.5,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -237,7 +271,12 @@ impl Profile {
                 tail: Duration::ZERO,
             },
         };
+        let capacity = match &raw.capacity {
+            Some(c) => capacity_spec(&ctx, c)?,
+            None => CapacitySpec::default(),
+        };
         Ok(Profile {
+            capacity,
             name,
             description: raw.description.clone(),
             source: Some(file.to_path_buf()),
@@ -580,6 +619,71 @@ fn rate(ctx: &Ctx, v: &Spanned<f64>, field: &str, factor: f64) -> Result<f64, Pr
         ));
     }
     Ok(r * factor)
+}
+
+fn capacity_spec(ctx: &Ctx, c: &Spanned<raw::RawCapacity>) -> Result<CapacitySpec, ProfileError> {
+    let raw = c.get_ref();
+    let mut spec = CapacitySpec::default();
+    let positive =
+        |v: &Option<Spanned<f64>>, field: &str, default: f64| -> Result<f64, ProfileError> {
+            match v {
+                None => Ok(default),
+                Some(x) if x.get_ref().is_finite() && *x.get_ref() > 0.0 => Ok(*x.get_ref()),
+                Some(x) => Err(ctx.err(
+                    Some(x.span()),
+                    format!("capacity.{field}"),
+                    format!("must be greater than zero (got {})", x.get_ref()),
+                )),
+            }
+        };
+    let s = &mut spec.search;
+    s.start_rate = positive(&raw.start_rate, "start_rate", s.start_rate)?;
+    s.max_rate = positive(&raw.max_rate, "max_rate", s.max_rate)?;
+    if s.max_rate < s.start_rate {
+        let span = raw.max_rate.as_ref().map(|m| m.span());
+        return Err(ctx.err(span, "capacity.max_rate", "must be at least start_rate"));
+    }
+    s.growth = positive(&raw.growth, "growth", s.growth)?;
+    if s.growth <= 1.0 {
+        let span = raw.growth.as_ref().map(|m| m.span());
+        return Err(ctx.err(span, "capacity.growth", "must be greater than 1"));
+    }
+    if let Some(f) = &raw.fine_steps {
+        if !(0..=20).contains(f.get_ref()) {
+            return Err(ctx.err(
+                Some(f.span()),
+                "capacity.fine_steps",
+                "must be between 0 and 20",
+            ));
+        }
+        s.fine_steps = *f.get_ref() as u32;
+    }
+    s.p99_ms = positive(&raw.p99_ms, "p99_ms", s.p99_ms)?;
+    s.min_success_ratio = positive(
+        &raw.min_success_ratio,
+        "min_success_ratio",
+        s.min_success_ratio,
+    )?;
+    if s.min_success_ratio > 1.0 {
+        let span = raw.min_success_ratio.as_ref().map(|m| m.span());
+        return Err(ctx.err(
+            span,
+            "capacity.min_success_ratio",
+            "is a ratio: at most 1 (e.g. 0.999)",
+        ));
+    }
+    spec.safety_factor = positive(&raw.safety_factor, "safety_factor", spec.safety_factor)?;
+    if spec.safety_factor > 1.0 {
+        let span = raw.safety_factor.as_ref().map(|m| m.span());
+        return Err(ctx.err(span, "capacity.safety_factor", "must be at most 1"));
+    }
+    if let Some(d) = &raw.settle {
+        spec.settle = d.get_ref().0;
+    }
+    if let Some(d) = &raw.step {
+        spec.step = positive_duration(ctx, d, "capacity.step")?;
+    }
+    Ok(spec)
 }
 
 /// Both ends of a ramp, or an error naming the missing one.

@@ -18,6 +18,22 @@ pub struct RawProfile {
     pub load: Option<Spanned<RawLoad>>,
     pub observe: Option<Spanned<RawObserve>>,
     pub sim: Option<Spanned<crate::sim::config::RawSimConfig>>,
+    pub capacity: Option<Spanned<RawCapacity>>,
+}
+
+/// `[capacity]`: how `scaletrace capacity` climbs.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCapacity {
+    pub start_rate: Option<Spanned<f64>>,
+    pub max_rate: Option<Spanned<f64>>,
+    pub growth: Option<Spanned<f64>>,
+    pub fine_steps: Option<Spanned<i64>>,
+    pub settle: Option<Spanned<DurationValue>>,
+    pub step: Option<Spanned<DurationValue>>,
+    pub p99_ms: Option<Spanned<f64>>,
+    pub min_success_ratio: Option<Spanned<f64>>,
+    pub safety_factor: Option<Spanned<f64>>,
 }
 
 #[derive(Debug, Deserialize)]

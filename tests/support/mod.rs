@@ -31,6 +31,10 @@ pub enum Behaviour {
         nth: u64,
         stall: Duration,
     },
+    /// A model server with `workers` slots, each request taking `service`;
+    /// requests beyond the slots queue (a known capacity of
+    /// workers / service requests per second).
+    Workers { workers: usize, service: Duration },
 }
 
 pub struct TestServer {
@@ -57,6 +61,10 @@ pub async fn start(behaviour: Behaviour) -> TestServer {
     let addr = listener.local_addr().unwrap();
     let requests = Arc::new(AtomicU64::new(0));
     let counter = requests.clone();
+    let slots = Arc::new(tokio::sync::Semaphore::new(match &behaviour {
+        Behaviour::Workers { workers, .. } => *workers,
+        _ => 1,
+    }));
     let task = tokio::spawn(async move {
         loop {
             let Ok((stream, _)) = listener.accept().await else {
@@ -64,8 +72,9 @@ pub async fn start(behaviour: Behaviour) -> TestServer {
             };
             let behaviour = behaviour.clone();
             let counter = counter.clone();
+            let slots = slots.clone();
             tokio::spawn(async move {
-                let _ = serve(stream, behaviour, counter).await;
+                let _ = serve(stream, behaviour, counter, slots).await;
             });
         }
     });
@@ -152,6 +161,7 @@ async fn serve(
     mut stream: TcpStream,
     behaviour: Behaviour,
     counter: Arc<AtomicU64>,
+    slots: Arc<tokio::sync::Semaphore>,
 ) -> std::io::Result<()> {
     stream.set_nodelay(true)?;
     let mut buf = Vec::new();
@@ -182,6 +192,12 @@ async fn serve(
             }
             Behaviour::StallOnce { delay, nth, stall } => {
                 precise_sleep(if n == *nth { *stall } else { *delay }).await;
+                respond(&mut stream, 200).await?;
+            }
+            Behaviour::Workers { service, .. } => {
+                let permit = slots.acquire().await.unwrap();
+                precise_sleep(*service).await;
+                drop(permit);
                 respond(&mut stream, 200).await?;
             }
         }

@@ -1,0 +1,9 @@
+//! `scaletrace capacity`: measure MAX_RPS on one instance and recommend
+//! SCALING_VALUE. [`search`] holds the pure search; [`runner`] runs each
+//! step as a real run (its own run directory) and reads its journal.
+
+pub mod recommend;
+pub mod runner;
+pub mod search;
+
+pub use search::{SearchConfig, SearchOutcome, Step, StepResult, scaling_value, search};
