@@ -91,12 +91,28 @@ fn coordinated_omission_is_corrected_against_a_stalling_server() {
     let s = run(p, opts(dir.path())).unwrap().report.summary;
     assert_eq!(s.requests.sent, 300, "nothing dropped");
     assert_eq!(s.requests.completed, 300);
-    // The ~100 requests due during the stall were held back (and the few
-    // due while that backlog cleared).
+    // The ~100 requests due during the stall were held back, plus those due
+    // while that backlog cleared (more on a busy machine).
     assert!(
-        (95..=140).contains(&s.requests.late),
+        (99..=200).contains(&s.requests.late),
         "late {}",
         s.requests.late
+    );
+    let data = read_run_dir(dir.path()).unwrap();
+    let first_second = data
+        .records
+        .iter()
+        .find_map(|r| match r {
+            Record::Interval(i) => Some(i.clone()),
+            _ => None,
+        })
+        .unwrap();
+    // Before the stall requests go out on time (a loaded machine may delay
+    // a few past their 10 ms slot).
+    assert!(
+        first_second.late < 30,
+        "late before the stall: {}",
+        first_second.late
     );
     assert!(
         s.latency_ms.p99 > 900.0,
