@@ -39,7 +39,7 @@ impl Progress {
                 ProgressDrawTarget::stderr_with_hz(4),
             );
             bar.set_style(
-                ProgressStyle::with_template("{bar:30.cyan/blue} {pos:>5}/{len:5} s  {msg}")
+                ProgressStyle::with_template("{bar:30.cyan/blue} {pos:>5}/{len} s  {msg}")
                     .expect("valid template")
                     .progress_chars("█▉▊▋▌▍▎▏ "),
             );
