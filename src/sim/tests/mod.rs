@@ -1,0 +1,1 @@
+//! Larger simulator tests.
