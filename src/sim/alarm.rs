@@ -115,6 +115,8 @@ pub struct Alarm {
     pub next_eval: f64,
     /// The last evaluation range, oldest first (`None` = missing).
     pub window: Vec<Option<f64>>,
+    /// The period index of the latest datapoint in `window`.
+    pub latest_k: Option<usize>,
 }
 
 impl Alarm {
@@ -128,6 +130,7 @@ impl Alarm {
             state: AlarmState::InsufficientData,
             next_eval,
             window: Vec::new(),
+            latest_k: None,
         }
     }
 
@@ -157,6 +160,7 @@ impl Alarm {
         let ended = ((horizon - first_start) / p as f64 + 1e-9).floor() as i64; // periods fully ended
         let n = s.evaluation_periods as i64;
         self.window.clear();
+        self.latest_k = None;
         let mut stamps = Vec::new();
         for k in (ended - n)..ended {
             let v = if k < 0 {
@@ -164,6 +168,9 @@ impl Alarm {
             } else {
                 store.value(s.metric, s.stat, p, k as usize)
             };
+            if v.is_some() {
+                self.latest_k = Some(k as usize);
+            }
             self.window.push(v);
             stamps.push(if k < 0 {
                 None

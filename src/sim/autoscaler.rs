@@ -10,7 +10,12 @@
 //!   periods; the scale-in alarm keeps one-minute periods — an assumption,
 //!   AWS does not publish it.)
 //! - New capacity is [`rules::proportional`] (`ceil(current × metric /
-//!   target)`, `current` = instances in service), clamped to [min, max].
+//!   target)`), clamped to [min, max], where `current` is the number of
+//!   instances in service during the period the datapoint measures (its
+//!   average, rounded). Using the count the metric was measured with, not
+//!   the count when the alarm fires, keeps a lagging datapoint from
+//!   compounding with capacity that has just arrived; with 0 instances it
+//!   gives 0, so target tracking cannot leave 0 (as AWS documents).
 //! - Several policies: scale out when any asks, scale in only when every
 //!   target-tracking policy with scale-in enabled agrees (its low alarm is
 //!   in ALARM); the largest capacity wins. No scale-in on
@@ -270,9 +275,16 @@ impl Autoscaler {
         now: f64,
         invoked: &[usize],
         alarms: &[Alarm],
-        current: u32,
+        store: &MetricStore,
         uuid: &mut dyn FnMut() -> String,
     ) -> Option<Change> {
+        // Instances in service while alarm `a`'s latest datapoint was measured.
+        let current = |a: &Alarm| -> u32 {
+            a.latest_k
+                .and_then(|k| store.instances_during(a.spec.period_s, k))
+                .map(|n| n.round() as u32)
+                .unwrap_or(0)
+        };
         let mut out: Option<(u32, usize, usize)> = None;
         let mut inn: Option<(u32, usize, usize)> = None;
         for &a in invoked {
@@ -290,6 +302,8 @@ impl Autoscaler {
             let (min, max, desired) = (self.min, self.max, self.desired);
             let is_low = self.policies[p].low == Some(a);
             let is_tt = matches!(self.policies[p].cfg.kind, PolicyKind::TargetTracking(_));
+            // The direction a step may move capacity (0: either way).
+            let mut step_sign = 0i64;
             let proposal: i64 = match &self.policies[p].cfg.kind {
                 PolicyKind::TargetTracking(t) => {
                     let Some(v) = alarms[a].latest() else {
@@ -298,7 +312,7 @@ impl Autoscaler {
                     if is_low && t.disable_scale_in {
                         continue;
                     }
-                    (self.rule)(current, v, t.target_value) as i64
+                    (self.rule)(current(&alarms[a]), v, t.target_value) as i64
                 }
                 PolicyKind::Step(s) => {
                     let vals: Vec<f64> = alarms[a].window.iter().flatten().copied().collect();
@@ -317,6 +331,9 @@ impl Autoscaler {
                     else {
                         continue;
                     };
+                    if s.adjustment_type != super::policy::AdjustmentType::ExactCapacity {
+                        step_sign = step.adjustment.signum();
+                    }
                     let ps = &self.policies[p];
                     let in_cooldown =
                         |last: Option<f64>| last.is_some_and(|l| now < l + s.cooldown_s);
@@ -340,6 +357,11 @@ impl Autoscaler {
             if is_tt && ((is_low && clamped > desired) || (!is_low && clamped < desired)) {
                 continue;
             }
+            // Nor does a step adjustment: +N during its cooldown that is not
+            // above the desired count adds nothing (and removes nothing).
+            if (step_sign > 0 && clamped < desired) || (step_sign < 0 && clamped > desired) {
+                continue;
+            }
             if clamped > desired {
                 if out.is_none_or(|(c, _, _)| clamped > c) {
                     out = Some((clamped, p, a));
@@ -348,12 +370,20 @@ impl Autoscaler {
                 if inn.is_none_or(|(c, _, _)| clamped > c) {
                     inn = Some((clamped, p, a));
                 }
-            } else if proposal > max as i64 && desired == max {
-                self.not_scaled(now, p, cause, "AlreadyAtMaxCapacity", uuid);
-            } else if proposal < min as i64 && desired == min {
-                self.not_scaled(now, p, cause, "AlreadyAtMinCapacity", uuid);
-            } else if !is_tt || proposal == desired as i64 {
-                self.not_scaled(now, p, cause, "AlreadyAtDesiredCapacity", uuid);
+            } else {
+                let wants_out = if is_tt {
+                    !is_low
+                } else {
+                    proposal >= desired as i64
+                };
+                let code = if wants_out && desired == max {
+                    "AlreadyAtMaxCapacity"
+                } else if !wants_out && desired == min {
+                    "AlreadyAtMinCapacity"
+                } else {
+                    "AlreadyAtDesiredCapacity"
+                };
+                self.not_scaled(now, p, cause, code, uuid);
             }
         }
         if let Some((to, p, a)) = out {
@@ -404,7 +434,7 @@ impl Autoscaler {
                     return None;
                 }
                 let v = low.latest()?;
-                let c = ((self.rule)(current, v, t.target_value)).clamp(self.min, self.max);
+                let c = ((self.rule)(current(low), v, t.target_value)).clamp(self.min, self.max);
                 to = to.max(c);
             }
             if to >= self.desired {

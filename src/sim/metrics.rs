@@ -254,6 +254,9 @@ pub struct MetricStore {
     /// Requests arriving per 10 s bucket, to tell an idle period of a
     /// sampled request-driven gauge from a quiet one.
     arrivals10: Vec<u32>,
+    /// Instances in service, sampled once per second (index = second), so
+    /// the autoscaler knows the capacity a datapoint was measured with.
+    instances: Vec<u32>,
     /// Next bucket to publish, per metric.
     next_publish: [usize; METRIC_COUNT],
     published: [bool; METRIC_COUNT],
@@ -276,6 +279,7 @@ impl MetricStore {
             idle_zero,
             buckets: vec![Vec::new(); METRIC_COUNT],
             arrivals10: Vec::new(),
+            instances: Vec::new(),
             next_publish: [0; METRIC_COUNT],
             published,
         }
@@ -345,7 +349,7 @@ impl MetricStore {
         }
         let res = m.resolution_s();
         let per = (period_s / res).max(1) as usize;
-        let first = k * per;
+        let first = self.period_index(res, self.period_start(period_s, k) + 1e-6);
         let b = &self.buckets[m.index()];
         let mut set = StatSet::default();
         let mut arrivals = 0u32;
@@ -372,6 +376,30 @@ impl MetricStore {
             };
         }
         (set.count > 0).then_some(set)
+    }
+
+    /// Records the instances in service at second `t` (called once per
+    /// simulated second).
+    pub fn sample_instances(&mut self, t: f64, n: u32) {
+        let i = t.round().max(0.0) as usize;
+        if self.instances.len() <= i {
+            self.instances.resize(i + 1, n);
+        }
+        self.instances[i] = n;
+    }
+
+    /// Average instances in service during period `k` of length `period_s`.
+    pub fn instances_during(&self, period_s: u32, k: usize) -> Option<f64> {
+        let start = self.period_start(period_s, k).ceil().max(0.0) as usize;
+        let end =
+            (self.period_start(period_s, k + 1).ceil().max(0.0) as usize).min(self.instances.len());
+        (end > start).then(|| {
+            self.instances[start..end]
+                .iter()
+                .map(|n| *n as f64)
+                .sum::<f64>()
+                / (end - start) as f64
+        })
     }
 
     /// The statistic of period `k`, if there is a datapoint.

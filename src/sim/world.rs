@@ -186,6 +186,7 @@ impl World {
         }
         if self.next_sample <= t + EPS {
             self.endpoint.sample(t, &mut self.metrics);
+            self.metrics.sample_instances(t, self.endpoint.in_service());
             self.next_sample += 1.0;
         }
         self.metrics.publish(t, &mut self.published);
@@ -214,7 +215,8 @@ impl World {
             changes.push(c);
         }
         if !invoked.is_empty()
-            && let Some(c) = s.on_alarms(t, &invoked, &self.alarms, current, &mut || uuid(ctl))
+            && let Some(c) =
+                s.on_alarms(t, &invoked, &self.alarms, &self.metrics, &mut || uuid(ctl))
         {
             changes.push(c);
         }
