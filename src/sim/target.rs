@@ -1,0 +1,75 @@
+//! The simulated endpoint as a [`Target`]: each invocation asks the model
+//! when and how it ends, then sleeps until then on the tokio clock, so the
+//! engine's invoker and recorder measure it exactly as they would a real
+//! endpoint. Under a paused runtime the sleeps cost no wall time. Tokio's
+//! timer has millisecond resolution, so measured latencies are rounded up to
+//! the next millisecond.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures::future::BoxFuture;
+
+use super::endpoint::AsyncDone;
+use super::world::World;
+use super::{AbortOnDrop, lock};
+use crate::clock::RunClock;
+use crate::outcome::Outcome;
+use crate::target::{Target, TargetError};
+
+pub struct SimTarget {
+    pub(crate) world: Arc<Mutex<World>>,
+    pub(crate) clock: RunClock,
+    pub(crate) describe: String,
+    pub(crate) is_async: bool,
+    pub(crate) _guard: Arc<AbortOnDrop>,
+}
+
+impl SimTarget {
+    fn at(&self, offset_s: f64) -> tokio::time::Instant {
+        self.clock.origin + Duration::from_secs_f64(offset_s.max(0.0))
+    }
+}
+
+impl Target for SimTarget {
+    fn describe(&self) -> String {
+        self.describe.clone()
+    }
+
+    fn ready(&self) -> BoxFuture<'_, Result<(), TargetError>> {
+        Box::pin(async { Ok(()) })
+    }
+
+    fn invoke(&self, _payload: Bytes) -> BoxFuture<'static, Outcome> {
+        let now = self.clock.now_s();
+        if !self.is_async {
+            let adm = lock(&self.world).invoke_realtime(now);
+            let until = self.at(now + adm.after);
+            return Box::pin(async move {
+                tokio::time::sleep_until(until).await;
+                adm.outcome
+            });
+        }
+        let ticket = lock(&self.world).invoke_async(now);
+        let Some(ticket) = ticket else {
+            return Box::pin(async { Outcome::Throttled });
+        };
+        let expiry = self.at(ticket.expires_at);
+        let origin = self.clock.origin;
+        Box::pin(async move {
+            tokio::select! {
+                biased;
+                done = ticket.rx => match done {
+                    Ok(AsyncDone::Finished(t)) => {
+                        tokio::time::sleep_until(origin + Duration::from_secs_f64(t.max(0.0))).await;
+                        Outcome::Ok
+                    }
+                    Ok(AsyncDone::Expired) => Outcome::Timeout,
+                    Err(_) => Outcome::Other,
+                },
+                _ = tokio::time::sleep_until(expiry) => Outcome::Timeout,
+            }
+        })
+    }
+}

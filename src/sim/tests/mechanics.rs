@@ -1,0 +1,461 @@
+//! One test per scaling mechanic, on the synchronous model with explicit
+//! times. Unless a test says otherwise: fixed 10 ms service, one-minute
+//! periods starting at t = 0, publishing delay 60 s, so the datapoint of
+//! minute k is readable at `(k + 2) × 60`.
+
+use super::*;
+use crate::sim::policy::BUILT_IN_POLICY_NAME;
+
+#[test]
+fn scale_out_alarm_fires_on_the_third_breaching_datapoint_plus_delay() {
+    // 20 req/s = 1200 a minute on one instance, target 600.
+    let cfg = tt_config(1, 1, 5, 600.0, "10m", "");
+    let mut w = world(&cfg);
+    drive(&mut w, 0.0, 300.0, 20.0);
+    // Minutes 0, 1, 2 breach; minute 2 ends at 180 and is readable at 240.
+    assert_eq!(
+        first_transition(&w, "AlarmHigh", AlarmState::Alarm),
+        Some(240.0)
+    );
+    let t = w
+        .transitions
+        .iter()
+        .find(|t| t.to == AlarmState::Alarm)
+        .unwrap();
+    assert!(
+        t.reason
+            .starts_with("Threshold Crossed: 3 datapoints [1200.0 (22/11/26 11:02:00)"),
+        "{}",
+        t.reason
+    );
+    assert!(
+        t.reason
+            .ends_with("were greater than the threshold (600.0).")
+    );
+    // The scaling activity follows at once, worded as AWS words it.
+    let s = w.scaler.as_ref().unwrap();
+    let a = &s.activities[0];
+    assert_eq!(a.start, 240.0);
+    assert_eq!(a.description, "Setting desired instance count to 2.");
+    assert_eq!(
+        a.cause,
+        format!(
+            "monitor alarm {} in state ALARM triggered policy {BUILT_IN_POLICY_NAME}",
+            t.name
+        )
+    );
+    assert!(
+        t.name
+            .starts_with("TargetTracking-endpoint/scaletrace-sim/variant/AllTraffic-AlarmHigh-")
+    );
+}
+
+#[test]
+fn two_breaching_and_one_not_do_not_fire() {
+    let cfg = tt_config(1, 1, 5, 600.0, "10m", "");
+    let mut w = world(&cfg);
+    drive(&mut w, 0.0, 120.0, 20.0);
+    drive(&mut w, 120.0, 180.0, 5.0); // 300 a minute: below target
+    drive(&mut w, 180.0, 480.0, 20.0);
+    // Windows (0,1,2), (1,2,3), (2,3,4) each hold the quiet minute; (3,4,5)
+    // is readable at 420.
+    assert_eq!(
+        first_transition(&w, "AlarmHigh", AlarmState::Alarm),
+        Some(420.0)
+    );
+}
+
+#[test]
+fn scale_in_needs_15_of_15_below_90_percent_of_target() {
+    // 3 instances at 20 req/s: 400 per instance a minute, below 540.
+    let cfg = tt_config(3, 1, 5, 600.0, "1m", "");
+    let mut w = world(&cfg);
+    drive(&mut w, 0.0, 300.0, 20.0);
+    drive(&mut w, 300.0, 360.0, 30.0); // minute 5: 600 per instance, not below 540
+    drive(&mut w, 360.0, 1400.0, 20.0);
+    // Minutes 6..20 are the first 15 in a row below; minute 20 is readable
+    // at 1320.
+    assert_eq!(
+        first_transition(&w, "AlarmLow", AlarmState::Alarm),
+        Some(1320.0)
+    );
+    let low = w
+        .transitions
+        .iter()
+        .find(|t| t.name.contains("AlarmLow") && t.to == AlarmState::Alarm)
+        .unwrap();
+    assert!(
+        low.reason.starts_with("Threshold Crossed: 15 datapoints ["),
+        "{}",
+        low.reason
+    );
+    assert!(
+        low.reason
+            .ends_with("were less than the threshold (540.0)."),
+        "{}",
+        low.reason
+    );
+    // ceil(3 × 400 / 600) = 2.
+    assert_eq!(scalings(&w), vec![(1320.0, 3, 2)]);
+}
+
+#[test]
+fn scale_out_cooldown_blocks_a_second_scale_out_unless_larger() {
+    // Launches take 10 minutes, so capacity is still being added.
+    let cfg = tt_config(1, 1, 10, 600.0, "10m", "");
+    let mut w = world(&cfg);
+    drive(&mut w, 0.0, 360.0, 20.0);
+    // At 300 and 360 the alarm is still in ALARM and asks for
+    // ceil(1 × 1200 / 600) = 2 again: the desired count already has it.
+    assert_eq!(scalings(&w), vec![(240.0, 1, 2)]);
+    drive(&mut w, 360.0, 600.0, 40.0);
+    // Minute 6 (2400 a minute) is readable at 480: ceil(1 × 2400 / 600) = 4
+    // is larger, so it scales out within the cooldown.
+    assert_eq!(scalings(&w), vec![(240.0, 1, 2), (480.0, 2, 4)]);
+}
+
+#[test]
+fn scale_in_cooldown_is_interrupted_by_a_scale_out_alarm() {
+    let cfg = tt_config(3, 1, 5, 600.0, "1m", "ScaleInCooldown = 600");
+    let mut w = world(&cfg);
+    drive(&mut w, 0.0, 960.0, 10.0);
+    assert_eq!(scalings(&w), vec![(960.0, 3, 1)]);
+    drive(&mut w, 960.0, 1500.0, 30.0);
+    let s = scalings(&w);
+    assert_eq!(s.len(), 2, "{s:?}");
+    let (at, from, to) = s[1];
+    assert!(at < 960.0 + 600.0, "scaled out at {at}, after the cooldown");
+    assert_eq!((from, to), (1, 3));
+}
+
+#[test]
+fn max_capacity_clamps_and_reports_already_at_max() {
+    // 2400 a minute asks for 4 instances; MaxCapacity is 2.
+    let cfg = tt_config(1, 1, 2, 600.0, "1m", "");
+    let mut w = world(&cfg);
+    drive(&mut w, 0.0, 600.0, 40.0);
+    assert_eq!(scalings(&w), vec![(240.0, 1, 2)]);
+    let s = w.scaler.as_ref().unwrap();
+    let ns: Vec<_> = s
+        .activities
+        .iter()
+        .filter_map(|a| a.not_scaled.as_ref().map(|n| (a, n)))
+        .collect();
+    assert_eq!(ns.len(), 1, "repeats are recorded once: {ns:?}");
+    let (a, n) = ns[0];
+    assert_eq!(n.code, "AlreadyAtMaxCapacity");
+    assert_eq!(n.max_capacity, Some(2));
+    assert_eq!(n.current_capacity, Some(2));
+    assert_eq!(a.status, "Failed");
+    assert_eq!(w.desired(), 2);
+    assert_eq!(w.current(), 2);
+}
+
+#[test]
+fn min_capacity_reports_already_at_min() {
+    let cfg = tt_config(1, 1, 3, 600.0, "1m", "");
+    let mut w = world(&cfg);
+    drive(&mut w, 0.0, 1100.0, 1.0);
+    let s = w.scaler.as_ref().unwrap();
+    let codes: Vec<&str> = s
+        .activities
+        .iter()
+        .filter_map(|a| a.not_scaled.as_ref().map(|n| n.code.as_str()))
+        .collect();
+    assert_eq!(codes, vec!["AlreadyAtMinCapacity"]);
+    assert!(scalings(&w).is_empty());
+}
+
+#[test]
+fn disable_scale_in_keeps_capacity() {
+    let cfg = tt_config(3, 1, 5, 600.0, "1m", "DisableScaleIn = true");
+    let mut w = world(&cfg);
+    drive(&mut w, 0.0, 1500.0, 10.0);
+    assert_eq!(
+        first_transition(&w, "AlarmLow", AlarmState::Alarm),
+        Some(960.0)
+    );
+    assert!(scalings(&w).is_empty());
+    assert_eq!(w.current(), 3);
+}
+
+#[test]
+fn no_scale_in_on_insufficient_data() {
+    let cfg = sim_config(
+        r#"
+[sim.endpoint]
+initial_instances = 3
+[sim.cloudwatch]
+idle_minutes = "missing"
+[sim.scalable_target]
+MinCapacity = 1
+MaxCapacity = 5
+[[sim.policies]]
+[sim.policies.TargetTrackingScalingPolicyConfiguration]
+TargetValue = 600
+PredefinedMetricSpecification = { PredefinedMetricType = "SageMakerVariantInvocationsPerInstance" }
+"#,
+    );
+    let mut w = world(&cfg);
+    drive(&mut w, 0.0, 2400.0, 0.0);
+    assert!(scalings(&w).is_empty());
+    assert!(first_transition(&w, "AlarmLow", AlarmState::Alarm).is_none());
+    assert!(w.warnings().iter().any(|m| m.contains("idle_minutes")));
+}
+
+#[test]
+fn two_policies_scale_in_only_when_both_agree() {
+    // Invocations per instance are far below target, but CPU (1 s jobs,
+    // 2.3 req/s over 3 instances: about 77 % CPU per instance)
+    // sits between 90 % of 80 and 80, so the CPU policy does not agree.
+    let cfg = sim_config(
+        r#"
+[sim.endpoint]
+initial_instances = 3
+routing = "least-outstanding"
+overhead = "0s"
+[sim.instance]
+service_time = "1s"
+worker_slots = 4
+vcpus = 4
+[sim.scalable_target]
+MinCapacity = 1
+MaxCapacity = 5
+[[sim.policies]]
+[sim.policies.TargetTrackingScalingPolicyConfiguration]
+TargetValue = 600
+PredefinedMetricSpecification = { PredefinedMetricType = "SageMakerVariantInvocationsPerInstance" }
+[[sim.policies]]
+PolicyName = "cpu"
+[sim.policies.TargetTrackingScalingPolicyConfiguration]
+TargetValue = 80
+CustomizedMetricSpecification = { MetricName = "CPUUtilization", Namespace = "/aws/sagemaker/Endpoints", Statistic = "Average" }
+"#,
+    );
+    let mut w = world(&cfg);
+    drive(&mut w, 0.0, 1500.0, 2.3);
+    let lows: Vec<_> = w
+        .transitions
+        .iter()
+        .filter(|t| t.name.contains("AlarmLow") && t.to == AlarmState::Alarm)
+        .collect();
+    assert_eq!(
+        lows.len(),
+        1,
+        "only the invocations policy wants in: {lows:?}"
+    );
+    assert!(scalings(&w).is_empty(), "{:?}", scalings(&w));
+    assert!(w.warnings().iter().any(|m| m.contains("cpu")));
+}
+
+#[test]
+fn step_policy_bounds_pick_the_step_on_the_right_side() {
+    // Threshold 600; [0, 500) → +1, [500, ∞) → +3. 1100 a minute is
+    // exactly 500 above: the lower bound is inclusive above the threshold.
+    let cfg = sim_config(
+        r#"
+[sim.endpoint]
+overhead = "0s"
+[sim.instance]
+service_time = "10ms"
+launch_time = "10m"
+[sim.scalable_target]
+MinCapacity = 1
+MaxCapacity = 10
+[[sim.policies]]
+PolicyName = "step"
+[sim.policies.StepScalingPolicyConfiguration]
+AdjustmentType = "ChangeInCapacity"
+StepAdjustments = [
+  { MetricIntervalLowerBound = 0, MetricIntervalUpperBound = 500, ScalingAdjustment = 1 },
+  { MetricIntervalLowerBound = 500, ScalingAdjustment = 3 },
+]
+[sim.policies.Alarm]
+MetricName = "InvocationsPerInstance"
+Statistic = "Sum"
+Threshold = 600
+ComparisonOperator = "GreaterThanOrEqualToThreshold"
+EvaluationPeriods = 1
+"#,
+    );
+    let mut w = world(&cfg);
+    drive(&mut w, 0.0, 60.0, 1100.0 / 60.0);
+    drive(&mut w, 60.0, 300.0, 0.0);
+    assert_eq!(scalings(&w), vec![(120.0, 1, 4)]);
+    let a = &w.scaler.as_ref().unwrap().activities[0];
+    assert!(
+        a.cause
+            .contains("monitor alarm step-alarm in state ALARM triggered policy step")
+    );
+}
+
+#[test]
+fn step_policy_cooldown_counts_capacity_being_added() {
+    // +1 every minute while in ALARM: within the 300 s cooldown the +1 is
+    // measured from the capacity before it began, so it adds nothing more.
+    let cfg = sim_config(
+        r#"
+[sim.instance]
+launch_time = "10m"
+[sim.scalable_target]
+MinCapacity = 1
+MaxCapacity = 10
+[[sim.policies]]
+PolicyName = "step"
+[sim.policies.StepScalingPolicyConfiguration]
+AdjustmentType = "ChangeInCapacity"
+Cooldown = 300
+StepAdjustments = [{ MetricIntervalLowerBound = 0, ScalingAdjustment = 1 }]
+[sim.policies.Alarm]
+MetricName = "Invocations"
+Statistic = "Sum"
+Threshold = 600
+ComparisonOperator = "GreaterThanThreshold"
+EvaluationPeriods = 1
+"#,
+    );
+    let mut w = world(&cfg);
+    drive(&mut w, 0.0, 500.0, 20.0);
+    assert_eq!(scalings(&w), vec![(120.0, 1, 2), (420.0, 2, 3)]);
+}
+
+#[test]
+fn scheduled_action_raises_min_and_ignores_cooldowns() {
+    let cfg = tt_config(
+        1,
+        1,
+        5,
+        600.0,
+        "1m",
+        "[[sim.scheduled_actions]]\nScheduledActionName = \"raise\"\nSchedule = \"at(+2m)\"\nScalableTargetAction = { MinCapacity = 3 }\n",
+    );
+    let mut w = world(&cfg);
+    drive(&mut w, 0.0, 200.0, 5.0);
+    let s = w.scaler.as_ref().unwrap();
+    assert_eq!(s.min, 3);
+    let set = &s.activities[0];
+    assert_eq!(set.cause, "scheduled action name raise was triggered");
+    assert_eq!(
+        set.description,
+        "Setting min capacity to 3 and max capacity to 5"
+    );
+    let scale = &s.activities[1];
+    assert_eq!(
+        (scale.start, scale.from, scale.to),
+        (120.0, Some(1), Some(3))
+    );
+    assert_eq!(scale.cause, "minimum capacity was set to 3");
+    assert_eq!(scale.status, "Successful");
+    assert_eq!(scale.end, Some(180.0));
+    assert_eq!(w.current(), 3);
+}
+
+#[test]
+fn endpoint_is_updating_while_instances_launch() {
+    let cfg = tt_config(1, 1, 5, 600.0, "5m", "");
+    let mut w = world(&cfg);
+    drive(&mut w, 0.0, 241.0, 20.0);
+    assert_eq!((w.status(), w.current(), w.desired()), ("Updating", 1, 2));
+    drive(&mut w, 241.0, 539.0, 20.0);
+    assert_eq!((w.status(), w.current(), w.desired()), ("Updating", 1, 2));
+    drive(&mut w, 539.0, 600.0, 20.0);
+    // The datapoints read at 540 and 600 were measured on one instance:
+    // ceil(1 × 1200 / 600) = 2, nothing more to add.
+    assert_eq!((w.status(), w.current(), w.desired()), ("InService", 2, 2));
+    let a = &w.scaler.as_ref().unwrap().activities[0];
+    assert_eq!((a.status, a.end), ("Successful", Some(540.0)));
+}
+
+#[test]
+fn async_scales_from_zero_through_has_backlog_without_capacity() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("profiles/async-scale-from-zero.toml");
+    let cfg = Profile::load(&path).unwrap().sim.unwrap();
+    let mut w = world(&cfg);
+    assert_eq!(w.current(), 0);
+    let mut tickets = Vec::new();
+    for i in 0..1200 {
+        tickets.push(w.invoke_async(120.0 + i as f64 * 0.5).unwrap());
+    }
+    w.advance(42.0 * 60.0);
+    let s = w.scaler.as_ref().unwrap();
+    let first = s
+        .activities
+        .iter()
+        .find(|a| a.not_scaled.is_none())
+        .unwrap();
+    assert_eq!((first.from, first.to), (Some(0), Some(1)));
+    assert!(
+        first.cause.contains(
+            "async-endpoint-has-backlog-without-capacity in state ALARM triggered policy \
+             HasBacklogWithoutCapacity-ScalingPolicy"
+        ),
+        "{}",
+        first.cause
+    );
+    // Minutes 3 and 4 are the first full minutes with a backlog (Average
+    // = 1): readable at 360.
+    assert_eq!(first.start, 360.0);
+    // Target tracking on the backlog then sizes the fleet, and brings it
+    // back to 0 once the backlog is gone.
+    let tos: Vec<u32> = scalings(&w).iter().map(|s| s.2).collect();
+    assert!(tos.iter().any(|t| *t > 1), "{tos:?}");
+    assert_eq!(*tos.last().unwrap(), 0, "{tos:?}");
+    assert_eq!(w.current(), 0);
+    // Every request finished (none expired with a one-hour TTL).
+    assert_eq!(w.endpoint.counts.processed, 1200);
+    assert_eq!(w.endpoint.counts.expired, 0);
+    let done = tickets
+        .iter_mut()
+        .filter_map(|t| t.rx.try_recv().ok())
+        .filter(|d| matches!(d, crate::sim::endpoint::AsyncDone::Finished(_)))
+        .count();
+    assert_eq!(done, 1200);
+}
+
+/// Prints a profile's scaling story (driven synchronously, uniform
+/// arrivals): `cargo test story -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn story() {
+    for name in ["demo", "step-scaling"] {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("profiles/{name}.toml"));
+        let p = Profile::load(&path).unwrap();
+        let mut w = world(p.sim.as_ref().unwrap());
+        let mut t = 0.0;
+        let mut outcomes = std::collections::BTreeMap::new();
+        for ph in &p.load.phases {
+            let d = ph.duration.as_secs_f64();
+            let n = (d * ph.from_rate).round() as u64;
+            for i in 0..n {
+                let a = w.invoke_realtime(t + i as f64 * d / n as f64);
+                *outcomes.entry(format!("{:?}", a.outcome)).or_insert(0u64) += 1;
+            }
+            t += d;
+            w.advance(t);
+        }
+        w.advance(t + p.observe.tail.as_secs_f64());
+        println!("== {name}: {outcomes:?}");
+        for tr in &w.transitions {
+            println!(
+                "{:>7} {} {:?}->{:?}",
+                tr.at,
+                &tr.name[tr.name.len().saturating_sub(50)..],
+                tr.from,
+                tr.to
+            );
+        }
+        for a in &w.scaler.as_ref().unwrap().activities {
+            println!(
+                "{:>7} {:?} {} {:?}->{:?} {:?} | {} | {}",
+                a.start,
+                a.end,
+                a.status,
+                a.from,
+                a.to,
+                a.not_scaled.as_ref().map(|n| &n.code),
+                a.description,
+                a.cause
+            );
+        }
+    }
+}
