@@ -167,7 +167,7 @@ pub fn scaling_config(
     }
     let mut policies: Vec<PolicyConfig> = Vec::new();
     for (i, p) in r.policies.iter().flatten().enumerate() {
-        let policy = policy(ctx, i, p, sim)?;
+        let policy = policy(ctx, i, p)?;
         if policies.iter().any(|q| q.name == policy.name) {
             return Err(ctx.err(
                 Some(p.span()),
@@ -266,12 +266,7 @@ fn from_file<T: serde::de::DeserializeOwned>(
         .map_err(|e| ctx.err(Some(v.span()), field, format!("{}: {e}", path.display())))
 }
 
-fn policy(
-    ctx: &Ctx,
-    i: usize,
-    p: &Spanned<RawPolicy>,
-    sim: &SimConfig,
-) -> Result<PolicyConfig, ProfileError> {
+fn policy(ctx: &Ctx, i: usize, p: &Spanned<RawPolicy>) -> Result<PolicyConfig, ProfileError> {
     let raw = p.get_ref();
     let at = |f: &str| format!("sim.policies[{i}].{f}");
     let span = Some(p.span());
@@ -376,7 +371,6 @@ fn policy(
     };
     cfg.alarm = alarm_spec(alarm.get_ref(), &name)
         .map_err(|(field, m)| ctx.err(Some(alarm.span()), at(&format!("Alarm.{field}")), m))?;
-    let _ = sim;
     Ok(PolicyConfig {
         name,
         kind: PolicyKind::Step(cfg),

@@ -459,3 +459,69 @@ fn story() {
         }
     }
 }
+
+#[test]
+fn high_resolution_concurrency_alarm_uses_10_second_periods() {
+    // 4 req/s of 1 s jobs: about 4 requests in flight on one instance,
+    // target 2 per model.
+    let cfg = sim_config(
+        r#"
+[sim.endpoint]
+overhead = "0s"
+[sim.instance]
+service_time = "1s"
+launch_time = "5m"
+[sim.scalable_target]
+MinCapacity = 1
+MaxCapacity = 4
+[[sim.policies]]
+[sim.policies.TargetTrackingScalingPolicyConfiguration]
+TargetValue = 2
+PredefinedMetricSpecification = { PredefinedMetricType = "SageMakerVariantConcurrentRequestsPerModelHighResolution" }
+"#,
+    );
+    let mut w = world(&cfg);
+    drive(&mut w, 0.0, 120.0, 4.0);
+    let high = &w.alarms[0].spec;
+    assert_eq!((high.period_s, high.evaluation_periods), (10, 3));
+    assert_eq!(w.alarms[1].spec.period_s, 60);
+    // 10-second periods 0, 1, 2 end at 30 and are readable at 90.
+    assert_eq!(
+        first_transition(&w, "AlarmHigh", AlarmState::Alarm),
+        Some(90.0)
+    );
+    assert_eq!(scalings(&w), vec![(90.0, 1, 2)]);
+}
+
+#[test]
+fn warnings_name_policies_that_cannot_act() {
+    let cfg = sim_config(
+        r#"
+[sim.endpoint]
+kind = "async"
+initial_instances = 0
+[sim.scalable_target]
+MinCapacity = 0
+MaxCapacity = 2
+[[sim.policies]]
+PolicyName = "mine"
+[sim.policies.TargetTrackingScalingPolicyConfiguration]
+TargetValue = 600
+PredefinedMetricSpecification = { PredefinedMetricType = "SageMakerVariantInvocationsPerInstance" }
+"#,
+    );
+    let w = world(&cfg);
+    let warnings = w.warnings().join("\n");
+    assert!(
+        warnings.contains("policy mine tracks SageMakerVariantInvocationsPerInstance which an async endpoint does not publish: it never scales"),
+        "{warnings}"
+    );
+    assert!(
+        warnings.contains("is not named SageMakerEndpointInvocationScalingPolicy"),
+        "{warnings}"
+    );
+    assert!(
+        warnings.contains("cannot scale out from 0 instances"),
+        "{warnings}"
+    );
+}
