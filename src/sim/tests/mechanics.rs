@@ -412,37 +412,54 @@ fn async_scales_from_zero_through_has_backlog_without_capacity() {
     assert_eq!(done, 1200);
 }
 
-/// Prints a profile's scaling story (driven synchronously, uniform
-/// arrivals): `cargo test story -- --ignored --nocapture`.
+/// Runs a profile's phases through the model with uniform arrivals.
+fn run_profile(name: &str) -> (World, std::collections::BTreeMap<String, u64>) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("profiles/{name}.toml"));
+    let p = Profile::load(&path).unwrap();
+    let mut w = world(p.sim.as_ref().unwrap());
+    let mut t = 0.0;
+    let mut outcomes = std::collections::BTreeMap::new();
+    for ph in &p.load.phases {
+        let d = ph.duration.as_secs_f64();
+        let n = (d * ph.from_rate).round() as u64;
+        for i in 0..n {
+            let a = w.invoke_realtime(t + i as f64 * d / n as f64);
+            *outcomes.entry(format!("{:?}", a.outcome)).or_insert(0u64) += 1;
+        }
+        t += d;
+        w.advance(t);
+    }
+    w.advance(t + p.observe.tail.as_secs_f64());
+    (w, outcomes)
+}
+
+#[test]
+fn the_demo_tells_the_whole_story() {
+    let (w, outcomes) = run_profile("demo");
+    // Scale out to 3 at 7 minutes (3 breaching minutes 3..5, + 1 minute
+    // delay), instances in service about 5 minutes later, scale in to 1
+    // once 15 minutes of the drop are readable (minutes 16..30, at 32).
+    let s = scalings(&w);
+    assert_eq!(s, vec![(420.0, 1, 3), (1920.0, 3, 1)]);
+    let acts = &w.scaler.as_ref().unwrap().activities;
+    let up = acts.iter().find(|a| a.to == Some(3)).unwrap();
+    let in_service = up.end.unwrap();
+    assert!((660.0..=800.0).contains(&in_service), "{in_service}");
+    // Until then one instance could not keep up: 503s.
+    assert!(outcomes["Http5xx"] > 1000, "{outcomes:?}");
+    assert_eq!(w.current(), 1);
+}
+
+/// Prints a profile's scaling story:
+/// `cargo test story -- --ignored --nocapture`.
 #[test]
 #[ignore]
 fn story() {
     for name in ["demo", "step-scaling"] {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("profiles/{name}.toml"));
-        let p = Profile::load(&path).unwrap();
-        let mut w = world(p.sim.as_ref().unwrap());
-        let mut t = 0.0;
-        let mut outcomes = std::collections::BTreeMap::new();
-        for ph in &p.load.phases {
-            let d = ph.duration.as_secs_f64();
-            let n = (d * ph.from_rate).round() as u64;
-            for i in 0..n {
-                let a = w.invoke_realtime(t + i as f64 * d / n as f64);
-                *outcomes.entry(format!("{:?}", a.outcome)).or_insert(0u64) += 1;
-            }
-            t += d;
-            w.advance(t);
-        }
-        w.advance(t + p.observe.tail.as_secs_f64());
+        let (w, outcomes) = run_profile(name);
         println!("== {name}: {outcomes:?}");
         for tr in &w.transitions {
-            println!(
-                "{:>7} {} {:?}->{:?}",
-                tr.at,
-                &tr.name[tr.name.len().saturating_sub(50)..],
-                tr.from,
-                tr.to
-            );
+            println!("{:>7} {} {:?}->{:?}", tr.at, tr.name, tr.from, tr.to);
         }
         for a in &w.scaler.as_ref().unwrap().activities {
             println!(
