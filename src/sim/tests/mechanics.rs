@@ -542,3 +542,40 @@ PredefinedMetricSpecification = { PredefinedMetricType = "SageMakerVariantInvoca
         "{warnings}"
     );
 }
+
+#[test]
+fn cron_and_rate_schedules_run_on_the_utc_clock() {
+    // The run starts at 11:00:00 UTC (see `world`).
+    let cfg = tt_config(
+        1,
+        1,
+        5,
+        600.0,
+        "1m",
+        "[[sim.scheduled_actions]]\nScheduledActionName = \"at-1105\"\nSchedule = \"cron(5 11 * * ? *)\"\nScalableTargetAction = { MinCapacity = 2 }\n\
+         [[sim.scheduled_actions]]\nScheduledActionName = \"every-10m\"\nSchedule = \"rate(10 minutes)\"\nScalableTargetAction = { MaxCapacity = 4 }\n\
+         [[sim.scheduled_actions]]\nScheduledActionName = \"utc\"\nSchedule = \"at(2026-11-22T11:15:00)\"\nScalableTargetAction = { MinCapacity = 3 }\n",
+    );
+    let mut w = world(&cfg);
+    drive(&mut w, 0.0, 1300.0, 1.0);
+    let fired: Vec<(f64, String)> = w
+        .scaler
+        .as_ref()
+        .unwrap()
+        .activities
+        .iter()
+        .filter(|a| a.cause.starts_with("scheduled action"))
+        .map(|a| (a.start, a.cause.clone()))
+        .collect();
+    let at = |t: f64, n: &str| (t, format!("scheduled action name {n} was triggered"));
+    assert_eq!(
+        fired,
+        vec![
+            at(300.0, "at-1105"),
+            at(600.0, "every-10m"),
+            at(900.0, "utc"),
+            at(1200.0, "every-10m"),
+        ]
+    );
+    assert_eq!(w.desired(), 3);
+}
