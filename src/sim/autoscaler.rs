@@ -23,10 +23,12 @@
 //!   a policy from removing capacity (and from voting).
 //! - Cooldowns run from the activity's start. After a scale out, a further
 //!   scale out happens only if it asks for more than the desired count,
-//!   which includes capacity still being added; for step policies the
-//!   adjustment is then measured from the capacity before the cooldown
-//!   began. A scale-in cooldown blocks scale in, but a scale out interrupts
-//!   it. Scheduled actions ignore cooldowns.
+//!   which includes capacity still being added. For target tracking that
+//!   comparison is the whole of `ScaleOutCooldown`'s effect (the rule
+//!   already sizes from the capacity the datapoint was measured with); for
+//!   step policies the adjustment is measured, during `Cooldown`, from the
+//!   capacity before the cooldown began. A scale-in cooldown blocks scale
+//!   in, but a scale out interrupts it. Scheduled actions ignore cooldowns.
 //! - Not-scaled activities (`IncludeNotScaledActivities`) carry a reason:
 //!   `AlreadyAtMaxCapacity`, `AlreadyAtMinCapacity`,
 //!   `AlreadyAtDesiredCapacity`; a repeat of the same reason for the same

@@ -22,10 +22,14 @@ use crate::profile::{Ctx, ProfileError};
 /// The whole simulated deployment.
 #[derive(Debug, Clone, Serialize)]
 pub struct SimConfig {
+    /// `[sim.endpoint]`.
     pub endpoint: EndpointConfig,
+    /// `[sim.instance]`: one instance of the production variant.
     pub instance: InstanceConfig,
+    /// `[sim.async]`, used when `endpoint.kind = "async"`.
     #[serde(rename = "async")]
     pub async_: AsyncConfig,
+    /// `[sim.cloudwatch]`.
     pub cloudwatch: CloudWatchConfig,
     /// Application Auto Scaling; `None` keeps the instance count fixed.
     pub scaling: Option<ScalingConfig>,
@@ -65,9 +69,11 @@ pub struct EndpointConfig {
     pub name: String,
     /// `VariantName`; SageMaker's default is `AllTraffic`.
     pub variant: String,
+    /// Real-time (default) or async.
     pub kind: EndpointKind,
     /// Instances in service when the run starts.
     pub initial_instances: u32,
+    /// Default `random`, SageMaker's default.
     pub routing: Routing,
     /// SageMaker's real-time limit (60 s): a request whose response would
     /// come later gets a ModelError (424, "Your invocation timed out while
@@ -77,6 +83,10 @@ pub struct EndpointConfig {
     /// SageMaker's own time per request (`OverheadLatency`), added to the
     /// response.
     pub overhead_s: f64,
+    /// Real-time requests refused by a full instance queue: `http-5xx`
+    /// (default: a 503 from the model server, counted in
+    /// `Invocation5XXErrors`) or `throttled` (429, counted in
+    /// `Invocation4XXErrors`).
     pub queue_full: QueueFull,
 }
 
@@ -86,6 +96,8 @@ pub struct InstanceConfig {
     pub worker_slots: u32,
     /// vCPUs: `CPUUtilization` reads `vcpus × 100 %` with every worker busy.
     pub vcpus: u32,
+    /// Time a worker spends on one request (`ModelLatency` adds the wait
+    /// in the instance's queue).
     pub service_time: Dist,
     /// Requests an instance holds waiting for a worker; one more is refused
     /// as [`EndpointConfig::queue_full`] says.
@@ -132,7 +144,11 @@ pub struct CloudWatchConfig {
     /// From a period's end to its datapoint being readable. AWS publishes
     /// no number (the AWS observer measures it), so this is a setting.
     pub publishing_delay_s: f64,
+    /// Default `zero` (users report that scale-in happens after traffic
+    /// stops, which needs datapoints); observers still report gaps as gaps.
     pub idle_minutes: IdleMinutes,
+    /// Default `run-start`, so a run's records do not depend on the second
+    /// the wall clock started at.
     pub period_alignment: PeriodAlignment,
 }
 

@@ -27,14 +27,20 @@ pub const DEFAULT_COOLDOWN_S: f64 = 300.0;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ScalingConfig {
+    /// `[sim.scalable_target] MinCapacity` (0 only for async endpoints).
     pub min_capacity: u32,
+    /// `MaxCapacity`.
     pub max_capacity: u32,
+    /// `[[sim.policies]]`, in file order.
     pub policies: Vec<PolicyConfig>,
+    /// `[[sim.scheduled_actions]]`.
     pub scheduled_actions: Vec<ScheduledActionConfig>,
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct PolicyConfig {
+    /// `PolicyName`; target tracking defaults to
+    /// [`BUILT_IN_POLICY_NAME`].
     pub name: String,
     pub kind: PolicyKind,
 }
@@ -50,13 +56,19 @@ pub enum PolicyKind {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct TargetTrackingConfig {
+    /// `TargetValue`; for InvocationsPerInstance, invocations per instance
+    /// per **minute** (SCALING_VALUE).
     pub target_value: f64,
     /// The predefined metric type or the custom metric's name.
     pub metric_label: String,
+    /// The simulated metric and statistic it tracks.
     pub metric: MetricId,
     pub stat: Stat,
+    /// `ScaleInCooldown` (default 300 s).
     pub scale_in_cooldown_s: f64,
+    /// `ScaleOutCooldown` (default 300 s).
     pub scale_out_cooldown_s: f64,
+    /// `DisableScaleIn`: never remove capacity (and do not vote on scale in).
     pub disable_scale_in: bool,
 }
 
@@ -85,10 +97,15 @@ pub struct StepAdjustment {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct StepConfig {
+    /// `AdjustmentType`.
     pub adjustment_type: AdjustmentType,
+    /// `StepAdjustments`, checked not to overlap or leave gaps.
     pub steps: Vec<StepAdjustment>,
+    /// `MinAdjustmentMagnitude` (PercentChangeInCapacity only).
     pub min_adjustment_magnitude: Option<u32>,
+    /// `Cooldown` (default 300 s), per policy.
     pub cooldown_s: f64,
+    /// `MetricAggregationType` (default Average) over the alarm's datapoints.
     pub aggregation: Aggregation,
     /// The user's own alarm that triggers the policy.
     pub alarm: AlarmSpec,
@@ -96,9 +113,13 @@ pub struct StepConfig {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ScheduledActionConfig {
+    /// `ScheduledActionName` (default `scheduled-action-<n>`).
     pub name: String,
+    /// `Schedule`: `at(...)`, `at(+offset)`, `rate(...)` or `cron(...)`.
     pub schedule: Schedule,
+    /// `ScalableTargetAction.MinCapacity`.
     pub min_capacity: Option<u32>,
+    /// `ScalableTargetAction.MaxCapacity`.
     pub max_capacity: Option<u32>,
 }
 
@@ -167,7 +188,7 @@ pub fn scaling_config(
     }
     let mut policies: Vec<PolicyConfig> = Vec::new();
     for (i, p) in r.policies.iter().flatten().enumerate() {
-        let policy = policy(ctx, i, p, sim)?;
+        let policy = policy(ctx, i, p)?;
         if policies.iter().any(|q| q.name == policy.name) {
             return Err(ctx.err(
                 Some(p.span()),
@@ -266,12 +287,7 @@ fn from_file<T: serde::de::DeserializeOwned>(
         .map_err(|e| ctx.err(Some(v.span()), field, format!("{}: {e}", path.display())))
 }
 
-fn policy(
-    ctx: &Ctx,
-    i: usize,
-    p: &Spanned<RawPolicy>,
-    sim: &SimConfig,
-) -> Result<PolicyConfig, ProfileError> {
+fn policy(ctx: &Ctx, i: usize, p: &Spanned<RawPolicy>) -> Result<PolicyConfig, ProfileError> {
     let raw = p.get_ref();
     let at = |f: &str| format!("sim.policies[{i}].{f}");
     let span = Some(p.span());
@@ -376,7 +392,6 @@ fn policy(
     };
     cfg.alarm = alarm_spec(alarm.get_ref(), &name)
         .map_err(|(field, m)| ctx.err(Some(alarm.span()), at(&format!("Alarm.{field}")), m))?;
-    let _ = sim;
     Ok(PolicyConfig {
         name,
         kind: PolicyKind::Step(cfg),

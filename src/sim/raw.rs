@@ -52,11 +52,43 @@ pub struct RawInstance {
 
 /// A duration (`"5m"`) or a distribution table
 /// (`{ distribution = "lognormal", mean = "50ms", p99 = "150ms" }`).
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
+#[derive(Debug)]
 pub enum RawDist {
     Fixed(DurationValue),
     Table(RawDistTable),
+}
+
+impl<'de> Deserialize<'de> for RawDist {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::value::{MapAccessDeserializer, StrDeserializer};
+        use serde::de::{Error, IntoDeserializer};
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = RawDist;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str(
+                    "a duration such as \"5m\", or a table such as \
+                     { distribution = \"lognormal\", mean = \"50ms\", p99 = \"150ms\" }",
+                )
+            }
+            fn visit_str<E: Error>(self, v: &str) -> Result<RawDist, E> {
+                DurationValue::deserialize(StrDeserializer::<E>::new(v)).map(RawDist::Fixed)
+            }
+            fn visit_i64<E: Error>(self, v: i64) -> Result<RawDist, E> {
+                DurationValue::deserialize(v.into_deserializer()).map(RawDist::Fixed)
+            }
+            fn visit_u64<E: Error>(self, v: u64) -> Result<RawDist, E> {
+                DurationValue::deserialize(v.into_deserializer()).map(RawDist::Fixed)
+            }
+            fn visit_f64<E: Error>(self, v: f64) -> Result<RawDist, E> {
+                DurationValue::deserialize(v.into_deserializer()).map(RawDist::Fixed)
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, m: A) -> Result<RawDist, A::Error> {
+                RawDistTable::deserialize(MapAccessDeserializer::new(m)).map(RawDist::Table)
+            }
+        }
+        d.deserialize_any(Visitor)
+    }
 }
 
 #[derive(Debug, Deserialize)]

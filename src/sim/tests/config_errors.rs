@@ -102,3 +102,16 @@ fn policy_json_file_is_read_relative_to_the_profile() {
     assert!(e.message.contains("bad.json"), "{e}");
     assert_eq!(e.line, 9, "{e}");
 }
+
+#[test]
+fn a_bad_distribution_says_what_is_expected() {
+    let e = err("[sim.instance]\nlaunch_time = \"soon\"\n");
+    assert_eq!(e.field, "sim.instance.launch_time", "{e}");
+    assert!(e.message.contains("invalid duration"), "{e}");
+    let e = err(
+        "[sim.instance]\nlaunch_time = { distribution = \"normal\", mean = \"5m\", sd = \"1m\" }\n",
+    );
+    assert!(e.message.contains("sd"), "{e}");
+    let e = err("[sim.instance]\nlaunch_time = { distribution = \"gamma\", mean = \"5m\" }\n");
+    assert_eq!(e.field, "sim.instance.launch_time.distribution", "{e}");
+}

@@ -412,37 +412,54 @@ fn async_scales_from_zero_through_has_backlog_without_capacity() {
     assert_eq!(done, 1200);
 }
 
-/// Prints a profile's scaling story (driven synchronously, uniform
-/// arrivals): `cargo test story -- --ignored --nocapture`.
+/// Runs a profile's phases through the model with uniform arrivals.
+fn run_profile(name: &str) -> (World, std::collections::BTreeMap<String, u64>) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("profiles/{name}.toml"));
+    let p = Profile::load(&path).unwrap();
+    let mut w = world(p.sim.as_ref().unwrap());
+    let mut t = 0.0;
+    let mut outcomes = std::collections::BTreeMap::new();
+    for ph in &p.load.phases {
+        let d = ph.duration.as_secs_f64();
+        let n = (d * ph.from_rate).round() as u64;
+        for i in 0..n {
+            let a = w.invoke_realtime(t + i as f64 * d / n as f64);
+            *outcomes.entry(format!("{:?}", a.outcome)).or_insert(0u64) += 1;
+        }
+        t += d;
+        w.advance(t);
+    }
+    w.advance(t + p.observe.tail.as_secs_f64());
+    (w, outcomes)
+}
+
+#[test]
+fn the_demo_tells_the_whole_story() {
+    let (w, outcomes) = run_profile("demo");
+    // Scale out to 3 at 7 minutes (3 breaching minutes 3..5, + 1 minute
+    // delay), instances in service about 5 minutes later, scale in to 1
+    // once 15 minutes of the drop are readable (minutes 16..30, at 32).
+    let s = scalings(&w);
+    assert_eq!(s, vec![(420.0, 1, 3), (1920.0, 3, 1)]);
+    let acts = &w.scaler.as_ref().unwrap().activities;
+    let up = acts.iter().find(|a| a.to == Some(3)).unwrap();
+    let in_service = up.end.unwrap();
+    assert!((660.0..=800.0).contains(&in_service), "{in_service}");
+    // Until then one instance could not keep up: 503s.
+    assert!(outcomes["Http5xx"] > 1000, "{outcomes:?}");
+    assert_eq!(w.current(), 1);
+}
+
+/// Prints a profile's scaling story:
+/// `cargo test story -- --ignored --nocapture`.
 #[test]
 #[ignore]
 fn story() {
     for name in ["demo", "step-scaling"] {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("profiles/{name}.toml"));
-        let p = Profile::load(&path).unwrap();
-        let mut w = world(p.sim.as_ref().unwrap());
-        let mut t = 0.0;
-        let mut outcomes = std::collections::BTreeMap::new();
-        for ph in &p.load.phases {
-            let d = ph.duration.as_secs_f64();
-            let n = (d * ph.from_rate).round() as u64;
-            for i in 0..n {
-                let a = w.invoke_realtime(t + i as f64 * d / n as f64);
-                *outcomes.entry(format!("{:?}", a.outcome)).or_insert(0u64) += 1;
-            }
-            t += d;
-            w.advance(t);
-        }
-        w.advance(t + p.observe.tail.as_secs_f64());
+        let (w, outcomes) = run_profile(name);
         println!("== {name}: {outcomes:?}");
         for tr in &w.transitions {
-            println!(
-                "{:>7} {} {:?}->{:?}",
-                tr.at,
-                &tr.name[tr.name.len().saturating_sub(50)..],
-                tr.from,
-                tr.to
-            );
+            println!("{:>7} {} {:?}->{:?}", tr.at, tr.name, tr.from, tr.to);
         }
         for a in &w.scaler.as_ref().unwrap().activities {
             println!(
@@ -458,4 +475,107 @@ fn story() {
             );
         }
     }
+}
+
+#[test]
+fn high_resolution_concurrency_alarm_uses_10_second_periods() {
+    // 4 req/s of 1 s jobs: about 4 requests in flight on one instance,
+    // target 2 per model.
+    let cfg = sim_config(
+        r#"
+[sim.endpoint]
+overhead = "0s"
+[sim.instance]
+service_time = "1s"
+launch_time = "5m"
+[sim.scalable_target]
+MinCapacity = 1
+MaxCapacity = 4
+[[sim.policies]]
+[sim.policies.TargetTrackingScalingPolicyConfiguration]
+TargetValue = 2
+PredefinedMetricSpecification = { PredefinedMetricType = "SageMakerVariantConcurrentRequestsPerModelHighResolution" }
+"#,
+    );
+    let mut w = world(&cfg);
+    drive(&mut w, 0.0, 120.0, 4.0);
+    let high = &w.alarms[0].spec;
+    assert_eq!((high.period_s, high.evaluation_periods), (10, 3));
+    assert_eq!(w.alarms[1].spec.period_s, 60);
+    // 10-second periods 0, 1, 2 end at 30 and are readable at 90.
+    assert_eq!(
+        first_transition(&w, "AlarmHigh", AlarmState::Alarm),
+        Some(90.0)
+    );
+    assert_eq!(scalings(&w), vec![(90.0, 1, 2)]);
+}
+
+#[test]
+fn warnings_name_policies_that_cannot_act() {
+    let cfg = sim_config(
+        r#"
+[sim.endpoint]
+kind = "async"
+initial_instances = 0
+[sim.scalable_target]
+MinCapacity = 0
+MaxCapacity = 2
+[[sim.policies]]
+PolicyName = "mine"
+[sim.policies.TargetTrackingScalingPolicyConfiguration]
+TargetValue = 600
+PredefinedMetricSpecification = { PredefinedMetricType = "SageMakerVariantInvocationsPerInstance" }
+"#,
+    );
+    let w = world(&cfg);
+    let warnings = w.warnings().join("\n");
+    assert!(
+        warnings.contains("policy mine tracks SageMakerVariantInvocationsPerInstance which an async endpoint does not publish: it never scales"),
+        "{warnings}"
+    );
+    assert!(
+        warnings.contains("is not named SageMakerEndpointInvocationScalingPolicy"),
+        "{warnings}"
+    );
+    assert!(
+        warnings.contains("cannot scale out from 0 instances"),
+        "{warnings}"
+    );
+}
+
+#[test]
+fn cron_and_rate_schedules_run_on_the_utc_clock() {
+    // The run starts at 11:00:00 UTC (see `world`).
+    let cfg = tt_config(
+        1,
+        1,
+        5,
+        600.0,
+        "1m",
+        "[[sim.scheduled_actions]]\nScheduledActionName = \"at-1105\"\nSchedule = \"cron(5 11 * * ? *)\"\nScalableTargetAction = { MinCapacity = 2 }\n\
+         [[sim.scheduled_actions]]\nScheduledActionName = \"every-10m\"\nSchedule = \"rate(10 minutes)\"\nScalableTargetAction = { MaxCapacity = 4 }\n\
+         [[sim.scheduled_actions]]\nScheduledActionName = \"utc\"\nSchedule = \"at(2026-11-22T11:15:00)\"\nScalableTargetAction = { MinCapacity = 3 }\n",
+    );
+    let mut w = world(&cfg);
+    drive(&mut w, 0.0, 1300.0, 1.0);
+    let fired: Vec<(f64, String)> = w
+        .scaler
+        .as_ref()
+        .unwrap()
+        .activities
+        .iter()
+        .filter(|a| a.cause.starts_with("scheduled action"))
+        .map(|a| (a.start, a.cause.clone()))
+        .collect();
+    let at = |t: f64, n: &str| (t, format!("scheduled action name {n} was triggered"));
+    assert_eq!(
+        fired,
+        vec![
+            at(300.0, "at-1105"),
+            at(600.0, "every-10m"),
+            at(900.0, "utc"),
+            at(1200.0, "every-10m"),
+        ]
+    );
+    assert_eq!(w.desired(), 3);
 }

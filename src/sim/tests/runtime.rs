@@ -219,3 +219,15 @@ async fn observer_reports_datapoints_once_after_the_delay_and_config_once() {
     assert_eq!(inv[0].dimensions["EndpointName"], "scaletrace-sim");
     assert!(!got.iter().any(|r| matches!(r, Record::Policy(_))));
 }
+
+#[tokio::test(start_paused = true)]
+async fn the_control_task_stops_with_the_handles() {
+    let metrics = tokio::runtime::Handle::current().metrics();
+    let before = metrics.num_alive_tasks();
+    let h = start(&SimConfig::default(), 1, clock());
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    assert_eq!(metrics.num_alive_tasks(), before + 1);
+    drop(h);
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    assert_eq!(metrics.num_alive_tasks(), before);
+}
