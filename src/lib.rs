@@ -3,6 +3,8 @@
 
 pub mod cli;
 pub mod clock;
+#[doc(hidden)]
+pub mod fixture;
 pub mod histogram;
 pub mod invoke;
 pub mod journal;
@@ -19,3 +21,4 @@ pub mod schedule;
 pub mod sim;
 pub mod summary;
 pub mod target;
+pub mod timeline;

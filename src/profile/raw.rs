@@ -18,6 +18,8 @@ pub struct RawProfile {
     pub load: Option<Spanned<RawLoad>>,
     pub observe: Option<Spanned<RawObserve>>,
     pub sim: Option<Spanned<crate::sim::config::RawSimConfig>>,
+    pub slo: Option<Spanned<super::gates::RawSlo>>,
+    pub gates: Option<Spanned<super::gates::RawGates>>,
 }
 
 #[derive(Debug, Deserialize)]
