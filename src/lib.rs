@@ -3,8 +3,10 @@
 
 pub mod cli;
 pub mod clock;
+pub mod compare;
 #[doc(hidden)]
 pub mod fixture;
+pub mod gates;
 pub mod histogram;
 pub mod invoke;
 pub mod journal;

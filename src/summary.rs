@@ -4,10 +4,12 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::gates::GateResult;
 use crate::histogram::{self, Hist};
 use crate::journal::JournalData;
 use crate::journal::record::{PhaseEvent, Record};
 use crate::outcome::{Outcome, OutcomeCounts};
+use crate::timeline::lag::{Episode, Scaling};
 
 pub const SCHEMA: &str = "scaletrace.summary/1";
 
@@ -31,6 +33,30 @@ pub struct Summary {
     pub latency_ms: Percentiles,
     /// From the actual send time.
     pub service_time_ms: Percentiles,
+    /// The lag analysis: one chain per scaling episode (see
+    /// [`crate::timeline::lag`]). Filled by [`crate::report::Report::build`].
+    #[serde(default)]
+    pub lag: Vec<Episode>,
+    /// Publishing delay, instance launch time, peak instance count; absent
+    /// when the journal has no observations.
+    #[serde(default)]
+    pub scaling: Option<Scaling>,
+    /// Every `[gates]` verdict, in profile order.
+    #[serde(default)]
+    pub gates: Vec<GateResult>,
+}
+
+impl Summary {
+    /// Errors / completed, `None` when nothing completed.
+    pub fn error_rate(&self) -> Option<f64> {
+        let r = &self.requests;
+        (r.completed > 0).then(|| r.by_outcome.errors() as f64 / r.completed as f64)
+    }
+
+    /// Gates that failed.
+    pub fn failed_gates(&self) -> impl Iterator<Item = &GateResult> {
+        self.gates.iter().filter(|g| !g.passed)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -165,5 +191,8 @@ pub fn summarize(data: &JournalData) -> Result<Summary, String> {
         },
         latency_ms: Percentiles::of(&t.latency),
         service_time_ms: Percentiles::of(&t.service),
+        lag: Vec::new(),
+        scaling: None,
+        gates: Vec::new(),
     })
 }

@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use super::{Exporter, Report};
+use super::{Exporter, Report, sections};
 use crate::outcome::Outcome;
 use crate::summary::Percentiles;
 
@@ -90,5 +90,33 @@ pub fn render_text(report: &Report) -> String {
         out,
         "  (latency runs from each request's intended send time; service time from its actual send)"
     );
+    scaling_sections(report, &mut out);
     out
+}
+
+/// Timeline, lag chains, control-plane measurements and gate verdicts.
+fn scaling_sections(report: &Report, out: &mut String) {
+    let s = &report.summary;
+    if sections::observed(report) {
+        let _ = writeln!(out, "\ntimeline");
+        out.push_str(&sections::timeline_table(report).to_text("  "));
+    }
+    if !s.lag.is_empty() {
+        let _ = writeln!(out, "\nscaling lag");
+        for e in &s.lag {
+            let _ = writeln!(out, "  {}", sections::episode_title(e));
+            out.push_str(&sections::lag_table(report, e).to_text("    "));
+            let _ = writeln!(out, "    {}", sections::impact_line(e));
+        }
+    }
+    if let Some(sc) = &s.scaling {
+        let _ = writeln!(out, "\ncontrol plane");
+        for l in sections::scaling_lines(sc) {
+            let _ = writeln!(out, "  {l}");
+        }
+    }
+    if !s.gates.is_empty() {
+        let _ = writeln!(out, "\ngates");
+        out.push_str(&sections::gates_table(&s.gates).to_text("  "));
+    }
 }
