@@ -197,13 +197,15 @@ pub fn render(c: &Chart) -> String {
             escape(l)
         );
     }
-    for (val, label) in &c.hlines {
+    // Labels of nearby lines would overlap: each one further left.
+    for (i, (val, label)) in c.hlines.iter().enumerate() {
         let y = ys(*val, false);
+        let lx = LEFT + pw - 4.0 - 220.0 * i as f64;
         let _ = write!(
             o,
             "<line x1=\"{LEFT}\" x2=\"{:.1}\" y1=\"{y:.1}\" y2=\"{y:.1}\" stroke=\"#444\" stroke-dasharray=\"6 3\"/><text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\" fill=\"#444\">{}</text>",
             LEFT + pw,
-            LEFT + pw - 4.0,
+            lx,
             y - 4.0,
             escape(label)
         );
