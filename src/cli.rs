@@ -47,11 +47,37 @@ pub enum Command {
     /// Measure one instance's capacity (MAX_RPS) with stairs of rising
     /// rate, and recommend SCALING_VALUE with the commands to apply it.
     Capacity(CapacityArgs),
-    /// Rebuild every report from a run directory.
+    /// Rebuild every report from a run directory (exit 1 when a gate fails).
     Report {
         /// A run directory (holds run.json and journal.jsonl).
         run_dir: PathBuf,
     },
+    /// Compare a run with a baseline: what moved, and exit 1 when a
+    /// tolerance is exceeded.
+    Compare(CompareArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CompareArgs {
+    /// The baseline: a run directory or a summary.json.
+    pub baseline: PathBuf,
+    /// The run to judge: a run directory or a summary.json.
+    pub current: PathBuf,
+    /// Tolerances; without any flag, the current run's `[gates]` tolerances
+    /// apply, else p99 may rise at most 10 %.
+    #[arg(long)]
+    pub p50_increase_pct: Option<f64>,
+    #[arg(long)]
+    pub p99_increase_pct: Option<f64>,
+    /// Absolute: 0.001 lets the error rate rise by 0.1 percentage points.
+    #[arg(long)]
+    pub error_rate_increase: Option<f64>,
+    #[arg(long)]
+    pub achieved_decrease_pct: Option<f64>,
+    #[arg(long)]
+    pub scale_out_lag_increase_pct: Option<f64>,
+    #[arg(long)]
+    pub scale_in_lag_increase_pct: Option<f64>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -119,6 +145,7 @@ pub fn main_with(cli: Cli) -> ExitCode {
         Command::Validate { profile } => cmd_validate(&profile),
         Command::Capacity(args) => cmd_capacity(args),
         Command::Report { run_dir } => cmd_report(&run_dir),
+        Command::Compare(args) => cmd_compare(&args),
     };
     ExitCode::from(code)
 }
@@ -178,7 +205,7 @@ fn cmd_run(args: RunArgs) -> u8 {
             print!("{}", crate::report::text::render_text(&result.report));
             println!("\nrun directory: {}", result.dir.display());
             match result.end {
-                RunEnd::Completed => exit::DONE,
+                RunEnd::Completed => gate_verdict(&result.report),
                 RunEnd::Interrupted => exit::INTERRUPTED,
             }
         }
@@ -261,8 +288,70 @@ fn cmd_report(dir: &Path) -> u8 {
     match crate::run::build_reports(dir) {
         Ok(report) => {
             print!("{}", crate::report::text::render_text(&report));
-            exit::DONE
+            gate_verdict(&report)
         }
         Err(e) => run_error(e),
+    }
+}
+
+/// After every report is written: one line per failed gate, exit 1.
+fn gate_verdict(report: &crate::report::Report) -> u8 {
+    let failed: Vec<_> = report.summary.failed_gates().collect();
+    for g in &failed {
+        eprintln!("{}", g.line());
+    }
+    if failed.is_empty() {
+        exit::DONE
+    } else {
+        eprintln!(
+            "scaletrace: {} of {} gates failed",
+            failed.len(),
+            report.summary.gates.len()
+        );
+        exit::GATE_FAILED
+    }
+}
+
+fn cmd_compare(args: &CompareArgs) -> u8 {
+    use crate::profile::Tolerances;
+    let load = |p: &Path| crate::compare::load_summary(p);
+    let (base, cur) = match (load(&args.baseline), load(&args.current)) {
+        (Ok(b), Ok(c)) => (b, c),
+        (Err(e), _) | (_, Err(e)) => return fail(exit::BAD_INPUT, e),
+    };
+    let flags = Tolerances {
+        p50_increase_pct: args.p50_increase_pct,
+        p99_increase_pct: args.p99_increase_pct,
+        error_rate_increase: args.error_rate_increase,
+        achieved_decrease_pct: args.achieved_decrease_pct,
+        scale_out_lag_increase_pct: args.scale_out_lag_increase_pct,
+        scale_in_lag_increase_pct: args.scale_in_lag_increase_pct,
+    };
+    let from_profile = || {
+        let data = crate::journal::read_run_dir(&args.current).ok()?;
+        let (_, gates) = crate::report::Report::slo_and_gates(&data).ok()?;
+        gates.map(|g| g.tolerances).filter(|t| !t.is_empty())
+    };
+    let tol = if !flags.is_empty() {
+        flags
+    } else {
+        from_profile().unwrap_or(Tolerances {
+            p99_increase_pct: Some(10.0),
+            ..Tolerances::default()
+        })
+    };
+    let rows = crate::compare::compare(&base, &cur, &tol);
+    println!("{} → {}", base.name, cur.name);
+    print!("{}", crate::compare::table(&rows).to_text("  "));
+    let exceeded: Vec<_> = rows.iter().filter(|r| r.exceeded).collect();
+    for r in &exceeded {
+        if let Some(g) = r.gate() {
+            eprintln!("{}", g.line());
+        }
+    }
+    if exceeded.is_empty() {
+        exit::DONE
+    } else {
+        exit::GATE_FAILED
     }
 }

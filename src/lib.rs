@@ -4,6 +4,10 @@
 pub mod capacity;
 pub mod cli;
 pub mod clock;
+pub mod compare;
+#[doc(hidden)]
+pub mod fixture;
+pub mod gates;
 pub mod histogram;
 pub mod invoke;
 pub mod journal;
@@ -21,3 +25,4 @@ pub mod schedule;
 pub mod sim;
 pub mod summary;
 pub mod target;
+pub mod timeline;

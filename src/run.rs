@@ -248,8 +248,12 @@ async fn run_async(
 /// Reads a run directory back and writes every report into it.
 pub fn build_reports(dir: &Path) -> Result<Report, RunError> {
     let data = journal::read_run_dir(dir).map_err(|e| RunError::BadInput(e.to_string()))?;
-    let report =
-        Report::build(data).map_err(|e| RunError::BadInput(format!("{}: {e}", dir.display())))?;
+    let bad = |e: String| RunError::BadInput(format!("{}: {e}", dir.display()));
+    let (_, gates) = Report::slo_and_gates(&data).map_err(bad)?;
+    let baseline = gates
+        .and_then(|g| g.baseline)
+        .map(|p| crate::compare::load_summary(&p));
+    let report = Report::build_with(data, baseline).map_err(bad)?;
     crate::report::write_all(dir, &report).map_err(|e| RunError::Broke(e.to_string()))?;
     Ok(report)
 }

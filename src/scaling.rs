@@ -16,6 +16,10 @@ pub struct ScalingSummary {
     pub instances: Instances,
     pub activities: Vec<Activity>,
     pub alarms: Vec<Alarm>,
+    /// CloudWatch publishing delay, instance launch time, peak instances:
+    /// filled in by the lag analysis.
+    #[serde(flatten)]
+    pub control_plane: crate::timeline::lag::Scaling,
 }
 
 /// Instance counts in service (CurrentInstanceCount) over the run.
@@ -93,7 +97,13 @@ pub fn summarize(data: &JournalData) -> Option<ScalingSummary> {
     let endpoints = endpoint_records(data);
     let activities = latest_activities(data);
     let transitions = alarm_transitions(data);
-    if endpoints.is_empty() && activities.is_empty() && transitions.is_empty() {
+    let observed = data.records.iter().any(|r| {
+        matches!(
+            r,
+            Record::Metric(_) | Record::Endpoint(_) | Record::Activity(_) | Record::Alarm(_)
+        )
+    });
+    if !observed {
         return None;
     }
     let at = |t: f64| rfc3339(utc_at(data.info.started_at, t));
@@ -132,6 +142,7 @@ pub fn summarize(data: &JournalData) -> Option<ScalingSummary> {
                 transitions,
             })
             .collect(),
+        control_plane: Default::default(),
     })
 }
 

@@ -4,10 +4,12 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::gates::GateResult;
 use crate::histogram::{self, Hist};
 use crate::journal::JournalData;
 use crate::journal::record::{PhaseEvent, Record};
 use crate::outcome::{Outcome, OutcomeCounts};
+use crate::timeline::lag::Episode;
 
 pub const SCHEMA: &str = "scaletrace.summary/1";
 
@@ -33,8 +35,28 @@ pub struct Summary {
     pub service_time_ms: Percentiles,
     /// Instance counts, scaling activities and alarm transitions, when an
     /// observer ran.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub scaling: Option<crate::scaling::ScalingSummary>,
+    /// The lag analysis: one chain per scaling episode (see
+    /// [`crate::timeline::lag`]). Filled by [`crate::report::Report::build`].
+    #[serde(default)]
+    pub lag: Vec<Episode>,
+    /// Every `[gates]` verdict, in profile order.
+    #[serde(default)]
+    pub gates: Vec<GateResult>,
+}
+
+impl Summary {
+    /// Errors / completed, `None` when nothing completed.
+    pub fn error_rate(&self) -> Option<f64> {
+        let r = &self.requests;
+        (r.completed > 0).then(|| r.by_outcome.errors() as f64 / r.completed as f64)
+    }
+
+    /// Gates that failed.
+    pub fn failed_gates(&self) -> impl Iterator<Item = &GateResult> {
+        self.gates.iter().filter(|g| !g.passed)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -170,5 +192,7 @@ pub fn summarize(data: &JournalData) -> Result<Summary, String> {
         latency_ms: Percentiles::of(&t.latency),
         service_time_ms: Percentiles::of(&t.service),
         scaling: crate::scaling::summarize(data),
+        lag: Vec::new(),
+        gates: Vec::new(),
     })
 }

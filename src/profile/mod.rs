@@ -7,6 +7,7 @@
 //! files are read later, by [`crate::payload`].
 
 pub mod error;
+pub mod gates;
 pub mod raw;
 
 use std::collections::BTreeMap;
@@ -18,6 +19,7 @@ use serde::Serialize;
 use toml::Spanned;
 
 pub use error::ProfileError;
+pub use gates::{Gates, Slo, Tolerances};
 use raw::{DurationValue, RawLoad, RawPayload, RawPhase, RawProfile, RawTarget};
 
 /// SageMaker's real-time invocation timeout; the default request timeout.
@@ -40,6 +42,12 @@ pub struct Profile {
     pub observe: ObserveSpec,
     pub sim: Option<crate::sim::config::SimConfig>,
     pub capacity: CapacitySpec,
+    /// `[slo]`: when latency and errors count as recovered (lag analysis).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub slo: Option<Slo>,
+    /// `[gates]`: limits checked after the run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gates: Option<Gates>,
 }
 
 /// `[capacity]`, with defaults: the stairs `scaletrace capacity` climbs and
@@ -275,6 +283,7 @@ impl Profile {
             Some(c) => capacity_spec(&ctx, c)?,
             None => CapacitySpec::default(),
         };
+        let (slo, gates) = slo_and_gates(&ctx, &raw)?;
         Ok(Profile {
             capacity,
             name,
@@ -285,6 +294,8 @@ impl Profile {
             load,
             observe,
             sim,
+            slo,
+            gates,
         })
     }
 
@@ -342,6 +353,25 @@ impl Profile {
             self.load.phases = phases;
         }
     }
+}
+
+/// The `[slo]` and `[gates]` sections (see [`gates`]).
+fn slo_and_gates(
+    ctx: &Ctx,
+    raw: &RawProfile,
+) -> Result<(Option<Slo>, Option<Gates>), ProfileError> {
+    let base = ctx.file.parent().unwrap_or(Path::new("."));
+    let slo = raw
+        .slo
+        .as_ref()
+        .map(|s| Slo::from_raw(ctx, s))
+        .transpose()?;
+    let gates = raw
+        .gates
+        .as_ref()
+        .map(|g| Gates::from_raw(ctx, g, base))
+        .transpose()?;
+    Ok((slo, gates))
 }
 
 /// Deserializes the raw profile, turning serde errors into positioned ones

@@ -19,6 +19,8 @@ pub struct RawProfile {
     pub observe: Option<Spanned<RawObserve>>,
     pub sim: Option<Spanned<crate::sim::config::RawSimConfig>>,
     pub capacity: Option<Spanned<RawCapacity>>,
+    pub slo: Option<Spanned<super::gates::RawSlo>>,
+    pub gates: Option<Spanned<super::gates::RawGates>>,
 }
 
 /// `[capacity]`: how `scaletrace capacity` climbs.

@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use super::{Exporter, Report};
+use super::{Exporter, Report, sections};
 use crate::outcome::Outcome;
 use crate::summary::Percentiles;
 
@@ -90,21 +90,33 @@ pub fn render_text(report: &Report) -> String {
         out,
         "  (latency runs from each request's intended send time; service time from its actual send)"
     );
-    let timeline = crate::scaling::timeline_lines(&report.data);
-    if let Some(sc) = &s.scaling {
-        let _ = writeln!(out);
-        let _ = writeln!(
-            out,
-            "scaling{clock}: instances {} at start, {}–{} seen, {} at end; {} activities",
-            sc.instances.initial,
-            sc.instances.min_seen,
-            sc.instances.max_seen,
-            sc.instances.last,
-            sc.activities.len()
-        );
-        for line in timeline {
-            let _ = writeln!(out, "{line}");
+    scaling_sections(report, &mut out);
+    out
+}
+
+/// Timeline, lag chains, control-plane measurements and gate verdicts.
+fn scaling_sections(report: &Report, out: &mut String) {
+    let s = &report.summary;
+    if sections::observed(report) {
+        let _ = writeln!(out, "\ntimeline");
+        out.push_str(&sections::timeline_table(report).to_text("  "));
+    }
+    if !s.lag.is_empty() {
+        let _ = writeln!(out, "\nscaling lag");
+        for e in &s.lag {
+            let _ = writeln!(out, "  {}", sections::episode_title(e));
+            out.push_str(&sections::lag_table(report, e).to_text("    "));
+            let _ = writeln!(out, "    {}", sections::impact_line(e));
         }
     }
-    out
+    if let Some(sc) = &s.scaling {
+        let _ = writeln!(out, "\ncontrol plane");
+        for l in sections::scaling_lines(&sc.control_plane) {
+            let _ = writeln!(out, "  {l}");
+        }
+    }
+    if !s.gates.is_empty() {
+        let _ = writeln!(out, "\ngates");
+        out.push_str(&sections::gates_table(&s.gates).to_text("  "));
+    }
 }

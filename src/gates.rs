@@ -1,0 +1,272 @@
+//! Gates: the profile's `[gates]` checked against a finished run. A failed
+//! gate makes `run` and `report` exit 1 (after every report is written) with
+//! a line naming it.
+//!
+//! A gate whose data is absent from the journal (no scale-out episode, no
+//! async backlog metric, no endpoint observations) **fails** with a note
+//! saying "no data": a limit someone wrote down is never passed silently.
+//!
+//! To add a gate: add the field to [`crate::profile::Gates`] (raw and
+//! validated), evaluate it in [`evaluate`], and document it in the README.
+
+use serde::{Deserialize, Serialize};
+
+use crate::compare;
+use crate::profile::Gates;
+use crate::summary::Summary;
+use crate::timeline::Timeline;
+use crate::timeline::lag::{Direction, Episode};
+
+/// One gate's verdict, as `summary.json` and `junit.xml` carry it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GateResult {
+    /// The `[gates]` field, e.g. `p99_ms`, or `baseline.p99_increase_pct`.
+    pub name: String,
+    pub threshold: f64,
+    /// The measured value; absent when the journal has no data for it.
+    pub value: Option<f64>,
+    pub passed: bool,
+    /// Why the value is absent, or what it was measured on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// Whether the value must stay at most (`Max`) or at least (`Min`) the
+/// threshold.
+#[derive(Clone, Copy)]
+enum Bound {
+    Max,
+    Min,
+}
+
+fn gate(name: &str, threshold: f64, bound: Bound, value: Result<f64, String>) -> GateResult {
+    match value {
+        Ok(v) => GateResult {
+            name: name.into(),
+            threshold,
+            value: Some((v * 1e6).round() / 1e6),
+            passed: match bound {
+                Bound::Max => v <= threshold,
+                Bound::Min => v >= threshold,
+            },
+            note: None,
+        },
+        Err(note) => GateResult {
+            name: name.into(),
+            threshold,
+            value: None,
+            passed: false,
+            note: Some(note),
+        },
+    }
+}
+
+impl GateResult {
+    /// `p99_ms: 2483.2 > 300 (limit)`, or the no-data note.
+    pub fn line(&self) -> String {
+        let verdict = if self.passed { "passed" } else { "failed" };
+        match self.value {
+            Some(v) => {
+                let min = self.name == "min_achieved_ratio";
+                let op = match (min, self.passed) {
+                    (false, true) => "≤",
+                    (false, false) => ">",
+                    (true, true) => "≥",
+                    (true, false) => "<",
+                };
+                format!(
+                    "gate {verdict}: {} = {} {op} {}",
+                    self.name,
+                    fmt(v),
+                    fmt(self.threshold)
+                )
+            }
+            None => format!(
+                "gate {verdict}: {} (limit {}): {}",
+                self.name,
+                fmt(self.threshold),
+                self.note.as_deref().unwrap_or("no data")
+            ),
+        }
+    }
+}
+
+pub fn fmt(v: f64) -> String {
+    if (v - v.round()).abs() < 1e-9 {
+        format!("{v:.0}")
+    } else if v.abs() < 0.1 {
+        format!("{v:.4}")
+    } else {
+        format!("{v:.2}")
+    }
+}
+
+/// The longest episode of a direction, load change → capacity in service.
+pub fn worst_lag(episodes: &[Episode], dir: Direction) -> Result<f64, String> {
+    let mut worst: Option<f64> = None;
+    for e in episodes.iter().filter(|e| e.direction == dir) {
+        match e.total_s {
+            Some(t) => worst = Some(worst.map_or(t, |w: f64| w.max(t))),
+            None => {
+                return Err(format!(
+                    "{} at {} s never completed: {}",
+                    dir.label(),
+                    e.impact.from_s,
+                    e.missing().unwrap_or("capacity never in service")
+                ));
+            }
+        }
+    }
+    worst.ok_or_else(|| format!("no data: no {} episode in the journal", dir.label()))
+}
+
+/// Checks every gate set in `g`. `baseline` is the baseline's summary (or
+/// why it could not be read) when `g.baseline` is set.
+pub fn evaluate(
+    g: &Gates,
+    s: &Summary,
+    tl: &Timeline,
+    baseline: Option<&Result<Summary, String>>,
+) -> Vec<GateResult> {
+    let mut out = Vec::new();
+    let has_latency = s.requests.completed > 0;
+    let lat = |v: f64| {
+        if has_latency {
+            Ok(v)
+        } else {
+            Err("no data: no request completed".to_string())
+        }
+    };
+    let pct = [
+        ("p50_ms", g.p50_ms, s.latency_ms.p50),
+        ("p90_ms", g.p90_ms, s.latency_ms.p90),
+        ("p99_ms", g.p99_ms, s.latency_ms.p99),
+        ("p999_ms", g.p999_ms, s.latency_ms.p999),
+    ];
+    for (name, limit, v) in pct {
+        if let Some(limit) = limit {
+            out.push(gate(name, limit, Bound::Max, lat(v)));
+        }
+    }
+    if let Some(limit) = g.error_rate {
+        out.push(gate(
+            "error_rate",
+            limit,
+            Bound::Max,
+            s.error_rate()
+                .ok_or_else(|| "no data: no request completed".into()),
+        ));
+    }
+    if let Some(limit) = g.min_achieved_ratio {
+        let v = if s.rate.offered_per_s > 0.0 {
+            Ok(s.rate.achieved_per_s / s.rate.offered_per_s)
+        } else {
+            Err("no data: nothing was sent".into())
+        };
+        out.push(gate("min_achieved_ratio", limit, Bound::Min, v));
+    }
+    if let Some(limit) = g.scale_out_lag_s {
+        out.push(gate(
+            "scale_out_lag_s",
+            limit,
+            Bound::Max,
+            worst_lag(&s.lag, Direction::Out),
+        ));
+    }
+    if let Some(limit) = g.scale_in_lag_s {
+        out.push(gate(
+            "scale_in_lag_s",
+            limit,
+            Bound::Max,
+            worst_lag(&s.lag, Direction::In),
+        ));
+    }
+    if let Some(limit) = g.max_instances {
+        out.push(gate(
+            "max_instances",
+            limit as f64,
+            Bound::Max,
+            tl.max_instances()
+                .map(f64::from)
+                .ok_or_else(|| "no data: no endpoint observations in the journal".into()),
+        ));
+    }
+    if let Some(limit) = g.async_backlog_age_s {
+        let v = tl
+            .metric("ApproximateAgeOfOldestRequest")
+            .and_then(|(_, d)| d.iter().map(|d| d.value()).reduce(f64::max))
+            .ok_or_else(|| {
+                "no data: no ApproximateAgeOfOldestRequest datapoints (not an async endpoint?)"
+                    .to_string()
+            });
+        out.push(gate("async_backlog_age_s", limit, Bound::Max, v));
+    }
+    if let Some(limit) = g.unfinished_async {
+        let v = tl
+            .metric("ApproximateBacklogSize")
+            .and_then(|(_, d)| d.last().map(|d| d.value()))
+            .ok_or_else(|| {
+                "no data: no ApproximateBacklogSize datapoints (not an async endpoint?)".to_string()
+            });
+        out.push(gate("unfinished_async", limit as f64, Bound::Max, v));
+    }
+    match baseline {
+        Some(Ok(base)) => {
+            for row in compare::compare(base, s, &g.tolerances) {
+                if let Some(gr) = row.gate() {
+                    out.push(gr);
+                }
+            }
+        }
+        Some(Err(e)) => out.push(GateResult {
+            name: "baseline".into(),
+            threshold: 0.0,
+            value: None,
+            passed: false,
+            note: Some(format!("cannot read the baseline: {e}")),
+        }),
+        None => {}
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::fixture;
+    use crate::report::Report;
+
+    fn report_with(gates: serde_json::Value) -> Report {
+        let mut data = fixture::scale_out_and_in();
+        data.info.profile["gates"] = gates;
+        Report::build(data).unwrap()
+    }
+
+    #[test]
+    fn gates_pass_and_fail_on_the_fixture() {
+        let r = report_with(serde_json::json!({
+            "p99_ms": 3000.0, "error_rate": 0.001, "scale_out_lag_s": 700.0,
+            "scale_in_lag_s": 1000.0, "max_instances": 3, "min_achieved_ratio": 0.9,
+        }));
+        let by: std::collections::BTreeMap<_, _> = r
+            .summary
+            .gates
+            .iter()
+            .map(|g| (g.name.as_str(), (g.value, g.passed)))
+            .collect();
+        assert_eq!(by["scale_out_lag_s"], (Some(605.0), true));
+        assert_eq!(by["scale_in_lag_s"], (Some(1090.0), false));
+        assert_eq!(by["max_instances"], (Some(3.0), true));
+        assert!(!by["error_rate"].1, "{by:?}");
+        assert!(by["p99_ms"].1, "{by:?}");
+        assert!(by["min_achieved_ratio"].1, "{by:?}");
+    }
+
+    #[test]
+    fn a_gate_without_data_fails_and_says_so() {
+        let r = report_with(serde_json::json!({ "async_backlog_age_s": 60.0 }));
+        let g = &r.summary.gates[0];
+        assert!(!g.passed);
+        assert_eq!(g.value, None);
+        assert!(g.line().contains("no data"), "{}", g.line());
+    }
+}

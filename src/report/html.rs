@@ -1,0 +1,379 @@
+//! `report.html`: one self-contained page (no scripts, fonts, stylesheets
+//! or images from anywhere; readable without JavaScript) with hand-drawn
+//! SVG charts, the lag chains, gates, timeline and the profile.
+//!
+//! Every string that came from a user or an endpoint (profile name,
+//! payload, alarm names, reasons) goes through [`escape`].
+
+use std::fmt::Write;
+
+use super::svg::{self, Band, Chart, Series};
+use super::table::Table;
+use super::{Exporter, Report, sections};
+use crate::gates::fmt;
+use crate::journal::record::AlarmState;
+
+pub struct HtmlReport;
+
+impl Exporter for HtmlReport {
+    fn file_name(&self) -> &'static str {
+        "report.html"
+    }
+
+    fn render(&self, report: &Report) -> Vec<u8> {
+        render_html(report).into_bytes()
+    }
+}
+
+/// Escapes text for HTML and XML content and attribute values.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn table_html(t: &Table, class: &str) -> String {
+    let mut o = format!("<table class=\"{class}\"><thead><tr>");
+    for h in &t.headers {
+        let _ = write!(o, "<th>{}</th>", escape(h));
+    }
+    o.push_str("</tr></thead><tbody>");
+    for r in &t.rows {
+        let bad = r.iter().any(|c| c == "FAIL" || c.starts_with("MISSING"));
+        o.push_str(if bad { "<tr class=\"bad\">" } else { "<tr>" });
+        for c in r {
+            let _ = write!(o, "<td>{}</td>", escape(c));
+        }
+        o.push_str("</tr>");
+    }
+    o.push_str("</tbody></table>\n");
+    o
+}
+
+const STYLE: &str = "body{font-family:sans-serif;margin:24px auto;max-width:1100px;color:#222;line-height:1.4}\
+h1{font-size:22px;margin-bottom:4px}h2{font-size:17px;margin-top:28px;border-bottom:1px solid #ddd}\
+table{border-collapse:collapse;margin:8px 0;font-size:13px}th,td{border:1px solid #ddd;padding:3px 8px;text-align:left;vertical-align:top}\
+th{background:#f4f4f4}tr.bad td{background:#fde8e8}.pass{color:#11772d;font-weight:bold}.fail{color:#b00020;font-weight:bold}\
+.muted{color:#666;font-size:13px}pre{background:#f6f6f6;padding:10px;overflow:auto;font-size:12px}figure{margin:12px 0}";
+
+pub fn render_html(report: &Report) -> String {
+    let s = &report.summary;
+    let mut o = String::new();
+    let _ = write!(
+        o,
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">\
+<title>scaletrace — {}</title><style>{STYLE}</style></head><body>\n",
+        escape(&s.name)
+    );
+    let _ = writeln!(o, "<h1>scaletrace — {}</h1>", escape(&s.name));
+    let clock = if report.data.info.clock == "virtual" {
+        " (simulated time)"
+    } else {
+        ""
+    };
+    let _ = writeln!(
+        o,
+        "<p class=\"muted\">started {}{clock} · {} s of load · scaletrace {}{}{}</p>",
+        escape(&s.started_at),
+        fmt(s.duration_s),
+        escape(&report.data.info.tool_version),
+        if s.interrupted { " · interrupted" } else { "" },
+        if s.incomplete {
+            " · incomplete (the run did not finish writing)"
+        } else {
+            ""
+        }
+    );
+    if !s.gates.is_empty() {
+        let failed = s.failed_gates().count();
+        let _ = writeln!(
+            o,
+            "<p class=\"{}\">{}</p>",
+            if failed == 0 { "pass" } else { "fail" },
+            if failed == 0 {
+                format!("All {} gates passed.", s.gates.len())
+            } else {
+                format!("{failed} of {} gates failed.", s.gates.len())
+            }
+        );
+    }
+    let mut t = Table::new(&[
+        "sent",
+        "completed",
+        "errors",
+        "late",
+        "offered/s",
+        "achieved/s",
+        "p50 ms",
+        "p90 ms",
+        "p99 ms",
+        "p99.9 ms",
+        "max ms",
+    ]);
+    t.row(vec![
+        s.requests.sent.to_string(),
+        s.requests.completed.to_string(),
+        s.requests.by_outcome.errors().to_string(),
+        s.requests.late.to_string(),
+        fmt(s.rate.offered_per_s),
+        fmt(s.rate.achieved_per_s),
+        fmt(s.latency_ms.p50),
+        fmt(s.latency_ms.p90),
+        fmt(s.latency_ms.p99),
+        fmt(s.latency_ms.p999),
+        fmt(s.latency_ms.max),
+    ]);
+    o.push_str(&table_html(&t, "summary"));
+    if !s.gates.is_empty() {
+        o.push_str("<h2>Gates</h2>\n");
+        o.push_str(&table_html(&sections::gates_table(&s.gates), "gates"));
+    }
+    o.push_str("<h2>Charts</h2>\n");
+    for c in charts(report) {
+        let _ = writeln!(o, "<figure>{}</figure>", svg::render(&c));
+    }
+    if !s.lag.is_empty() {
+        o.push_str("<h2>Scaling lag</h2>\n");
+        for e in &s.lag {
+            let _ = writeln!(o, "<h3>{}</h3>", escape(&sections::episode_title(e)));
+            o.push_str(&table_html(&sections::lag_table(report, e), "lag"));
+            let _ = writeln!(o, "<p>{}</p>", escape(&sections::impact_line(e)));
+        }
+    }
+    if let Some(sc) = &s.scaling {
+        o.push_str("<h2>Control plane</h2>\n<ul>");
+        for l in sections::scaling_lines(&sc.control_plane) {
+            let _ = write!(o, "<li>{}</li>", escape(&l));
+        }
+        o.push_str("</ul>\n");
+    }
+    if sections::observed(report) {
+        o.push_str("<h2>Timeline</h2>\n");
+        o.push_str(&table_html(&sections::timeline_table(report), "timeline"));
+    }
+    o.push_str("<h2>Profile</h2>\n");
+    let profile = serde_json::to_string_pretty(&report.data.info.profile).unwrap_or_default();
+    let _ = writeln!(
+        o,
+        "<p class=\"muted\">as resolved in run.json · host {} · shard {}</p><pre>{}</pre>",
+        escape(&report.data.info.host),
+        escape(&report.data.info.shard),
+        escape(&profile)
+    );
+    o.push_str("</body></html>\n");
+    o
+}
+
+/// Scaling activities, as markers on every chart.
+fn markers(report: &Report) -> Vec<(f64, String)> {
+    report
+        .timeline
+        .activities
+        .iter()
+        .filter(|a| a.not_scaled.is_empty())
+        .map(|a| {
+            let label = match (a.from, a.to) {
+                (Some(f), Some(t)) => format!("{f}→{t}"),
+                _ => "scaling".into(),
+            };
+            (a.start, label)
+        })
+        .collect()
+}
+
+/// A metric's datapoints at their period ends, with a gap wherever a
+/// period has none.
+fn metric_points(d: &[crate::timeline::Datapoint]) -> Vec<(f64, Option<f64>)> {
+    let mut out = Vec::new();
+    let mut prev: Option<&crate::timeline::Datapoint> = None;
+    for p in d {
+        if let Some(q) = prev
+            && p.period_start > q.period_end + 1e-6
+        {
+            out.push((q.period_end, None));
+        }
+        out.push((p.period_end, Some(p.value())));
+        prev = Some(p);
+    }
+    out
+}
+
+fn charts(report: &Report) -> Vec<Chart> {
+    let tl = &report.timeline;
+    let x_max = tl.end.max(report.summary.duration_s);
+    let marks = markers(report);
+    let mut out = Vec::new();
+    let iv = &tl.intervals;
+    let mut rate = Chart {
+        title: "Offered vs achieved rate, instances".into(),
+        x_max,
+        y_label: "requests/s".into(),
+        y2_label: None,
+        series: vec![
+            Series::line(
+                "offered/s",
+                "#1f77b4",
+                iv.iter().map(|i| (i.t, Some(i.offered_per_s))).collect(),
+            ),
+            Series::line(
+                "achieved (ok)/s",
+                "#2ca02c",
+                iv.iter().map(|i| (i.t, Some(i.achieved_per_s))).collect(),
+            ),
+        ],
+        bands: vec![],
+        markers: marks.clone(),
+        hlines: vec![],
+    };
+    if !tl.endpoint.is_empty() {
+        rate.y2_label = Some("instances".into());
+        for (label, color, dashed, f) in [
+            (
+                "current instances",
+                "#ff7f0e",
+                false,
+                (|e: &crate::journal::record::EndpointRecord| e.current) as fn(&_) -> u32,
+            ),
+            ("desired instances", "#d62728", true, |e| e.desired),
+        ] {
+            let mut sr = Series::line(
+                label,
+                color,
+                tl.endpoint
+                    .iter()
+                    .map(|e| (e.t, Some(f(e) as f64)))
+                    .collect(),
+            );
+            sr.right = true;
+            sr.step = true;
+            sr.dashed = dashed;
+            rate.series.push(sr);
+        }
+    }
+    out.push(rate);
+    out.push(Chart {
+        title: "Latency per interval (from intended send time)".into(),
+        x_max,
+        y_label: "ms".into(),
+        y2_label: None,
+        series: vec![
+            Series::line(
+                "p50",
+                "#1f77b4",
+                iv.iter().map(|i| (i.t, i.p50_ms)).collect(),
+            ),
+            Series::line(
+                "p99",
+                "#d62728",
+                iv.iter().map(|i| (i.t, i.p99_ms)).collect(),
+            ),
+        ],
+        bands: vec![],
+        markers: marks.clone(),
+        hlines: report
+            .slo
+            .as_ref()
+            .and_then(|s| s.p99_ms)
+            .map(|v| vec![(v, format!("SLO p99 {} ms", fmt(v)))])
+            .unwrap_or_default(),
+    });
+    // The scaling metric: the one the alarms watch, else InvocationsPerInstance.
+    let config = tl.alarm_configs.first();
+    let series = config
+        .and_then(|c| tl.alarm_metric(c).map(|d| (c.metric.clone(), d)))
+        .or_else(|| {
+            tl.metric("InvocationsPerInstance")
+                .map(|(k, d)| (k.name.clone(), d))
+        });
+    if let Some((name, data)) = series {
+        let mut sr = Series::line(name.clone(), "#1f77b4", metric_points(data));
+        sr.dots = true;
+        let mut hlines = Vec::new();
+        if let Some(target) = tl.policies.iter().find_map(|p| p.target_value) {
+            hlines.push((target, format!("target {}", fmt(target))));
+        }
+        let mut bands = Vec::new();
+        for c in &tl.alarm_configs {
+            if hlines.iter().all(|h| (h.0 - c.threshold).abs() > 1e-9) {
+                hlines.push((
+                    c.threshold,
+                    format!("{} threshold {}", short(&c.name), fmt(c.threshold)),
+                ));
+            }
+            for (from, to, state) in tl.alarm_bands(&c.name) {
+                let color = match (state, c.comparison.starts_with("Greater")) {
+                    (AlarmState::Alarm, true) => "#d62728",
+                    (AlarmState::Alarm, false) => "#1f77b4",
+                    (AlarmState::InsufficientData, _) => "#999999",
+                    (AlarmState::Ok, _) => continue,
+                };
+                bands.push(Band {
+                    from,
+                    to,
+                    color,
+                    label: format!("{} {}", short(&c.name), state.as_aws()),
+                });
+            }
+        }
+        out.push(Chart {
+            title: format!("Scaling metric: {name} per period, against the target"),
+            x_max,
+            y_label: name,
+            y2_label: None,
+            series: vec![sr],
+            bands,
+            markers: marks.clone(),
+            hlines,
+        });
+    }
+    let backlog: Vec<Series> = [
+        ("ApproximateBacklogSize", "#1f77b4"),
+        ("ApproximateBacklogSizePerInstance", "#ff7f0e"),
+        ("ApproximateAgeOfOldestRequest", "#d62728"),
+        ("HasBacklogWithoutCapacity", "#7f7f7f"),
+    ]
+    .iter()
+    .filter_map(|(n, color)| {
+        tl.metric(n).map(|(_, d)| {
+            let mut s = Series::line(*n, color, metric_points(d));
+            s.dots = true;
+            s.right = *n == "ApproximateAgeOfOldestRequest";
+            s
+        })
+    })
+    .collect();
+    if !backlog.is_empty() {
+        let age = backlog.iter().any(|s| s.right);
+        out.push(Chart {
+            title: "Async backlog".into(),
+            x_max,
+            y_label: "requests".into(),
+            y2_label: age.then(|| "age of oldest (s)".into()),
+            series: backlog,
+            bands: vec![],
+            markers: marks,
+            hlines: vec![],
+        });
+    }
+    out
+}
+
+/// `AlarmHigh` from `TargetTracking-…-AlarmHigh-7f3a`.
+fn short(name: &str) -> String {
+    for k in ["AlarmHigh", "AlarmLow"] {
+        if name.contains(k) {
+            return k.into();
+        }
+    }
+    name.to_string()
+}

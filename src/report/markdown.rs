@@ -1,0 +1,99 @@
+//! `report.md`: the summary for GitHub job summaries and pull-request
+//! comments (`cat report.md >> "$GITHUB_STEP_SUMMARY"`). Tables only, in
+//! the same layout as the terminal; every user string escaped.
+
+use std::fmt::Write;
+
+use super::table::{Table, md_escape};
+use super::{Exporter, Report, sections};
+use crate::gates::fmt;
+
+pub struct MarkdownReport;
+
+impl Exporter for MarkdownReport {
+    fn file_name(&self) -> &'static str {
+        "report.md"
+    }
+
+    fn render(&self, report: &Report) -> Vec<u8> {
+        render_markdown(report).into_bytes()
+    }
+}
+
+pub fn render_markdown(report: &Report) -> String {
+    let s = &report.summary;
+    let mut out = String::new();
+    let failed = s.failed_gates().count();
+    let verdict = match (s.gates.len(), failed) {
+        (0, _) => String::new(),
+        (n, 0) => format!(" — ✅ all {n} gates passed"),
+        (n, f) => format!(" — ❌ {f} of {n} gates failed"),
+    };
+    let _ = writeln!(out, "## scaletrace: {}{verdict}\n", md_escape(&s.name));
+    let mut flags = String::new();
+    if s.interrupted {
+        flags.push_str(" · interrupted");
+    }
+    if s.incomplete {
+        flags.push_str(" · incomplete");
+    }
+    let _ = writeln!(
+        out,
+        "Started {} · {} s of load{flags}\n",
+        s.started_at,
+        fmt(s.duration_s)
+    );
+    let mut t = Table::new(&[
+        "sent",
+        "completed",
+        "errors",
+        "offered/s",
+        "achieved/s",
+        "p50 ms",
+        "p90 ms",
+        "p99 ms",
+        "max ms",
+    ]);
+    t.row(vec![
+        s.requests.sent.to_string(),
+        s.requests.completed.to_string(),
+        s.requests.by_outcome.errors().to_string(),
+        fmt(s.rate.offered_per_s),
+        fmt(s.rate.achieved_per_s),
+        fmt(s.latency_ms.p50),
+        fmt(s.latency_ms.p90),
+        fmt(s.latency_ms.p99),
+        fmt(s.latency_ms.max),
+    ]);
+    out.push_str(&t.to_markdown());
+    if !s.gates.is_empty() {
+        let _ = writeln!(out, "\n### Gates\n");
+        out.push_str(&sections::gates_table(&s.gates).to_markdown());
+    }
+    if !s.lag.is_empty() {
+        let _ = writeln!(out, "\n### Scaling lag\n");
+        for e in &s.lag {
+            let _ = writeln!(out, "**{}**\n", md_escape(&sections::episode_title(e)));
+            out.push_str(&sections::lag_table(report, e).to_markdown());
+            let _ = writeln!(out, "\n{}\n", md_escape(&sections::impact_line(e)));
+        }
+    }
+    if let Some(sc) = &s.scaling {
+        let _ = writeln!(out, "### Control plane\n");
+        for l in sections::scaling_lines(&sc.control_plane) {
+            let _ = writeln!(out, "- {}", md_escape(&l));
+        }
+    }
+    if sections::observed(report) {
+        let _ = writeln!(
+            out,
+            "\n<details><summary>Timeline</summary>\n\n{}\n</details>",
+            sections::timeline_table(report).to_markdown()
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\n<sub>Charts: report.html in the run directory. Latency runs from each request's intended send time.</sub>"
+    );
+    out
+}

@@ -1,0 +1,719 @@
+//! Lag analysis: for every load change that should move capacity, and every
+//! scaling activity whatever caused it, the chain of links from cause to
+//! recovery, each with its time and the delta from the link before:
+//!
+//! load change → first datapoint past the alarm threshold (its period end) →
+//! that datapoint readable in CloudWatch (first seen) → alarm ALARM →
+//! scaling activity starts → desired count changes → capacity in service
+//! (endpoint InService with current = the new desired) → latency and errors
+//! back within the profile's SLO.
+//!
+//! A link that never happened is named, and the chain stops there ("alarm
+//! never fired: 2 of 3 datapoints breached"). A load change counts as an
+//! episode when some datapoint after it is past its direction's alarm
+//! threshold or a scaling activity in that direction starts before the next
+//! load change; rises pair with the scale-out alarm (`Greater…`), drops with
+//! the scale-in alarm (`Less…`). Activities no load change explains
+//! (scheduled actions, manual updates) get their own episode starting at the
+//! activity.
+//!
+//! Per episode, the impact window runs from the load change to capacity in
+//! service (or to the end of the run when it never came): the requests sent
+//! meanwhile (under-provisioned for scale-out, over-provisioned for
+//! scale-in), their latency and error rate.
+//!
+//! Recovery ("back within SLO") is the first interval at or after capacity
+//! came into service from which [`SLO_SUSTAIN_S`] seconds of intervals all
+//! meet the `[slo]`; without an `[slo]` the link is left out.
+
+use serde::{Deserialize, Serialize};
+
+use super::{Datapoint, Timeline, median};
+use crate::journal::JournalData;
+use crate::journal::record::{ActivityRecord, AlarmConfigRecord, AlarmState, PhaseEvent};
+use crate::profile::Slo;
+
+/// How long latency and errors must stay within the SLO to count as
+/// recovered.
+pub const SLO_SUSTAIN_S: f64 = 10.0;
+
+pub const LOAD_CHANGE: &str = "load change";
+pub const PAST_THRESHOLD: &str = "datapoint past threshold";
+pub const READABLE: &str = "datapoint readable";
+pub const ALARM: &str = "alarm ALARM";
+pub const ACTIVITY: &str = "activity starts";
+pub const DESIRED: &str = "desired count changes";
+pub const IN_SERVICE: &str = "capacity in service";
+pub const WITHIN_SLO: &str = "back within SLO";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Direction {
+    Out,
+    In,
+}
+
+impl Direction {
+    pub fn label(self) -> &'static str {
+        match self {
+            Direction::Out => "scale-out",
+            Direction::In => "scale-in",
+        }
+    }
+}
+
+/// One link of a chain. `at`/`t_s` are absent when it never happened.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Link {
+    pub name: String,
+    /// RFC 3339 UTC.
+    pub at: Option<String>,
+    /// Seconds since the run started.
+    pub t_s: Option<f64>,
+    /// Seconds since the previous link (absent on the first link and on a
+    /// missing one).
+    pub delta_s: Option<f64>,
+    /// Why this link is missing, e.g. "alarm never fired: 2 of 3 datapoints
+    /// breached".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub missing: Option<String>,
+    /// What the link was, e.g. "InvocationsPerInstance 1800 > 600 (period 300–360 s)".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+/// Requests sent while capacity did not match load.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Impact {
+    pub from_s: f64,
+    pub to_s: f64,
+    /// False when capacity never came into service (the window runs to the
+    /// end of the run).
+    pub until_in_service: bool,
+    pub requests: u64,
+    pub p50_ms: f64,
+    pub p99_ms: f64,
+    pub error_rate: f64,
+}
+
+/// One chain.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Episode {
+    pub direction: Direction,
+    /// What started it: a load change or an activity's cause.
+    pub cause: String,
+    pub links: Vec<Link>,
+    /// First link → capacity in service; absent when capacity never came.
+    pub total_s: Option<f64>,
+    pub impact: Impact,
+}
+
+impl Episode {
+    pub fn missing(&self) -> Option<&str> {
+        self.links.iter().find_map(|l| l.missing.as_deref())
+    }
+}
+
+/// Count, median and maximum of a measured duration.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Stat {
+    pub count: usize,
+    pub median_s: Option<f64>,
+    pub max_s: Option<f64>,
+}
+
+impl Stat {
+    pub fn of(mut v: Vec<f64>) -> Stat {
+        let max = v.iter().copied().reduce(f64::max);
+        Stat {
+            count: v.len(),
+            median_s: median(&mut v).map(round3),
+            max_s: max.map(round3),
+        }
+    }
+}
+
+/// Measurements of the control plane itself.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Scaling {
+    /// CloudWatch publishing delay: first seen − period end, every datapoint.
+    pub publishing_delay: Stat,
+    /// Instance launch: scale-out activity start → InService with the new count.
+    pub launch: Stat,
+    pub max_instances: Option<u32>,
+}
+
+pub struct LagAnalysis {
+    pub episodes: Vec<Episode>,
+    pub scaling: Scaling,
+}
+
+fn round3(v: f64) -> f64 {
+    (v * 1000.0).round() / 1000.0
+}
+
+fn breaches(c: &AlarmConfigRecord, v: f64) -> bool {
+    match c.comparison.as_str() {
+        "GreaterThanThreshold" => v > c.threshold,
+        "GreaterThanOrEqualToThreshold" => v >= c.threshold,
+        "LessThanThreshold" => v < c.threshold,
+        "LessThanOrEqualToThreshold" => v <= c.threshold,
+        _ => false,
+    }
+}
+
+fn direction_of_alarm(c: &AlarmConfigRecord) -> Option<Direction> {
+    if c.comparison.starts_with("Greater") {
+        Some(Direction::Out)
+    } else if c.comparison.starts_with("Less") {
+        Some(Direction::In)
+    } else {
+        None
+    }
+}
+
+fn direction_of_activity(a: &ActivityRecord) -> Option<Direction> {
+    match (a.from, a.to) {
+        (Some(f), Some(t)) if t > f => Some(Direction::Out),
+        (Some(f), Some(t)) if t < f => Some(Direction::In),
+        _ => None,
+    }
+}
+
+fn cmp_symbol(c: &AlarmConfigRecord) -> &'static str {
+    match c.comparison.as_str() {
+        "GreaterThanThreshold" => ">",
+        "GreaterThanOrEqualToThreshold" => "≥",
+        "LessThanThreshold" => "<",
+        _ => "≤",
+    }
+}
+
+fn num(v: f64) -> String {
+    if (v - v.round()).abs() < 1e-9 {
+        format!("{v:.0}")
+    } else {
+        format!("{v:.2}")
+    }
+}
+
+/// A chain being built: each link's delta is from the one before.
+struct Chain {
+    started_at: chrono::DateTime<chrono::Utc>,
+    links: Vec<Link>,
+    last: Option<f64>,
+}
+
+impl Chain {
+    fn at(&mut self, name: &str, t: f64, detail: Option<String>) {
+        self.links.push(Link {
+            name: name.into(),
+            at: Some(crate::clock::rfc3339(crate::clock::utc_at(
+                self.started_at,
+                t,
+            ))),
+            t_s: Some(round3(t)),
+            delta_s: self.last.map(|l| round3(t - l)),
+            missing: None,
+            detail,
+        });
+        self.last = Some(t);
+    }
+
+    fn missing(&mut self, name: &str, why: String) {
+        self.links.push(Link {
+            name: name.into(),
+            at: None,
+            t_s: None,
+            delta_s: None,
+            missing: Some(why),
+            detail: None,
+        });
+    }
+}
+
+/// Runs the analysis. `slo` is the profile's `[slo]`, if any.
+pub fn analyze(
+    data: &JournalData,
+    tl: &Timeline,
+    slo: Option<&Slo>,
+) -> Result<LagAnalysis, String> {
+    let started_at = data.info.started_at;
+    let mut used: Vec<String> = Vec::new();
+    let mut episodes = Vec::new();
+
+    // Load changes: each phase start compared with the rate before it.
+    let starts: Vec<_> = tl
+        .phases
+        .iter()
+        .filter(|p| p.event == PhaseEvent::Start)
+        .collect();
+    let mut changes: Vec<(f64, Direction, String)> = Vec::new();
+    let mut prev_rate = 0.0;
+    for p in &starts {
+        let new_rate = p.from_rate.max(p.to_rate);
+        let dir = if new_rate > prev_rate + 1e-9 {
+            Some(Direction::Out)
+        } else if p.to_rate + 1e-9 < prev_rate {
+            Some(Direction::In)
+        } else {
+            None
+        };
+        if let Some(d) = dir {
+            changes.push((
+                p.t,
+                d,
+                format!(
+                    "load {} → {}/s (phase {:?})",
+                    super::fmt_rate(prev_rate),
+                    super::fmt_rate(if d == Direction::Out {
+                        new_rate
+                    } else {
+                        p.to_rate
+                    }),
+                    p.name
+                ),
+            ));
+        }
+        prev_rate = p.to_rate;
+    }
+    for (i, (t0, dir, cause)) in changes.iter().enumerate() {
+        let t_next = changes.get(i + 1).map(|c| c.0).unwrap_or(f64::INFINITY);
+        let mut chain = Chain {
+            started_at,
+            links: Vec::new(),
+            last: None,
+        };
+        chain.at(LOAD_CHANGE, *t0, None);
+        let activity_in_window = tl.activities.iter().any(|a| {
+            a.not_scaled.is_empty()
+                && direction_of_activity(a) == Some(*dir)
+                && a.start >= *t0
+                && a.start < t_next
+                && !used.contains(&a.id)
+        });
+        let Some(config) = alarm_for(tl, *dir) else {
+            if activity_in_window {
+                chain.missing(
+                    PAST_THRESHOLD,
+                    format!("no {} alarm in the journal", dir.label()),
+                );
+                episodes.push(finish(
+                    data,
+                    tl,
+                    slo,
+                    *dir,
+                    cause.clone(),
+                    chain,
+                    *t0,
+                    None,
+                )?);
+            }
+            continue;
+        };
+        let series: &[Datapoint] = tl.alarm_metric(config).map(|v| v.as_slice()).unwrap_or(&[]);
+        let in_window: Vec<&Datapoint> = series
+            .iter()
+            .filter(|d| d.period_end > *t0 + 1e-9 && d.period_start < t_next)
+            .collect();
+        let first = in_window.iter().find(|d| breaches(config, d.value()));
+        let Some(first) = first else {
+            if activity_in_window {
+                let best = in_window
+                    .iter()
+                    .map(|d| d.value())
+                    .reduce(if *dir == Direction::Out {
+                        f64::max
+                    } else {
+                        f64::min
+                    });
+                chain.missing(
+                    PAST_THRESHOLD,
+                    match best {
+                        Some(b) => format!(
+                            "no datapoint past the threshold ({} {} {}; nearest {})",
+                            config.metric,
+                            cmp_symbol(config),
+                            num(config.threshold),
+                            num(b)
+                        ),
+                        None => format!("no {} datapoints after the load change", config.metric),
+                    },
+                );
+                episodes.push(finish(
+                    data,
+                    tl,
+                    slo,
+                    *dir,
+                    cause.clone(),
+                    chain,
+                    *t0,
+                    None,
+                )?);
+            }
+            continue;
+        };
+        chain.at(
+            PAST_THRESHOLD,
+            first.period_end,
+            Some(format!(
+                "{} {} {} {} (period {}–{} s)",
+                config.metric,
+                num(first.value()),
+                cmp_symbol(config),
+                num(config.threshold),
+                num(first.period_start),
+                num(first.period_end)
+            )),
+        );
+        let readable = first
+            .first_seen_where(|v| breaches(config, v))
+            .unwrap_or(first.first_seen);
+        chain.at(
+            READABLE,
+            readable,
+            Some(format!(
+                "publishing delay {} s",
+                num(round3(readable - first.period_end))
+            )),
+        );
+        // The transition to ALARM after the breaching period ended (or the
+        // one the alarm was already in).
+        let fired = tl
+            .alarms
+            .iter()
+            .filter(|a| a.name == config.name && a.to == AlarmState::Alarm)
+            .find(|a| a.at >= first.period_end - 1e-9)
+            .or_else(|| {
+                (tl.alarm_state_at(&config.name, first.period_end) == Some(AlarmState::Alarm))
+                    .then(|| {
+                        tl.alarms
+                            .iter()
+                            .rfind(|a| a.name == config.name && a.at <= first.period_end)
+                    })
+                    .flatten()
+            });
+        let Some(fired) = fired else {
+            chain.missing(ALARM, never_fired(config, &in_window, t_next, tl.end));
+            episodes.push(finish(
+                data,
+                tl,
+                slo,
+                *dir,
+                cause.clone(),
+                chain,
+                *t0,
+                None,
+            )?);
+            continue;
+        };
+        chain.at(ALARM, fired.at, Some(config.name.clone()));
+        let activity = tl.activities.iter().find(|a| {
+            a.not_scaled.is_empty()
+                && direction_of_activity(a) == Some(*dir)
+                && a.start >= fired.at - 1e-9
+                && !used.contains(&a.id)
+        });
+        let Some(activity) = activity else {
+            let not_scaled = tl
+                .activities
+                .iter()
+                .find(|a| !a.not_scaled.is_empty() && a.start >= fired.at - 1e-9);
+            chain.missing(
+                ACTIVITY,
+                match not_scaled {
+                    Some(a) => format!("did not scale: {}", super::not_scaled_text(a)),
+                    None => "no scaling activity after the alarm".into(),
+                },
+            );
+            episodes.push(finish(
+                data,
+                tl,
+                slo,
+                *dir,
+                cause.clone(),
+                chain,
+                *t0,
+                None,
+            )?);
+            continue;
+        };
+        used.push(activity.id.clone());
+        chain.at(ACTIVITY, activity.start, Some(activity_detail(activity)));
+        let in_service = capacity_links(tl, &mut chain, activity);
+        episodes.push(finish(
+            data,
+            tl,
+            slo,
+            *dir,
+            cause.clone(),
+            chain,
+            *t0,
+            in_service,
+        )?);
+    }
+
+    // Activities no load change explains.
+    for a in &tl.activities {
+        if !a.not_scaled.is_empty() || used.contains(&a.id) {
+            continue;
+        }
+        let Some(dir) = direction_of_activity(a) else {
+            continue;
+        };
+        let mut chain = Chain {
+            started_at,
+            links: Vec::new(),
+            last: None,
+        };
+        chain.at(ACTIVITY, a.start, Some(activity_detail(a)));
+        let in_service = capacity_links(tl, &mut chain, a);
+        let cause = format!("scaling activity: {}", a.cause);
+        episodes.push(finish(
+            data, tl, slo, dir, cause, chain, a.start, in_service,
+        )?);
+    }
+    episodes.sort_by(|a, b| a.impact.from_s.total_cmp(&b.impact.from_s));
+
+    Ok(LagAnalysis {
+        episodes,
+        scaling: scaling(tl),
+    })
+}
+
+fn activity_detail(a: &ActivityRecord) -> String {
+    match (a.from, a.to) {
+        (Some(f), Some(t)) => format!("{} → {} instances ({})", f, t, a.status),
+        _ => a.description.clone(),
+    }
+}
+
+/// The scale-out (rising) or scale-in (falling) alarm: one owned by a policy
+/// first, then any.
+fn alarm_for(tl: &Timeline, dir: Direction) -> Option<&AlarmConfigRecord> {
+    let matching = || {
+        tl.alarm_configs
+            .iter()
+            .filter(move |c| direction_of_alarm(c) == Some(dir))
+    };
+    matching()
+        .find(|c| c.policy.is_some())
+        .or_else(|| matching().next())
+}
+
+/// "alarm never fired: 2 of 3 datapoints breached": the best run of
+/// `evaluation_periods` consecutive periods after the load change (the
+/// latest on a tie). Periods that ended before the run did and have no
+/// datapoint are counted as gaps.
+fn never_fired(c: &AlarmConfigRecord, in_window: &[&Datapoint], t_next: f64, end: f64) -> String {
+    let n = c.evaluation_periods.max(1) as usize;
+    let p = c.period_s as f64;
+    let Some(first) = in_window.first() else {
+        return "alarm never fired: no datapoints".into();
+    };
+    let last_start = in_window
+        .last()
+        .map(|d| d.period_start)
+        .unwrap_or(first.period_start);
+    let (mut best, mut best_gaps) = (0usize, 0usize);
+    let mut w = first.period_start - (n as f64 - 1.0) * p;
+    while w <= last_start + 1e-9 {
+        let mut hits = 0;
+        let mut gaps = 0;
+        for k in 0..n {
+            let ps = w + k as f64 * p;
+            if ps < first.period_start - 1e-9 || ps >= t_next {
+                continue;
+            }
+            match in_window
+                .iter()
+                .find(|d| (d.period_start - ps).abs() < 1e-6)
+            {
+                Some(d) if breaches(c, d.value()) => hits += 1,
+                Some(_) => {}
+                None if ps + p <= end + 1e-9 => gaps += 1,
+                None => {}
+            }
+        }
+        if hits >= best {
+            best = hits;
+            best_gaps = gaps;
+        }
+        w += p;
+    }
+    let mut s = format!("alarm never fired: {best} of {n} datapoints breached");
+    if c.datapoints_to_alarm as usize != n {
+        s.push_str(&format!(" (needs {})", c.datapoints_to_alarm));
+    }
+    if best_gaps > 0 {
+        s.push_str(&format!(
+            "; {best_gaps} period{} had no datapoint",
+            if best_gaps == 1 { "" } else { "s" }
+        ));
+    }
+    s
+}
+
+/// Desired count changes → capacity in service; returns when capacity came.
+fn capacity_links(tl: &Timeline, chain: &mut Chain, a: &ActivityRecord) -> Option<f64> {
+    let target = a.to;
+    let before = tl
+        .endpoint
+        .iter()
+        .rfind(|e| e.t < a.start)
+        .map(|e| e.desired);
+    let desired = tl.endpoint.iter().find(|e| {
+        e.t >= a.start - 1e-9
+            && match target {
+                Some(t) => e.desired == t,
+                None => Some(e.desired) != before,
+            }
+    });
+    let Some(desired) = desired else {
+        chain.missing(
+            DESIRED,
+            match target {
+                Some(t) => format!("desired count never became {t}"),
+                None => "desired count never changed".into(),
+            },
+        );
+        return None;
+    };
+    chain.at(
+        DESIRED,
+        desired.t,
+        Some(format!(
+            "desired {} → {}",
+            before.map(|b| b.to_string()).unwrap_or("?".into()),
+            desired.desired
+        )),
+    );
+    let new = desired.desired;
+    let ready = tl
+        .endpoint
+        .iter()
+        .find(|e| e.t >= desired.t && e.status == "InService" && e.current == new);
+    match ready {
+        Some(r) => {
+            chain.at(IN_SERVICE, r.t, Some(format!("InService with {new}")));
+            Some(r.t)
+        }
+        None => {
+            let last = tl.endpoint.last().expect("an endpoint record was found");
+            chain.missing(
+                IN_SERVICE,
+                format!(
+                    "capacity never in service: last seen {} with {} of {} instances",
+                    last.status, last.current, last.desired
+                ),
+            );
+            None
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn finish(
+    data: &JournalData,
+    tl: &Timeline,
+    slo: Option<&Slo>,
+    direction: Direction,
+    cause: String,
+    mut chain: Chain,
+    from: f64,
+    in_service: Option<f64>,
+) -> Result<Episode, String> {
+    if let (Some(slo), Some(ready)) = (slo, in_service) {
+        match recovered(tl, slo, ready) {
+            Some(t) => chain.at(WITHIN_SLO, t, Some(slo_text(slo))),
+            None => chain.missing(
+                WITHIN_SLO,
+                format!("latency/errors never back within SLO ({})", slo_text(slo)),
+            ),
+        }
+    }
+    let to = in_service.unwrap_or(tl.end.max(from));
+    let w = tl.window(data, from, to)?;
+    Ok(Episode {
+        direction,
+        cause,
+        links: chain.links,
+        total_s: in_service.map(|t| round3(t - from)),
+        impact: Impact {
+            from_s: round3(from),
+            to_s: round3(to),
+            until_in_service: in_service.is_some(),
+            requests: w.sent,
+            p50_ms: round3(crate::histogram::quantile_ms(&w.latency, 0.5)),
+            p99_ms: round3(crate::histogram::quantile_ms(&w.latency, 0.99)),
+            error_rate: (w.error_rate() * 1e6).round() / 1e6,
+        },
+    })
+}
+
+pub fn slo_text(slo: &Slo) -> String {
+    let mut parts = Vec::new();
+    if let Some(v) = slo.p50_ms {
+        parts.push(format!("p50 ≤ {} ms", num(v)));
+    }
+    if let Some(v) = slo.p99_ms {
+        parts.push(format!("p99 ≤ {} ms", num(v)));
+    }
+    if let Some(v) = slo.error_rate {
+        parts.push(format!("errors ≤ {}%", num(v * 100.0)));
+    }
+    parts.join(", ")
+}
+
+/// Whether one interval meets the SLO (an interval with no completions does).
+fn within(slo: &Slo, i: &super::IntervalPoint) -> bool {
+    let rate = if i.completed == 0 {
+        0.0
+    } else {
+        i.errors as f64 / i.completed as f64
+    };
+    slo.p50_ms.is_none_or(|m| i.p50_ms.is_none_or(|v| v <= m))
+        && slo.p99_ms.is_none_or(|m| i.p99_ms.is_none_or(|v| v <= m))
+        && slo.error_rate.is_none_or(|m| rate <= m)
+}
+
+fn recovered(tl: &Timeline, slo: &Slo, ready: f64) -> Option<f64> {
+    let ivs: Vec<_> = tl.intervals.iter().filter(|i| i.t > ready + 1e-9).collect();
+    (0..ivs.len()).find_map(|k| {
+        let from = ivs[k].start.max(ready);
+        let ok = ivs[k..]
+            .iter()
+            .take_while(|i| i.start < from + SLO_SUSTAIN_S)
+            .all(|i| within(slo, i));
+        ok.then_some(from)
+    })
+}
+
+fn scaling(tl: &Timeline) -> Scaling {
+    let delays: Vec<f64> = tl
+        .metrics
+        .values()
+        .flatten()
+        .map(Datapoint::publishing_delay)
+        .collect();
+    let launches: Vec<f64> = tl
+        .activities
+        .iter()
+        .filter(|a| a.not_scaled.is_empty() && direction_of_activity(a) == Some(Direction::Out))
+        .filter_map(|a| {
+            let to = a.to?;
+            tl.endpoint
+                .iter()
+                .find(|e| e.t >= a.start && e.status == "InService" && e.current == to)
+                .map(|e| e.t - a.start)
+        })
+        .collect();
+    Scaling {
+        publishing_delay: Stat::of(delays),
+        launch: Stat::of(launches),
+        max_instances: tl.max_instances(),
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,154 @@
+//! The lag analysis on constructed journals whose timestamps are known
+//! (see [`crate::fixture`]).
+
+use super::*;
+use crate::fixture;
+use crate::timeline::Timeline;
+
+fn analysis(data: &JournalData) -> LagAnalysis {
+    let tl = Timeline::build(data).unwrap();
+    let slo: Option<Slo> = serde_json::from_value(data.info.profile["slo"].clone()).unwrap();
+    analyze(data, &tl, slo.as_ref()).unwrap()
+}
+
+fn chain(e: &Episode) -> Vec<(String, Option<f64>, Option<f64>)> {
+    e.links
+        .iter()
+        .map(|l| (l.name.clone(), l.t_s, l.delta_s))
+        .collect()
+}
+
+fn s(v: &[(&str, f64, Option<f64>)]) -> Vec<(String, Option<f64>, Option<f64>)> {
+    v.iter()
+        .map(|(n, t, d)| (n.to_string(), Some(*t), *d))
+        .collect()
+}
+
+#[test]
+fn scale_out_chain_matches_the_journal() {
+    let a = analysis(&fixture::scale_out_and_in());
+    assert_eq!(a.episodes.len(), 2, "{:#?}", a.episodes);
+    let out = &a.episodes[0];
+    assert_eq!(out.direction, Direction::Out);
+    assert_eq!(
+        chain(out),
+        s(&[
+            (LOAD_CHANGE, 300.0, None),
+            (PAST_THRESHOLD, 360.0, Some(60.0)),
+            (READABLE, 419.0, Some(59.0)),
+            (ALARM, 540.0, Some(121.0)),
+            (ACTIVITY, 545.0, Some(5.0)),
+            (DESIRED, 550.0, Some(5.0)),
+            (IN_SERVICE, 905.0, Some(355.0)),
+            (WITHIN_SLO, 910.0, Some(5.0)),
+        ])
+    );
+    assert_eq!(out.total_s, Some(605.0));
+    assert_eq!(out.links[0].at.as_deref(), Some("2026-01-05T10:05:00.000Z"));
+    assert_eq!(out.missing(), None);
+    // Under-provisioned from 300 s to 905 s: the intervals 300–910 at 30/s.
+    let i = &out.impact;
+    assert!(i.until_in_service);
+    assert_eq!(i.requests, 61 * 300);
+    assert!(i.p99_ms > 2000.0, "{i:?}");
+    assert!((i.error_rate - 0.02).abs() < 1e-9, "{i:?}");
+}
+
+#[test]
+fn scale_in_chain_starts_at_the_load_drop() {
+    let a = analysis(&fixture::scale_out_and_in());
+    let inn = &a.episodes[1];
+    assert_eq!(inn.direction, Direction::In);
+    assert_eq!(
+        chain(inn),
+        s(&[
+            (LOAD_CHANGE, 1200.0, None),
+            (PAST_THRESHOLD, 1260.0, Some(60.0)),
+            (READABLE, 1319.0, Some(59.0)),
+            (ALARM, 2160.0, Some(841.0)),
+            (ACTIVITY, 2165.0, Some(5.0)),
+            (DESIRED, 2170.0, Some(5.0)),
+            (IN_SERVICE, 2290.0, Some(120.0)),
+            (WITHIN_SLO, 2290.0, Some(0.0)),
+        ])
+    );
+    assert_eq!(inn.total_s, Some(1090.0));
+    assert_eq!(inn.impact.error_rate, 0.0);
+}
+
+#[test]
+fn publishing_delay_and_launch_time_are_measured() {
+    let a = analysis(&fixture::scale_out_and_in());
+    assert_eq!(a.scaling.publishing_delay.median_s, Some(52.0));
+    assert_eq!(a.scaling.publishing_delay.max_s, Some(59.0));
+    assert_eq!(a.scaling.launch.count, 1);
+    assert_eq!(a.scaling.launch.median_s, Some(360.0));
+    assert_eq!(a.scaling.max_instances, Some(3));
+}
+
+#[test]
+fn a_short_spike_names_the_missing_alarm() {
+    let a = analysis(&fixture::short_spike());
+    let out = &a.episodes[0];
+    assert_eq!(out.direction, Direction::Out);
+    let names: Vec<&str> = out.links.iter().map(|l| l.name.as_str()).collect();
+    assert_eq!(names, [LOAD_CHANGE, PAST_THRESHOLD, READABLE, ALARM]);
+    assert_eq!(
+        out.missing(),
+        Some("alarm never fired: 2 of 3 datapoints breached")
+    );
+    assert_eq!(out.total_s, None);
+    assert!(!out.impact.until_in_service);
+    // The drop back is a scale-in episode whose alarm also never fired.
+    let inn = &a.episodes[1];
+    assert_eq!(inn.direction, Direction::In);
+    assert_eq!(
+        inn.missing(),
+        Some("alarm never fired: 8 of 15 datapoints breached")
+    );
+}
+
+#[test]
+fn an_activity_without_a_load_change_gets_its_own_chain() {
+    let mut data = fixture::short_spike();
+    let mut b = fixture::JournalBuilder::new(data.info.profile.clone());
+    b.activity("scheduled", 600.0, 700.0, 1, 2, "scheduled action");
+    b.endpoint(601.0, "Updating", 1, 2);
+    b.endpoint(700.0, "InService", 2, 2);
+    data.records.extend(b.records);
+    data.records.sort_by(|a, b| a.t().total_cmp(&b.t()));
+    let a = analysis(&data);
+    let e = a
+        .episodes
+        .iter()
+        .find(|e| e.cause.contains("scheduled"))
+        .unwrap();
+    assert_eq!(
+        chain(e),
+        s(&[
+            (ACTIVITY, 600.0, None),
+            (DESIRED, 601.0, Some(1.0)),
+            (IN_SERVICE, 700.0, Some(99.0)),
+            (WITHIN_SLO, 700.0, Some(0.0)),
+        ])
+    );
+    assert_eq!(e.total_s, Some(100.0));
+}
+
+#[test]
+fn gaps_in_the_metric_stay_gaps() {
+    let mut data = fixture::short_spike();
+    // Drop every datapoint after 600 s: an idle endpoint publishing nothing.
+    data.records.retain(|r| match r {
+        crate::journal::record::Record::Metric(m) => m.period_start < 600.0,
+        _ => true,
+    });
+    let tl = Timeline::build(&data).unwrap();
+    let (_, series) = tl.metric("InvocationsPerInstance").unwrap();
+    assert_eq!(series.last().unwrap().period_start, 540.0);
+    let a = analysis(&data);
+    assert_eq!(
+        a.episodes[1].missing(),
+        Some("alarm never fired: 3 of 15 datapoints breached; 5 periods had no datapoint")
+    );
+}
