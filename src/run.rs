@@ -121,7 +121,8 @@ async fn run_async(
         }
         TargetSpec::Sim => {
             let cfg = profile.sim.clone().unwrap_or_default();
-            let h = crate::sim::start(&cfg, profile.load.seed, clock);
+            let h =
+                crate::sim::start_with(&cfg, profile.load.seed, clock, profile.observe.interval);
             (h.target, Some(h.observer))
         }
     };

@@ -74,7 +74,8 @@ pub struct Requests {
 pub struct Rates {
     /// Sent per second of load.
     pub offered_per_s: f64,
-    /// `ok` completions per second of load.
+    /// `ok` completions per second, from the start to the last completion
+    /// (at least the load duration).
     pub achieved_per_s: f64,
 }
 
@@ -156,12 +157,28 @@ pub fn load_duration(data: &JournalData) -> f64 {
     interrupted.or(last_phase_end).unwrap_or(last_interval)
 }
 
+/// Seconds from the start to the last completion (at least the load
+/// duration): an endpoint that fell behind and caught up during the drain
+/// did not achieve the offered rate, and this shows it.
+pub fn completion_span(data: &JournalData) -> f64 {
+    let last_completion = data
+        .records
+        .iter()
+        .filter_map(|r| match r {
+            Record::Interval(i) if i.completed > 0 => Some(i.t),
+            _ => None,
+        })
+        .fold(0.0f64, f64::max);
+    load_duration(data).max(last_completion)
+}
+
 pub fn summarize(data: &JournalData) -> Result<Summary, String> {
     let t = totals(data)?;
     let duration_s = load_duration(data);
-    let per_s = |n: u64| {
-        if duration_s > 0.0 {
-            ((n as f64 / duration_s) * 1000.0).round() / 1000.0
+    let span_s = completion_span(data);
+    let rate = |n: u64, over: f64| {
+        if over > 0.0 {
+            ((n as f64 / over) * 1000.0).round() / 1000.0
         } else {
             0.0
         }
@@ -186,8 +203,8 @@ pub fn summarize(data: &JournalData) -> Result<Summary, String> {
             by_outcome: t.by_outcome,
         },
         rate: Rates {
-            offered_per_s: per_s(t.sent),
-            achieved_per_s: per_s(t.by_outcome.get(Outcome::Ok)),
+            offered_per_s: rate(t.sent, duration_s),
+            achieved_per_s: rate(t.by_outcome.get(Outcome::Ok), span_s),
         },
         latency_ms: Percentiles::of(&t.latency),
         service_time_ms: Percentiles::of(&t.service),

@@ -77,6 +77,17 @@ pub(crate) fn lock(world: &Mutex<World>) -> MutexGuard<'_, World> {
 /// Must be called inside a tokio runtime (the engine uses a current-thread
 /// runtime started paused). The task stops when both handles are dropped.
 pub fn start(config: &SimConfig, seed: u64, clock: RunClock) -> SimHandles {
+    start_with(config, seed, clock, Duration::from_secs(10))
+}
+
+/// [`start`], with the observer polling every `observe_interval` (the
+/// profile's `[observe] interval`).
+pub fn start_with(
+    config: &SimConfig,
+    seed: u64,
+    clock: RunClock,
+    observe_interval: Duration,
+) -> SimHandles {
     let world = Arc::new(Mutex::new(World::new(config, seed, clock.started_at)));
     let weak = Arc::downgrade(&world);
     let task = tokio::spawn(async move {
@@ -115,6 +126,8 @@ pub fn start(config: &SimConfig, seed: u64, clock: RunClock) -> SimHandles {
     });
     SimHandles {
         target,
-        observer: Box::new(observer::SimObserver::new(world, guard)),
+        observer: Box::new(
+            observer::SimObserver::new(world, guard).with_interval(observe_interval),
+        ),
     }
 }
