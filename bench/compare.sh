@@ -206,10 +206,11 @@ time_stats() {
         /User time \(seconds\)/ {u=$2}
         /System time \(seconds\)/ {s=$2}
         /Maximum resident set size/ {r=$2}
-        END {printf "%.2f %d\n", u+s, r}' "$1"
+        /Elapsed \(wall clock\)/ {n = split($2, t, ":"); w = 0; for (i = 1; i <= n; i++) w = w * 60 + t[i]}
+        END {printf "%.2f %d %.1f\n", u+s, r, w}' "$1"
 }
 
-RESULTS="$WORK/results.tsv" # tool rate run achieved p50 p99 cpu_per_100k rss_mib completed cpu_s nginx_cpu_s other_cpu_s
+RESULTS="$WORK/results.tsv" # tool rate run achieved p50 p99 cpu_per_100k rss_mib completed cpu_s nginx_cpu_s other_cpu_s wall_s
 : >"$RESULTS"
 
 run_one() {
@@ -235,8 +236,8 @@ run_one() {
     }
     busy1="$(machine_busy_ticks)"
     ng1="$(nginx_ticks)"
-    local cpu rss
-    read -r cpu rss < <(time_stats "$dir/time.txt")
+    local cpu rss wall
+    read -r cpu rss wall < <(time_stats "$dir/time.txt")
     local achieved p50 p99 completed
     if [ "$tool" = scaletrace ]; then
         local s="$dir/run/summary.json"
@@ -255,11 +256,11 @@ run_one() {
     fi
     awk -v tool="$tool" -v rate="$rate" -v run="$run" -v a="$achieved" -v p50="$p50" \
         -v p99="$p99" -v cpu="$cpu" -v rss="$rss" -v n="$completed" -v hz="$HZ" \
-        -v busy="$((busy1 - busy0))" -v ng="$((ng1 - ng0))" 'BEGIN {
+        -v busy="$((busy1 - busy0))" -v ng="$((ng1 - ng0))" -v wall="$wall" 'BEGIN {
             per = n > 0 ? cpu * 100000 / n : 0
             other = (busy - ng) / hz - cpu; if (other < 0) other = 0
-            printf "%s\t%s\t%s\t%.1f\t%.3f\t%.3f\t%.2f\t%.1f\t%d\t%.2f\t%.2f\t%.2f\n",
-                tool, rate, run, a, p50, p99, per, rss / 1024, n, cpu, ng / hz, other
+            printf "%s\t%s\t%s\t%.1f\t%.3f\t%.3f\t%.2f\t%.1f\t%d\t%.2f\t%.2f\t%.2f\t%.1f\n",
+                tool, rate, run, a, p50, p99, per, rss / 1024, n, cpu, ng / hz, other, wall
         }' >>"$RESULTS"
     log "$(tail -n1 "$RESULTS" | awk -F'\t' '{printf "%-10s %6s/s run %s: achieved %s/s p50 %s ms p99 %s ms, %s CPU-s/100k, %s MiB; nginx %s CPU-s, other processes %s CPU-s", $1,$2,$3,$4,$5,$6,$7,$8,$11,$12}')"
 }
@@ -324,9 +325,9 @@ report() {
     echo "Every run (nginx CPU = the server's CPU seconds during the run; other = CPU seconds used on the"
     echo "machine by anything else, a sign of disturbance from other work):"
     echo
-    echo "| tool | target req/s | run | achieved req/s | p50 ms | p99 ms | CPU-s / 100k | RSS MiB | responses | CPU s | nginx CPU s | other CPU s |"
-    echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
-    awk -F'\t' '{printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", $1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12}' "$RESULTS"
+    echo "| tool | target req/s | run | achieved req/s | p50 ms | p99 ms | CPU-s / 100k | RSS MiB | responses | CPU s | wall s | nginx CPU s | other CPU s |"
+    echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+    awk -F'\t' '{printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", $1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$13,$11,$12}' "$RESULTS"
 }
 
 mkdir -p "$(dirname "$OUT")"
