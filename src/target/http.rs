@@ -1,13 +1,26 @@
 //! The HTTP target: any server speaking the SageMaker container contract
 //! (`POST /invocations`, `GET /ping`), or any URL at all.
+//!
+//! Plain `http://` invocations go through a lean HTTP/1.1 client on hyper
+//! ([`PlainHttp`]); `https://` ones, and the readiness check, through
+//! reqwest. reqwest's pool (hyper-util's legacy client) parks every request
+//! that finds no idle connection as a waiter *and* opens a connection for
+//! it, and each such request cleans the whole waiter list when it gets its
+//! connection: quadratic in the backlog, so a load generator that falls
+//! behind for a moment (a busy machine, a slow endpoint) spends ever more
+//! CPU per request and falls further behind. The lean client opens a
+//! connection when none is idle and nothing else.
 
 use std::error::Error as _;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
 use futures::FutureExt;
 use futures::future::BoxFuture;
-use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
+use http_body_util::{BodyExt, Full};
+use hyper::client::conn::http1::SendRequest;
+use reqwest::header::{ACCEPT, CONTENT_TYPE, HOST, HeaderMap, HeaderName, HeaderValue};
 
 use super::{Target, TargetError};
 use crate::outcome::Outcome;
@@ -16,12 +29,17 @@ use crate::profile::HttpTargetSpec;
 /// How long the readiness check may take.
 const PING_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// How long opening a connection may take.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
 pub struct HttpTarget {
     client: reqwest::Client,
     url: reqwest::Url,
     ping_url: Option<String>,
     method: reqwest::Method,
     description: String,
+    /// Set for `http://` URLs: the invocations' client.
+    plain: Option<Arc<PlainHttp>>,
 }
 
 impl HttpTarget {
@@ -50,7 +68,7 @@ impl HttpTarget {
             headers.insert(name, value);
         }
         let client = reqwest::Client::builder()
-            .default_headers(headers)
+            .default_headers(headers.clone())
             // Load traffic must go exactly where the profile says.
             .no_proxy()
             .tcp_nodelay(true)
@@ -61,14 +79,162 @@ impl HttpTarget {
         let url = reqwest::Url::parse(&spec.url).map_err(|e| setup(format!("url: {e}")))?;
         let method = reqwest::Method::from_bytes(spec.method.as_bytes())
             .map_err(|e| setup(e.to_string()))?;
+        let plain = if url.scheme() == "http" {
+            Some(Arc::new(
+                PlainHttp::new(&url, method.clone(), headers).map_err(setup)?,
+            ))
+        } else {
+            None
+        };
         Ok(HttpTarget {
             client,
             description: format!("http {} {}", spec.method, spec.url),
             url,
             ping_url: spec.ping_url.clone(),
             method,
+            plain,
         })
     }
+}
+
+type Sender = SendRequest<Full<Bytes>>;
+
+/// A lean HTTP/1.1 client for one `http://` URL: keep-alive connections in a
+/// last-in-first-out idle list (so as few as the load needs stay warm); a
+/// request takes an idle one or, when none is, opens its own.
+struct PlainHttp {
+    host: String,
+    port: u16,
+    method: reqwest::Method,
+    /// Origin form: path and query.
+    uri: hyper::Uri,
+    /// Every header sent, `Host` included.
+    headers: HeaderMap,
+    idle: Mutex<Vec<Sender>>,
+}
+
+impl PlainHttp {
+    fn new(
+        url: &reqwest::Url,
+        method: reqwest::Method,
+        mut headers: HeaderMap,
+    ) -> Result<PlainHttp, String> {
+        let Some(host_str) = url.host_str() else {
+            return Err("url: no host".into());
+        };
+        // An IPv6 address comes in brackets.
+        let host = host_str
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_string();
+        let port = url.port_or_known_default().unwrap_or(80);
+        let authority = match url.port() {
+            Some(p) => format!("{host_str}:{p}"),
+            None => host_str.to_string(),
+        };
+        let mut path = url.path().to_string();
+        if let Some(q) = url.query() {
+            path.push('?');
+            path.push_str(q);
+        }
+        let uri = path.parse().map_err(|e| format!("url: {e}"))?;
+        headers.insert(
+            HOST,
+            HeaderValue::from_str(&authority).map_err(|e| format!("url: {e}"))?,
+        );
+        // What reqwest sends by default.
+        headers
+            .entry(ACCEPT)
+            .or_insert(HeaderValue::from_static("*/*"));
+        Ok(PlainHttp {
+            host,
+            port,
+            method,
+            uri,
+            headers,
+            idle: Mutex::new(Vec::new()),
+        })
+    }
+
+    async fn invoke(self: Arc<Self>, payload: Bytes) -> Outcome {
+        let mut request = hyper::Request::new(Full::new(payload));
+        *request.method_mut() = self.method.clone();
+        *request.uri_mut() = self.uri.clone();
+        *request.headers_mut() = self.headers.clone();
+        loop {
+            let (mut sender, reused) = match self.checkout().await {
+                Ok(s) => s,
+                Err(outcome) => return outcome,
+            };
+            match sender.try_send_request(request).await {
+                Ok(resp) => {
+                    let outcome = Outcome::from_status(resp.status().as_u16());
+                    // Read the body so the connection can be reused and the
+                    // service time includes the whole response.
+                    let mut body = resp.into_body();
+                    while let Some(frame) = body.frame().await {
+                        if let Err(e) = frame {
+                            return classify_hyper_error(&e);
+                        }
+                    }
+                    self.idle.lock().expect("pool lock").push(sender);
+                    return outcome;
+                }
+                Err(mut e) => match e.take_message() {
+                    // An idle connection the server closed just now hands
+                    // the request back unsent: send it on another one.
+                    Some(unsent) if reused => request = unsent,
+                    _ => return classify_hyper_error(e.error()),
+                },
+            }
+        }
+    }
+
+    /// An idle connection ready for a request (`true`), or a new one.
+    async fn checkout(&self) -> Result<(Sender, bool), Outcome> {
+        loop {
+            let idle = self.idle.lock().expect("pool lock").pop();
+            let Some(mut sender) = idle else { break };
+            if !sender.is_closed() && sender.ready().await.is_ok() {
+                return Ok((sender, true));
+            }
+        }
+        let connect = tokio::net::TcpStream::connect((self.host.as_str(), self.port));
+        let stream = match tokio::time::timeout(CONNECT_TIMEOUT, connect).await {
+            Ok(Ok(s)) => s,
+            Ok(Err(_)) => return Err(Outcome::ConnectError),
+            Err(_) => return Err(Outcome::Timeout),
+        };
+        let _ = stream.set_nodelay(true);
+        let (sender, connection) =
+            hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
+                .await
+                .map_err(|e| classify_hyper_error(&e))?;
+        tokio::spawn(async move {
+            let _ = connection.await;
+        });
+        Ok((sender, false))
+    }
+}
+
+/// Classifies a transport error on the plain-HTTP path, as [`classify_error`]
+/// does for reqwest's: a reset or a connection closed before the response
+/// is a connection error.
+fn classify_hyper_error(e: &hyper::Error) -> Outcome {
+    if e.is_timeout() {
+        return Outcome::Timeout;
+    }
+    if e.is_canceled() || e.is_closed() || e.is_incomplete_message() {
+        return Outcome::ConnectError;
+    }
+    let mut source = e.source();
+    while let Some(s) = source {
+        if s.is::<std::io::Error>() {
+            return Outcome::ConnectError;
+        }
+        source = s.source();
+    }
+    Outcome::Other
 }
 
 /// Classifies a transport error. A reset or a connection closed before the
@@ -137,6 +303,9 @@ impl Target for HttpTarget {
     }
 
     fn invoke(&self, payload: Bytes) -> BoxFuture<'static, Outcome> {
+        if let Some(plain) = &self.plain {
+            return plain.clone().invoke(payload).boxed();
+        }
         let request = self
             .client
             .request(self.method.clone(), self.url.clone())
