@@ -1,12 +1,14 @@
 //! scaletrace: load tests for Amazon SageMaker endpoints, with a scaling
 //! observer that shows when and why autoscaling reacted.
 
+pub mod aws;
 pub mod cli;
 pub mod clock;
 pub mod histogram;
 pub mod invoke;
 pub mod journal;
 pub mod observe;
+pub mod observe_run;
 pub mod outcome;
 pub mod payload;
 pub mod plan;
