@@ -385,3 +385,59 @@ fn async_run_reports_latency_failures_and_their_reasons() {
         "{lines:?}"
     );
 }
+
+#[test]
+fn async_requests_still_pending_after_drain_timeout_are_unfinished() {
+    let moto = Moto::start();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let config = moto.config().await;
+        moto::create_endpoint(&config, "slow-ep", 1, Some("s3://slow-out/")).await;
+        let s3 = aws_sdk_s3::Client::from_conf(
+            aws_sdk_s3::config::Builder::from(&config)
+                .force_path_style(true)
+                .build(),
+        );
+        s3.create_bucket().bucket("slow-in").send().await.unwrap();
+    });
+    let tmp = tempfile::tempdir().unwrap();
+    let profile = tmp.path().join("p.toml");
+    // One S3 check per second follows six requests: the 1 s drain cannot
+    // see them all finish.
+    std::fs::write(
+        &profile,
+        format!(
+            "name = \"slow\"\n[target]\nkind = \"sagemaker-async\"\nendpoint_name = \"slow-ep\"\ninput_s3_uri = \"s3://slow-in/\"\ns3_requests_per_second = 1\ndrain_timeout = \"1s\"\nendpoint_url = \"{}\"\n[load]\nphases = [{{ duration = \"2s\", rate = 3 }}]\n",
+            moto.url
+        ),
+    )
+    .unwrap();
+    let run_dir = tmp.path().join("run");
+    let out = bin()
+        .args([
+            "run",
+            profile.to_str().unwrap(),
+            "-q",
+            "--run-dir",
+            run_dir.to_str().unwrap(),
+        ])
+        .env_clear()
+        .envs(moto.env(tmp.path()))
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let s = read_json(&run_dir.join("summary.json"));
+    let unfinished = s["requests"]["unfinished"].as_u64().unwrap_or(0);
+    assert!(unfinished >= 1, "{s}");
+    assert_eq!(
+        s["requests"]["sent"].as_u64().unwrap(),
+        s["requests"]["completed"].as_u64().unwrap() + unfinished
+    );
+    let text = std::fs::read_to_string(run_dir.join("summary.txt")).unwrap();
+    assert!(text.contains(&format!("unfinished {unfinished}")), "{text}");
+}

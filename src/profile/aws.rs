@@ -446,6 +446,22 @@ mod tests {
     }
 
     #[test]
+    fn example_profiles_parse() {
+        for (file, text) in [
+            (
+                "sagemaker.toml",
+                include_str!("../../profiles/sagemaker.toml"),
+            ),
+            (
+                "sagemaker-async.toml",
+                include_str!("../../profiles/sagemaker-async.toml"),
+            ),
+        ] {
+            Profile::parse(Path::new(file), text).unwrap_or_else(|e| panic!("{e}"));
+        }
+    }
+
+    #[test]
     fn errors_name_the_field() {
         let e = parse("kind = \"sagemaker\"").unwrap_err();
         assert_eq!(e.field, "target.endpoint_name");
