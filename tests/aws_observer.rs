@@ -609,3 +609,55 @@ fn missing_credentials_and_missing_endpoint_fail_in_one_line_with_exit_3() {
     );
     assert!(!tmp.path().join("r2").join("journal.jsonl").exists());
 }
+
+/// Throttling is never fatal: the observer journals a warning, backs off,
+/// and the rest of the poll's records still come.
+#[tokio::test]
+async fn throttled_calls_become_warnings() {
+    use aws_sdk_cloudwatch::error::ErrorMetadata;
+    use aws_sdk_cloudwatch::operation::get_metric_data::GetMetricDataError;
+
+    let moto = Moto::start();
+    let config = moto.config().await;
+    setup(&config).await;
+    let throttled = mock!(aws_sdk_cloudwatch::Client::get_metric_data).then_error(|| {
+        GetMetricDataError::generic(
+            ErrorMetadata::builder()
+                .code("Throttling")
+                .message("Rate exceeded")
+                .build(),
+        )
+    });
+    let clients = AwsClients {
+        cloudwatch: aws_sdk_cloudwatch::Client::from_conf(
+            aws_sdk_cloudwatch::config::Builder::from(&config)
+                .retry_config(aws_sdk_cloudwatch::config::retry::RetryConfig::disabled())
+                .interceptor(
+                    MockResponseInterceptor::new()
+                        .rule_mode(RuleMode::MatchAny)
+                        .with_rule(&throttled)
+                        .allow_passthrough(),
+                )
+                .build(),
+        ),
+        ..AwsClients::new(&config)
+    };
+    let clock = RunClock::start();
+    let mut obs = observer(clients);
+    let first = obs.poll(&clock).await;
+    assert!(
+        first.iter().any(
+            |r| matches!(r, Record::Warning(w) if w.message.contains("GetMetricData was throttled"))
+        ),
+        "{first:?}"
+    );
+    assert!(first.iter().any(|r| matches!(r, Record::Endpoint(_))));
+    // The next poll still runs (after backing off) and warns at most once a minute.
+    let second = obs.poll(&clock).await;
+    assert!(
+        !second
+            .iter()
+            .any(|r| matches!(r, Record::Warning(w) if w.message.contains("throttled"))),
+        "{second:?}"
+    );
+}
