@@ -47,6 +47,9 @@ pub enum Command {
     /// Measure one instance's capacity (MAX_RPS) with stairs of rising
     /// rate, and recommend SCALING_VALUE with the commands to apply it.
     Capacity(CapacityArgs),
+    /// Observe a SageMaker endpoint's scaling without sending load (for
+    /// traffic from any other tool); same journal and reports.
+    Observe(ObserveArgs),
     /// Rebuild every report from a run directory (exit 1 when a gate fails).
     Report {
         /// A run directory (holds run.json and journal.jsonl).
@@ -130,6 +133,37 @@ pub struct CapacityArgs {
     pub quiet: bool,
 }
 
+#[derive(Debug, clap::Args)]
+pub struct ObserveArgs {
+    /// The endpoint's name.
+    #[arg(long)]
+    pub endpoint: String,
+    /// The production variant (default: the endpoint's first).
+    #[arg(long)]
+    pub variant: Option<String>,
+    /// Stop after this long ("30m"); otherwise at Ctrl-C.
+    #[arg(long, value_parser = parse_duration)]
+    pub duration: Option<Duration>,
+    /// Time between polls.
+    #[arg(long, value_parser = parse_duration, default_value = "10s")]
+    pub interval: Duration,
+    /// Write the run here instead of reports/<UTC time>-observe-<endpoint>/.
+    #[arg(long)]
+    pub run_dir: Option<PathBuf>,
+    /// AWS region (default: the standard chain's).
+    #[arg(long)]
+    pub region: Option<String>,
+    /// A named AWS profile.
+    #[arg(long)]
+    pub profile: Option<String>,
+    /// Send every AWS call here (a local AWS API server, a VPC endpoint).
+    #[arg(long)]
+    pub endpoint_url: Option<String>,
+    /// No progress output.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
 fn parse_duration(s: &str) -> Result<Duration, String> {
     let d = humantime::parse_duration(s).map_err(|e| format!("invalid duration {s:?}: {e}"))?;
     if d.is_zero() {
@@ -144,6 +178,7 @@ pub fn main_with(cli: Cli) -> ExitCode {
         Command::Run(args) => cmd_run(args),
         Command::Validate { profile } => cmd_validate(&profile),
         Command::Capacity(args) => cmd_capacity(args),
+        Command::Observe(args) => cmd_observe(args),
         Command::Report { run_dir } => cmd_report(&run_dir),
         Command::Compare(args) => cmd_compare(&args),
     };
@@ -272,6 +307,34 @@ fn cmd_capacity(args: CapacityArgs) -> u8 {
         exit::GATE_FAILED
     } else {
         exit::DONE
+    }
+}
+
+fn cmd_observe(args: ObserveArgs) -> u8 {
+    let opts = crate::observe_run::ObserveOptions {
+        endpoint: args.endpoint,
+        variant: args.variant,
+        duration: args.duration,
+        interval: args.interval,
+        run_dir: args.run_dir,
+        reports_root: PathBuf::from("reports"),
+        aws: crate::profile::aws::AwsSpec {
+            region: args.region,
+            profile: args.profile,
+            endpoint_url: args.endpoint_url,
+        },
+        quiet: args.quiet,
+    };
+    match crate::observe_run::observe(opts) {
+        Ok(result) => {
+            print!("{}", crate::report::text::render_text(&result.report));
+            println!("\nrun directory: {}", result.dir.display());
+            match result.end {
+                RunEnd::Completed => exit::DONE,
+                RunEnd::Interrupted => exit::INTERRUPTED,
+            }
+        }
+        Err(e) => run_error(e),
     }
 }
 

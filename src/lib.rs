@@ -2,6 +2,7 @@
 //! observer that shows when and why autoscaling reacted.
 
 pub mod capacity;
+pub mod aws;
 pub mod cli;
 pub mod clock;
 pub mod compare;
@@ -12,6 +13,7 @@ pub mod histogram;
 pub mod invoke;
 pub mod journal;
 pub mod observe;
+pub mod observe_run;
 pub mod outcome;
 pub mod payload;
 pub mod plan;

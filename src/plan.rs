@@ -9,6 +9,13 @@ pub fn describe(p: &Profile) -> String {
     let mut out = String::new();
     let target = match &p.target {
         TargetSpec::Http(h) => format!("http {} {}", h.method, h.url),
+        TargetSpec::SageMaker(s) => format!("sagemaker endpoint {}", s.endpoint_name),
+        TargetSpec::SageMakerAsync(s) => format!(
+            "sagemaker-async endpoint {} (inputs in {}; drain {})",
+            s.endpoint_name,
+            s.input_s3_uri,
+            humantime::format_duration(s.drain_timeout)
+        ),
         TargetSpec::Sim => "simulated SageMaker endpoint".to_string(),
     };
     let _ = writeln!(out, "profile {:?}: ok", p.name);

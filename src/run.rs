@@ -119,6 +119,13 @@ async fn run_async(
                 .map_err(|e| RunError::Broke(e.to_string()))?;
             (Arc::new(t), None)
         }
+        TargetSpec::SageMaker(_) | TargetSpec::SageMakerAsync(_) => {
+            let (t, o) =
+                crate::observe::aws::build_for_target(&profile.target, profile.observe.interval)
+                    .await
+                    .map_err(|e| RunError::Broke(e.to_string()))?;
+            (t, Some(o))
+        }
         TargetSpec::Sim => {
             let cfg = profile.sim.clone().unwrap_or_default();
             let h =
@@ -174,6 +181,7 @@ async fn run_async(
     let observer_task =
         observer.map(|o| tokio::spawn(observe_loop(o, clock, journal.clone(), finish_rx)));
 
+    let notes_from = target.clone();
     let invoker = Invoker::new(
         target,
         recorder.clone(),
@@ -200,7 +208,14 @@ async fn run_async(
             _ = stop_rx.changed() => dispatched = DispatchEnd::Stopped,
         }
     }
-    invoker.drain().await;
+    match &profile.target {
+        // Async requests may take minutes; wait at most drain_timeout, and
+        // the rest stay unfinished (sent but never completed).
+        TargetSpec::SageMakerAsync(s) => {
+            let _ = tokio::time::timeout(s.drain_timeout, invoker.drain()).await;
+        }
+        _ => invoker.drain().await,
+    }
     let interrupted = dispatched == DispatchEnd::Stopped || *stop_rx.borrow();
     if !interrupted && !profile.observe.tail.is_zero() && observer_task.is_some() {
         tokio::select! {
@@ -222,6 +237,13 @@ async fn run_async(
     signals.abort();
     {
         let mut j = journal.lock().expect("journal lock");
+        for message in notes_from.notes() {
+            j.write(&Record::Warning(crate::journal::record::WarningRecord {
+                t: clock.now_s(),
+                message,
+            }))
+            .map_err(|e| RunError::Broke(e.to_string()))?;
+        }
         j.write(&Record::End(EndRecord {
             t: clock.now_s(),
             reason: if interrupted {
@@ -260,7 +282,7 @@ pub fn build_reports(dir: &Path) -> Result<Report, RunError> {
 }
 
 /// First signal: note it in the journal and stop sending. Second: exit now.
-async fn watch_signals(
+pub(crate) async fn watch_signals(
     stop: watch::Sender<bool>,
     journal: Arc<Mutex<JournalWriter>>,
     clock: RunClock,
@@ -408,7 +430,7 @@ async fn timekeeper(
 
 /// Polls the observer at its interval, journaling what is new, until told
 /// to finish; then polls once more.
-async fn observe_loop(
+pub(crate) async fn observe_loop(
     mut observer: Box<dyn Observer>,
     clock: RunClock,
     journal: Arc<Mutex<JournalWriter>>,

@@ -68,6 +68,15 @@ pub struct Requests {
     /// Requests that waited for the in-flight cap before they could start.
     pub late: u64,
     pub by_outcome: OutcomeCounts,
+    /// Requests sent that never completed: async requests still pending
+    /// when `drain_timeout` ended the run, or requests in flight when the
+    /// process was killed. Absent when zero.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub unfinished: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -201,6 +210,7 @@ pub fn summarize(data: &JournalData) -> Result<Summary, String> {
             completed: t.completed,
             late: t.late,
             by_outcome: t.by_outcome,
+            unfinished: t.sent.saturating_sub(t.completed),
         },
         rate: Rates {
             offered_per_s: rate(t.sent, duration_s),

@@ -10,6 +10,9 @@
 //! To add a new observer: implement [`Observer`], return records with `t` on
 //! the [`RunClock`], and build it where the run picks its target.
 
+pub mod aws;
+pub mod aws_model;
+
 use std::time::Duration;
 
 use futures::future::BoxFuture;

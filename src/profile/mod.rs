@@ -6,6 +6,7 @@
 //! column and field. Parsing does no I/O beyond what it is given: payload
 //! files are read later, by [`crate::payload`].
 
+pub mod aws;
 pub mod error;
 pub mod gates;
 pub mod raw;
@@ -87,6 +88,12 @@ impl Default for CapacitySpec {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum TargetSpec {
     Http(HttpTargetSpec),
+    /// A real-time SageMaker endpoint (InvokeEndpoint).
+    #[serde(rename = "sagemaker")]
+    SageMaker(aws::SageMakerTargetSpec),
+    /// An asynchronous SageMaker endpoint (InvokeEndpointAsync, S3 in/out).
+    #[serde(rename = "sagemaker-async")]
+    SageMakerAsync(aws::SageMakerAsyncTargetSpec),
     /// The embedded simulated endpoint, configured by `[sim]`.
     Sim,
 }
@@ -257,10 +264,17 @@ impl Profile {
             Some(p) => payload_spec(&ctx, p)?,
             None => PayloadSpec::Inline { body: "{}".into() },
         };
-        let load = match &raw.load {
+        let mut load = match &raw.load {
             Some(l) => load_spec(&ctx, l)?,
             None => return Err(ctx.err(None, "load", "missing [load] section")),
         };
+        let timeout_given = raw
+            .load
+            .as_ref()
+            .is_some_and(|l| l.get_ref().timeout.is_some());
+        if matches!(target, TargetSpec::SageMakerAsync(_)) && !timeout_given {
+            load.timeout = aws::ASYNC_DEFAULT_TIMEOUT;
+        }
         let observe = match &raw.observe {
             Some(o) => ObserveSpec {
                 interval: match &o.get_ref().interval {
@@ -405,12 +419,15 @@ fn target_spec(ctx: &Ctx, t: &Spanned<RawTarget>) -> Result<TargetSpec, ProfileE
             return Err(ctx.err(
                 Some(t.span()),
                 "target.kind",
-                "missing; one of \"http\", \"sim\"",
+                "missing; one of \"http\", \"sagemaker\", \"sagemaker-async\", \"sim\"",
             ));
         }
     };
     match kind.get_ref().as_str() {
+        "sagemaker" => Ok(TargetSpec::SageMaker(aws::sagemaker(ctx, t)?)),
+        "sagemaker-async" => Ok(TargetSpec::SageMakerAsync(aws::sagemaker_async(ctx, t)?)),
         "http" => {
+            aws::reject_aws_fields(ctx, t, "http")?;
             let url = raw.url.as_ref().ok_or_else(|| {
                 ctx.err(
                     Some(t.span()),
@@ -451,6 +468,7 @@ fn target_spec(ctx: &Ctx, t: &Spanned<RawTarget>) -> Result<TargetSpec, ProfileE
             }))
         }
         "sim" => {
+            aws::reject_aws_fields(ctx, t, "sim")?;
             for (field, present) in [("url", raw.url.is_some()), ("method", raw.method.is_some())] {
                 if present {
                     return Err(ctx.err(
@@ -465,7 +483,9 @@ fn target_spec(ctx: &Ctx, t: &Spanned<RawTarget>) -> Result<TargetSpec, ProfileE
         other => Err(ctx.err(
             Some(kind.span()),
             "target.kind",
-            format!("unknown kind {other:?}; one of \"http\", \"sim\""),
+            format!(
+                "unknown kind {other:?}; one of \"http\", \"sagemaker\", \"sagemaker-async\", \"sim\""
+            ),
         )),
     }
 }

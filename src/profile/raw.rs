@@ -49,6 +49,22 @@ pub struct RawTarget {
     pub accept: Option<String>,
     /// `GET /ping` before the run (the SageMaker container contract).
     pub ping: Option<bool>,
+    // kind = "sagemaker" / "sagemaker-async" (validated in `super::aws`).
+    pub endpoint_name: Option<Spanned<String>>,
+    pub target_variant: Option<Spanned<String>>,
+    pub target_model: Option<Spanned<String>>,
+    pub inference_component: Option<Spanned<String>>,
+    pub custom_attributes: Option<Spanned<String>>,
+    pub region: Option<Spanned<String>>,
+    pub profile: Option<Spanned<String>>,
+    pub endpoint_url: Option<Spanned<String>>,
+    pub input_s3_uri: Option<Spanned<String>>,
+    pub unique_inputs: Option<Spanned<bool>>,
+    pub request_ttl: Option<Spanned<DurationValue>>,
+    pub invocation_timeout: Option<Spanned<DurationValue>>,
+    pub drain_timeout: Option<Spanned<DurationValue>>,
+    pub s3_requests_per_second: Option<Spanned<f64>>,
+    pub output_poll_max: Option<Spanned<DurationValue>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -67,6 +67,13 @@ pub fn render_text(report: &Report) -> String {
         "  requests   sent {}   completed {}   late {}",
         r.sent, r.completed, r.late
     );
+    if r.unfinished > 0 {
+        let _ = writeln!(
+            out,
+            "  unfinished {} (sent, never completed before the run ended)",
+            r.unfinished
+        );
+    }
     let _ = writeln!(
         out,
         "  rate       offered {:.2}/s   achieved {:.2}/s",

@@ -10,6 +10,8 @@
 //! 4. test it against a real server on 127.0.0.1.
 
 pub mod http;
+pub mod sagemaker;
+pub mod sagemaker_async;
 
 use std::sync::Arc;
 
@@ -41,6 +43,12 @@ pub trait Target: Send + Sync + 'static {
     /// what it needs, so the invoker can spawn it; the invoker applies the
     /// timeout by dropping it.
     fn invoke(&self, payload: Bytes) -> BoxFuture<'static, Outcome>;
+
+    /// Things the run should journal as `warning` lines when it ends (the
+    /// async target's failure reasons). Most targets have none.
+    fn notes(&self) -> Vec<String> {
+        Vec::new()
+    }
 }
 
 pub type SharedTarget = Arc<dyn Target>;

@@ -12,6 +12,8 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
+pub mod moto;
+
 #[derive(Clone)]
 pub enum Behaviour {
     /// 200 after the delay.

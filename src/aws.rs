@@ -1,0 +1,184 @@
+//! AWS plumbing shared by the SageMaker targets and the AWS observer: the
+//! SDK configuration from the standard chain (with the profile's `region`,
+//! `profile` and `endpoint_url` overrides), a credentials check that fails
+//! in one clear line, the clients, and SDK errors → outcome classes.
+//!
+//! Tests hand in their own [`SdkConfig`] (static credentials, a local AWS
+//! API server's URL), so everything below the config is the real SDK.
+
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_credential_types::provider::ProvideCredentials;
+use aws_sdk_sagemakerruntime::config::StalledStreamProtectionConfig;
+use aws_sdk_sagemakerruntime::config::http::HttpResponse;
+use aws_sdk_sagemakerruntime::config::retry::RetryConfig;
+use aws_sdk_sagemakerruntime::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+
+use crate::outcome::Outcome;
+use crate::profile::aws::AwsSpec;
+
+/// Loads the SDK configuration: the standard chain (environment, `~/.aws`
+/// profiles and SSO, container and instance roles), then the overrides.
+pub async fn load_config(spec: &AwsSpec) -> SdkConfig {
+    let mut loader = aws_config::defaults(BehaviorVersion::latest());
+    if let Some(r) = &spec.region {
+        loader = loader.region(Region::new(r.clone()));
+    }
+    if let Some(p) = &spec.profile {
+        loader = loader.profile_name(p);
+    }
+    if let Some(u) = &spec.endpoint_url {
+        loader = loader.endpoint_url(u);
+    }
+    loader.load().await
+}
+
+/// Checks a region is set and credentials resolve; the error is one line
+/// saying what to do.
+pub async fn check_config(config: &SdkConfig) -> Result<(), String> {
+    if config.region().is_none() {
+        return Err(
+            "no AWS region: set `region` in [target], AWS_REGION, or a region in your AWS profile"
+                .into(),
+        );
+    }
+    let Some(provider) = config.credentials_provider() else {
+        return Err("no AWS credentials provider configured".into());
+    };
+    provider.provide_credentials().await.map(|_| ()).map_err(|e| {
+        one_line(format!(
+            "no AWS credentials found ({}); set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or run `aws sso login`",
+            DisplayErrorContext(&e)
+        ))
+    })
+}
+
+/// The region a config will use, for messages.
+pub fn region_of(config: &SdkConfig) -> String {
+    config
+        .region()
+        .map(|r| r.to_string())
+        .unwrap_or_else(|| "(no region)".into())
+}
+
+/// The SageMaker Runtime client for measurement: no retries (a retry would
+/// hide latency; throttling is counted instead) and no stalled-stream
+/// protection (a slow model is measured, not cut off; the invoker applies
+/// the profile's timeout).
+pub fn runtime_client(config: &SdkConfig) -> aws_sdk_sagemakerruntime::Client {
+    let conf = aws_sdk_sagemakerruntime::config::Builder::from(config)
+        .retry_config(RetryConfig::disabled())
+        .stalled_stream_protection(StalledStreamProtectionConfig::disabled())
+        .build();
+    aws_sdk_sagemakerruntime::Client::from_conf(conf)
+}
+
+/// The S3 client; path-style addressing when an endpoint URL is given
+/// (local servers and some VPC endpoints can't serve virtual hosts).
+pub fn s3_client(config: &SdkConfig) -> aws_sdk_s3::Client {
+    let conf = aws_sdk_s3::config::Builder::from(config)
+        .force_path_style(config.endpoint_url().is_some())
+        .build();
+    aws_sdk_s3::Client::from_conf(conf)
+}
+
+/// One line, however the SDK formats its error chain.
+pub fn one_line(s: String) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// An SDK error as one line with its whole chain.
+pub fn describe_error<E, R>(e: &SdkError<E, R>) -> String
+where
+    E: std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    one_line(DisplayErrorContext(e).to_string())
+}
+
+/// Maps an SDK error to an outcome class (see [`classify_code`]). Timeouts
+/// are `timeout`; connection (dispatch) failures are `connect_error`.
+pub fn classify<E: ProvideErrorMetadata>(e: &SdkError<E, HttpResponse>) -> Outcome {
+    let status = |r: &HttpResponse| r.status().as_u16();
+    match e {
+        SdkError::ServiceError(se) => classify_code(se.err().code(), status(se.raw())),
+        SdkError::TimeoutError(_) => Outcome::Timeout,
+        SdkError::DispatchFailure(d) if d.is_timeout() => Outcome::Timeout,
+        SdkError::DispatchFailure(_) => Outcome::ConnectError,
+        SdkError::ResponseError(r) => match Outcome::from_status(status(r.raw())) {
+            Outcome::Ok => Outcome::Other,
+            o => o,
+        },
+        _ => Outcome::Other,
+    }
+}
+
+/// SageMaker's error codes → outcome classes: ModelError → `model_error`,
+/// ThrottlingException → `throttled`, ValidationError → `http_4xx`,
+/// ServiceUnavailable / InternalFailure → `http_5xx`; anything else by its
+/// HTTP status.
+pub fn classify_code(code: Option<&str>, status: u16) -> Outcome {
+    match code {
+        Some("ModelError") => Outcome::ModelError,
+        Some("ThrottlingException" | "Throttling" | "TooManyRequestsException" | "SlowDown") => {
+            Outcome::Throttled
+        }
+        Some("ValidationError" | "ValidationException") => Outcome::Http4xx,
+        Some("ServiceUnavailable" | "InternalFailure" | "InternalDependencyException") => {
+            Outcome::Http5xx
+        }
+        _ => Outcome::from_status(status),
+    }
+}
+
+/// True for the error codes AWS uses when an API call is throttled.
+pub fn is_throttling<E: ProvideErrorMetadata, R>(e: &SdkError<E, R>) -> bool {
+    matches!(
+        e.code(),
+        Some(
+            "Throttling"
+                | "ThrottlingException"
+                | "ThrottledException"
+                | "RequestLimitExceeded"
+                | "TooManyRequestsException"
+                | "SlowDown"
+                | "LimitExceeded"
+                | "LimitExceededException"
+        )
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_map_to_sagemaker_classes() {
+        assert_eq!(classify_code(Some("ModelError"), 424), Outcome::ModelError);
+        assert_eq!(
+            classify_code(Some("ThrottlingException"), 400),
+            Outcome::Throttled
+        );
+        assert_eq!(
+            classify_code(Some("ValidationError"), 400),
+            Outcome::Http4xx
+        );
+        assert_eq!(
+            classify_code(Some("ServiceUnavailable"), 503),
+            Outcome::Http5xx
+        );
+        assert_eq!(
+            classify_code(Some("InternalFailure"), 500),
+            Outcome::Http5xx
+        );
+        assert_eq!(
+            classify_code(Some("ModelNotReadyException"), 429),
+            Outcome::Throttled
+        );
+        assert_eq!(classify_code(None, 502), Outcome::Http5xx);
+    }
+
+    #[test]
+    fn one_line_joins_lines() {
+        assert_eq!(one_line("a\n  b\tc ".into()), "a b c");
+    }
+}

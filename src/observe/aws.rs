@@ -1,0 +1,687 @@
+//! The AWS observer: what CloudWatch, Application Auto Scaling and SageMaker
+//! did while load ran, as the same journal lines the simulator writes.
+//!
+//! Every poll, each API call paced through one governor rate limiter:
+//! - `DescribeEndpoint`: status, CurrentInstanceCount / DesiredInstanceCount
+//!   (an `endpoint` line when they change);
+//! - `DescribeScalableTargets` (min/max) and `DescribeScalingPolicies`
+//!   (`scalable_target` / `policy` lines when they change);
+//! - the policies' alarms (their `Alarms`, plus target tracking's
+//!   `TargetTracking-endpoint/<e>/variant/<v>-…` alarms): `DescribeAlarms`
+//!   for configuration and state, `DescribeAlarmHistory` for every state
+//!   transition, so a flip between two polls is not lost;
+//! - `DescribeScalingActivities` with `IncludeNotScaledActivities` (an
+//!   `activity` line whenever an activity is new or its status changes);
+//! - one `GetMetricData` call for all the endpoint's metrics (the real-time
+//!   or the async set, one-minute and 10-second high-resolution), each
+//!   datapoint journaled when first seen and again when revised, so the
+//!   report can show CloudWatch's publishing delay. Gaps stay gaps.
+//!
+//! Throttling (after the SDK's own retries) backs the observer off and is
+//! journaled as a `warning`; no failure ends the run. At start it warns
+//! about setups that cannot scale as intended ([`startup_warnings`]).
+
+use std::collections::{HashMap, HashSet};
+use std::num::NonZeroU32;
+use std::sync::Arc;
+use std::time::Duration;
+
+use aws_config::SdkConfig;
+use aws_sdk_applicationautoscaling::types::{ScalableDimension, ServiceNamespace};
+use aws_sdk_cloudwatch::primitives::DateTime as AwsTime;
+use aws_sdk_cloudwatch::types::{Dimension, Metric, MetricDataQuery, MetricStat};
+use aws_sdk_sagemakerruntime::config::http::HttpResponse;
+use aws_sdk_sagemakerruntime::error::{ProvideErrorMetadata, SdkError};
+use chrono::{DateTime, Utc};
+use futures::FutureExt;
+use futures::future::BoxFuture;
+use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
+
+mod alarms;
+
+use super::Observer;
+use super::aws_model::{
+    EndpointKind, MetricQuery, MetricTracker, PolicyFacts, ScalingFacts, desired_from_description,
+    metric_record, metric_set, startup_warnings,
+};
+use crate::aws;
+use crate::clock::RunClock;
+use crate::journal::record::{
+    ActivityRecord, AlarmState, EndpointRecord, NotScaledReason, PolicyRecord, Record,
+    ScalableTargetRecord, WarningRecord,
+};
+use crate::profile::TargetSpec;
+use crate::target::{SharedTarget, TargetError};
+
+/// API calls per second, all APIs together.
+const CALLS_PER_SECOND: u32 = 5;
+/// Longest back-off after throttling.
+const MAX_BACKOFF: Duration = Duration::from_secs(60);
+/// How far back metrics are read (CloudWatch may revise recent periods).
+const METRIC_LOOKBACK: chrono::Duration = chrono::Duration::minutes(30);
+/// Activities and history read from this long before the run started.
+const BEFORE_START: chrono::Duration = chrono::Duration::minutes(5);
+
+/// The clients the observer uses (tests may hand in clients with mocked
+/// operations).
+#[derive(Clone)]
+pub struct AwsClients {
+    pub cloudwatch: aws_sdk_cloudwatch::Client,
+    pub autoscaling: aws_sdk_applicationautoscaling::Client,
+    pub sagemaker: aws_sdk_sagemaker::Client,
+}
+
+impl AwsClients {
+    pub fn new(config: &SdkConfig) -> AwsClients {
+        AwsClients {
+            cloudwatch: aws_sdk_cloudwatch::Client::new(config),
+            autoscaling: aws_sdk_applicationautoscaling::Client::new(config),
+            sagemaker: aws_sdk_sagemaker::Client::new(config),
+        }
+    }
+}
+
+/// What to observe.
+#[derive(Debug, Clone)]
+pub struct ObserveTarget {
+    pub endpoint: String,
+    /// The variant; the endpoint's first when not given.
+    pub variant: Option<String>,
+    /// Known from the target kind; detected from the endpoint config when
+    /// not given.
+    pub kind: Option<EndpointKind>,
+    pub interval: Duration,
+}
+
+/// Builds the SageMaker target of a profile and its observer on one SDK
+/// configuration.
+pub async fn build_for_target(
+    spec: &TargetSpec,
+    interval: Duration,
+) -> Result<(SharedTarget, Box<dyn Observer>), TargetError> {
+    let (target, config, endpoint, variant, kind): (SharedTarget, SdkConfig, _, _, _) = match spec {
+        TargetSpec::SageMaker(s) => {
+            let config = aws::load_config(&s.aws).await;
+            let t = crate::target::sagemaker::SageMakerTarget::with_config(s, config.clone());
+            let v = s.target_variant.clone();
+            (
+                Arc::new(t),
+                config,
+                &s.endpoint_name,
+                v,
+                EndpointKind::RealTime,
+            )
+        }
+        TargetSpec::SageMakerAsync(s) => {
+            let config = aws::load_config(&s.aws).await;
+            let t = crate::target::sagemaker_async::SageMakerAsyncTarget::with_config(
+                s,
+                config.clone(),
+            )?;
+            (
+                Arc::new(t),
+                config,
+                &s.endpoint_name,
+                None,
+                EndpointKind::Async,
+            )
+        }
+        _ => {
+            return Err(TargetError::Setup {
+                target: "observer".into(),
+                reason: "only SageMaker targets have an AWS observer".into(),
+            });
+        }
+    };
+    let observer = AwsObserver::new(
+        AwsClients::new(&config),
+        ObserveTarget {
+            endpoint: endpoint.clone(),
+            variant,
+            kind: Some(kind),
+            interval,
+        },
+    );
+    Ok((target, Box::new(observer)))
+}
+
+pub struct AwsObserver {
+    c: AwsClients,
+    what: ObserveTarget,
+    limiter: DefaultDirectRateLimiter,
+    backoff: Duration,
+    variant: Option<String>,
+    kind: Option<EndpointKind>,
+    queries: Vec<MetricQuery>,
+    metrics: MetricTracker,
+    last_endpoint: Option<(String, u32, u32)>,
+    last_bounds: Option<(u32, u32)>,
+    last_policies: HashMap<String, PolicyRecord>,
+    policy_alarms: Vec<String>,
+    alarm_states: HashMap<String, AlarmState>,
+    alarm_configs: HashSet<String>,
+    transitions_seen: HashSet<(String, i64, AlarmState)>,
+    activities: HashMap<String, String>,
+    warned: HashSet<String>,
+    last_throttle_warning: HashMap<&'static str, tokio::time::Instant>,
+    startup_done: bool,
+}
+
+fn to_chrono(t: &AwsTime) -> DateTime<Utc> {
+    DateTime::from_timestamp(t.secs(), t.subsec_nanos()).unwrap_or_default()
+}
+
+fn to_aws(t: DateTime<Utc>) -> AwsTime {
+    AwsTime::from_secs(t.timestamp())
+}
+
+fn floor_to(t: DateTime<Utc>, secs: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp(t.timestamp().div_euclid(secs) * secs, 0).unwrap_or(t)
+}
+
+impl AwsObserver {
+    pub fn new(clients: AwsClients, what: ObserveTarget) -> AwsObserver {
+        let quota = Quota::per_second(NonZeroU32::new(CALLS_PER_SECOND).expect("non-zero"));
+        AwsObserver {
+            c: clients,
+            variant: what.variant.clone(),
+            kind: what.kind,
+            queries: what.kind.map(metric_set).unwrap_or_default(),
+            what,
+            limiter: RateLimiter::direct(quota),
+            backoff: Duration::ZERO,
+            metrics: MetricTracker::default(),
+            last_endpoint: None,
+            last_bounds: None,
+            last_policies: HashMap::new(),
+            policy_alarms: Vec::new(),
+            alarm_states: HashMap::new(),
+            alarm_configs: HashSet::new(),
+            transitions_seen: HashSet::new(),
+            activities: HashMap::new(),
+            warned: HashSet::new(),
+            last_throttle_warning: HashMap::new(),
+            startup_done: false,
+        }
+    }
+
+    fn resource_id(&self) -> Option<String> {
+        self.variant
+            .as_ref()
+            .map(|v| format!("endpoint/{}/variant/{v}", self.what.endpoint))
+    }
+
+    /// Waits for the rate limiter (and any back-off) before an API call.
+    async fn pace(&mut self) {
+        if !self.backoff.is_zero() {
+            tokio::time::sleep(self.backoff).await;
+        }
+        self.limiter.until_ready().await;
+    }
+
+    /// Turns a failed call into (at most) one warning; throttling backs off.
+    fn failed<E>(
+        &mut self,
+        api: &'static str,
+        e: &SdkError<E, HttpResponse>,
+        clock: &RunClock,
+        out: &mut Vec<Record>,
+    ) where
+        E: ProvideErrorMetadata + std::error::Error + 'static,
+    {
+        let t = clock.now_s();
+        if aws::is_throttling(e) {
+            self.backoff = (self.backoff * 2).clamp(Duration::from_secs(1), MAX_BACKOFF);
+            let now = tokio::time::Instant::now();
+            let recent = self
+                .last_throttle_warning
+                .get(api)
+                .is_some_and(|at| now.duration_since(*at) < Duration::from_secs(60));
+            if !recent {
+                self.last_throttle_warning.insert(api, now);
+                out.push(Record::Warning(WarningRecord {
+                    t,
+                    message: format!(
+                        "{api} was throttled; the observer backs off {} between calls",
+                        humantime::format_duration(self.backoff)
+                    ),
+                }));
+            }
+            return;
+        }
+        let key = format!("{api}:{}", e.code().unwrap_or("error"));
+        if self.warned.insert(key) {
+            out.push(Record::Warning(WarningRecord {
+                t,
+                message: format!("{api} failed: {}", aws::describe_error(e)),
+            }));
+        }
+    }
+
+    fn succeeded(&mut self) {
+        self.backoff /= 2;
+        if self.backoff < Duration::from_millis(500) {
+            self.backoff = Duration::ZERO;
+        }
+    }
+
+    fn warn_once(&mut self, t: f64, message: String, out: &mut Vec<Record>) {
+        if self.warned.insert(message.clone()) {
+            out.push(Record::Warning(WarningRecord { t, message }));
+        }
+    }
+
+    async fn poll_endpoint(&mut self, clock: &RunClock, out: &mut Vec<Record>) -> Option<u32> {
+        self.pace().await;
+        let res = self
+            .c
+            .sagemaker
+            .describe_endpoint()
+            .endpoint_name(&self.what.endpoint)
+            .send()
+            .await;
+        let ep = match res {
+            Ok(ep) => {
+                self.succeeded();
+                ep
+            }
+            Err(e) => {
+                self.failed("DescribeEndpoint", &e, clock, out);
+                return None;
+            }
+        };
+        if self.variant.is_none() {
+            self.variant = ep
+                .production_variants()
+                .first()
+                .and_then(|v| v.variant_name())
+                .map(str::to_string);
+        }
+        if self.kind.is_none()
+            && let Some(config) = ep.endpoint_config_name()
+        {
+            self.pace().await;
+            match self
+                .c
+                .sagemaker
+                .describe_endpoint_config()
+                .endpoint_config_name(config)
+                .send()
+                .await
+            {
+                Ok(c) => {
+                    let kind = if c.async_inference_config().is_some() {
+                        EndpointKind::Async
+                    } else {
+                        EndpointKind::RealTime
+                    };
+                    self.kind = Some(kind);
+                    self.queries = metric_set(kind);
+                }
+                Err(e) => self.failed("DescribeEndpointConfig", &e, clock, out),
+            }
+        }
+        let variant = self.variant.clone()?;
+        let v = ep
+            .production_variants()
+            .iter()
+            .find(|v| v.variant_name() == Some(variant.as_str()))?;
+        let status = ep
+            .endpoint_status()
+            .map(|s| s.as_str().to_string())
+            .unwrap_or_else(|| "Unknown".into());
+        let current = v.current_instance_count().unwrap_or(0).max(0) as u32;
+        let desired = v.desired_instance_count().unwrap_or(0).max(0) as u32;
+        let now = (status.clone(), current, desired);
+        if self.last_endpoint.as_ref() != Some(&now) {
+            self.last_endpoint = Some(now);
+            out.push(Record::Endpoint(EndpointRecord {
+                t: clock.now_s(),
+                status,
+                variant,
+                current,
+                desired,
+            }));
+        }
+        Some(current)
+    }
+
+    async fn poll_scaling_config(
+        &mut self,
+        clock: &RunClock,
+        out: &mut Vec<Record>,
+    ) -> Option<Vec<PolicyFacts>> {
+        let resource = self.resource_id()?;
+        self.pace().await;
+        let res = self
+            .c
+            .autoscaling
+            .describe_scalable_targets()
+            .service_namespace(ServiceNamespace::Sagemaker)
+            .resource_ids(&resource)
+            .scalable_dimension(ScalableDimension::SageMakerVariantDesiredInstanceCount)
+            .send()
+            .await;
+        match res {
+            Ok(o) => {
+                self.succeeded();
+                let bounds = o.scalable_targets().first().map(|s| {
+                    (
+                        s.min_capacity().max(0) as u32,
+                        s.max_capacity().max(0) as u32,
+                    )
+                });
+                if bounds != self.last_bounds {
+                    self.last_bounds = bounds;
+                    if let Some((min, max)) = bounds {
+                        out.push(Record::ScalableTarget(ScalableTargetRecord {
+                            t: clock.now_s(),
+                            resource_id: resource.clone(),
+                            min,
+                            max,
+                        }));
+                    }
+                }
+            }
+            Err(e) => {
+                self.failed("DescribeScalableTargets", &e, clock, out);
+                return None;
+            }
+        }
+        self.pace().await;
+        let res = self
+            .c
+            .autoscaling
+            .describe_scaling_policies()
+            .service_namespace(ServiceNamespace::Sagemaker)
+            .resource_id(&resource)
+            .scalable_dimension(ScalableDimension::SageMakerVariantDesiredInstanceCount)
+            .send()
+            .await;
+        let out_policies = match res {
+            Ok(o) => {
+                self.succeeded();
+                o
+            }
+            Err(e) => {
+                self.failed("DescribeScalingPolicies", &e, clock, out);
+                return None;
+            }
+        };
+        let mut facts = Vec::new();
+        let mut alarms = Vec::new();
+        for p in out_policies.scaling_policies() {
+            // moto matches resource ids by substring; keep exact ones only.
+            if p.resource_id() != resource {
+                continue;
+            }
+            let tt = p.target_tracking_scaling_policy_configuration();
+            let metric = tt.and_then(|c| {
+                c.predefined_metric_specification()
+                    .map(|m| m.predefined_metric_type().as_str().to_string())
+                    .or_else(|| {
+                        c.customized_metric_specification()
+                            .and_then(|m| m.metric_name())
+                            .map(str::to_string)
+                    })
+            });
+            let step = p.step_scaling_policy_configuration();
+            let record = PolicyRecord {
+                t: clock.now_s(),
+                name: p.policy_name().to_string(),
+                policy_type: p.policy_type().as_str().to_string(),
+                metric: metric.clone(),
+                target_value: tt.map(|c| c.target_value()),
+                scale_in_cooldown_s: tt
+                    .and_then(|c| c.scale_in_cooldown())
+                    .or_else(|| step.and_then(|s| s.cooldown()))
+                    .map(|c| c.max(0) as u32),
+                scale_out_cooldown_s: tt
+                    .and_then(|c| c.scale_out_cooldown())
+                    .or_else(|| step.and_then(|s| s.cooldown()))
+                    .map(|c| c.max(0) as u32),
+                disable_scale_in: tt.and_then(|c| c.disable_scale_in()).unwrap_or(false),
+                alarms: p
+                    .alarms()
+                    .iter()
+                    .map(|a| a.alarm_name().to_string())
+                    .collect(),
+            };
+            alarms.extend(record.alarms.iter().cloned());
+            facts.push(PolicyFacts {
+                name: record.name.clone(),
+                policy_type: record.policy_type.clone(),
+                metric,
+            });
+            let changed = self.last_policies.get(&record.name).is_none_or(|old| {
+                PolicyRecord {
+                    t: record.t,
+                    ..old.clone()
+                } != record
+            });
+            if changed {
+                self.last_policies
+                    .insert(record.name.clone(), record.clone());
+                out.push(Record::Policy(record));
+            }
+        }
+        self.policy_alarms = alarms;
+        Some(facts)
+    }
+
+    async fn poll_activities(&mut self, clock: &RunClock, out: &mut Vec<Record>) {
+        let Some(resource) = self.resource_id() else {
+            return;
+        };
+        self.pace().await;
+        let res = self
+            .c
+            .autoscaling
+            .describe_scaling_activities()
+            .service_namespace(ServiceNamespace::Sagemaker)
+            .resource_id(&resource)
+            .scalable_dimension(ScalableDimension::SageMakerVariantDesiredInstanceCount)
+            .include_not_scaled_activities(true)
+            .send()
+            .await;
+        let o = match res {
+            Ok(o) => {
+                self.succeeded();
+                o
+            }
+            Err(e) => {
+                self.failed("DescribeScalingActivities", &e, clock, out);
+                return;
+            }
+        };
+        let since = clock.started_at - BEFORE_START;
+        let t = clock.now_s();
+        let mut list: Vec<_> = o.scaling_activities().iter().collect();
+        list.sort_by_key(|a| a.start_time().secs());
+        for a in list {
+            let start = to_chrono(a.start_time());
+            let status = a.status_code().as_str().to_string();
+            let open = a.end_time().is_none();
+            if start < since && !open {
+                continue;
+            }
+            if self.activities.get(a.activity_id()) == Some(&status) {
+                continue;
+            }
+            self.activities
+                .insert(a.activity_id().to_string(), status.clone());
+            out.push(Record::Activity(ActivityRecord {
+                t,
+                id: a.activity_id().to_string(),
+                start: clock.offset_of_utc(start),
+                end: a.end_time().map(|e| clock.offset_of_utc(to_chrono(e))),
+                status,
+                cause: a.cause().to_string(),
+                description: a.description().to_string(),
+                from: None,
+                to: desired_from_description(a.description()),
+                not_scaled: a
+                    .not_scaled_reasons()
+                    .iter()
+                    .map(|r| NotScaledReason {
+                        code: r.code().to_string(),
+                        max_capacity: r.max_capacity().map(|c| c.max(0) as u32),
+                        min_capacity: r.min_capacity().map(|c| c.max(0) as u32),
+                        current_capacity: r.current_capacity().map(|c| c.max(0) as u32),
+                    })
+                    .collect(),
+            }));
+        }
+    }
+
+    async fn poll_metrics(&mut self, clock: &RunClock, out: &mut Vec<Record>) {
+        let Some(variant) = self.variant.clone() else {
+            return;
+        };
+        if self.queries.is_empty() {
+            return;
+        }
+        let now = Utc::now();
+        let start = floor_to(
+            (clock.started_at - BEFORE_START).max(now - METRIC_LOOKBACK),
+            60,
+        );
+        let end = floor_to(now, 60) + chrono::Duration::minutes(1);
+        let queries: Vec<MetricDataQuery> = self
+            .queries
+            .iter()
+            .enumerate()
+            .map(|(i, q)| {
+                let mut metric = Metric::builder()
+                    .namespace(q.namespace)
+                    .metric_name(&q.name);
+                for (k, v) in q.dimensions(&self.what.endpoint, &variant) {
+                    metric = metric.dimensions(Dimension::builder().name(k).value(v).build());
+                }
+                MetricDataQuery::builder()
+                    .id(format!("m{i}"))
+                    .metric_stat(
+                        MetricStat::builder()
+                            .metric(metric.build())
+                            .period(q.period_s as i32)
+                            .stat(q.stat)
+                            .build(),
+                    )
+                    .return_data(true)
+                    .build()
+            })
+            .collect();
+        let mut token: Option<String> = None;
+        let t = clock.now_s();
+        // A handful of pages at most: 30 minutes of 20 metrics is one.
+        for _ in 0..5 {
+            self.pace().await;
+            let res = self
+                .c
+                .cloudwatch
+                .get_metric_data()
+                .set_metric_data_queries(Some(queries.clone()))
+                .start_time(to_aws(start))
+                .end_time(to_aws(end))
+                .set_next_token(token.take())
+                .send()
+                .await;
+            let o = match res {
+                Ok(o) => {
+                    self.succeeded();
+                    o
+                }
+                Err(e) => {
+                    self.failed("GetMetricData", &e, clock, out);
+                    return;
+                }
+            };
+            for r in o.metric_data_results() {
+                let Some(index) = r
+                    .id()
+                    .and_then(|id| id.strip_prefix('m'))
+                    .and_then(|i| i.parse::<usize>().ok())
+                else {
+                    continue;
+                };
+                let Some(q) = self.queries.get(index) else {
+                    continue;
+                };
+                let mut points: Vec<(DateTime<Utc>, f64)> = r
+                    .timestamps()
+                    .iter()
+                    .map(to_chrono)
+                    .zip(r.values().iter().copied())
+                    .collect();
+                points.sort_by_key(|p| p.0);
+                for (at, value) in points {
+                    if let Some(revision) = self.metrics.observe(index, at, value) {
+                        out.push(Record::Metric(metric_record(
+                            q,
+                            &self.what.endpoint,
+                            &variant,
+                            t,
+                            clock.offset_of_utc(at),
+                            value,
+                            revision,
+                        )));
+                    }
+                }
+            }
+            token = o.next_token().map(str::to_string);
+            if token.is_none() {
+                break;
+            }
+        }
+        self.metrics.forget_before(start);
+    }
+
+    async fn poll_once(&mut self, clock: &RunClock) -> Vec<Record> {
+        let mut out = Vec::new();
+        let current = self.poll_endpoint(clock, &mut out).await;
+        if self.variant.is_none() {
+            let t = clock.now_s();
+            self.warn_once(
+                t,
+                format!(
+                    "endpoint {:?} could not be described yet; the observer keeps trying",
+                    self.what.endpoint
+                ),
+                &mut out,
+            );
+            return out;
+        }
+        let policies = self.poll_scaling_config(clock, &mut out).await;
+        if !self.startup_done
+            && let (Some(policies), Some(kind)) = (policies, self.kind)
+        {
+            self.startup_done = true;
+            let facts = ScalingFacts {
+                endpoint: self.what.endpoint.clone(),
+                variant: self.variant.clone().unwrap_or_default(),
+                kind,
+                bounds: self.last_bounds,
+                current_instances: current,
+                policies,
+            };
+            let t = clock.now_s();
+            for message in startup_warnings(&facts) {
+                self.warn_once(t, message, &mut out);
+            }
+        }
+        self.poll_alarms(clock, &mut out).await;
+        self.poll_activities(clock, &mut out).await;
+        self.poll_metrics(clock, &mut out).await;
+        out
+    }
+}
+
+impl Observer for AwsObserver {
+    fn interval(&self) -> Duration {
+        self.what.interval
+    }
+
+    fn poll<'a>(&'a mut self, clock: &'a RunClock) -> BoxFuture<'a, Vec<Record>> {
+        self.poll_once(clock).boxed()
+    }
+}

@@ -1,0 +1,183 @@
+//! The alarm half of the AWS observer: finding the scaling policies'
+//! alarms, journaling their configuration once, and every state transition
+//! — from `DescribeAlarmHistory`, so a flip between two polls is not lost,
+//! and from `DescribeAlarms` when the history has not shown it.
+
+use aws_sdk_cloudwatch::types::HistoryItemType;
+use chrono::Utc;
+
+use super::{AwsObserver, BEFORE_START, to_aws, to_chrono};
+use crate::aws;
+use crate::clock::RunClock;
+use crate::journal::record::{AlarmConfigRecord, AlarmRecord, Record};
+use crate::observe::aws_model::{alarm_state, history_transition};
+
+impl AwsObserver {
+    pub(super) async fn poll_alarms(&mut self, clock: &RunClock, out: &mut Vec<Record>) {
+        let Some(variant) = self.variant.clone() else {
+            return;
+        };
+        // Target tracking names its alarms after the resource.
+        let prefix = format!(
+            "TargetTracking-endpoint/{}/variant/{variant}-",
+            self.what.endpoint
+        );
+        let mut alarms = Vec::new();
+        self.pace().await;
+        match self
+            .c
+            .cloudwatch
+            .describe_alarms()
+            .alarm_name_prefix(&prefix)
+            .send()
+            .await
+        {
+            Ok(o) => {
+                self.succeeded();
+                alarms.extend(o.metric_alarms().iter().cloned());
+            }
+            Err(e) => self.failed("DescribeAlarms", &e, clock, out),
+        }
+        let named: Vec<String> = self
+            .policy_alarms
+            .iter()
+            .filter(|n| !n.starts_with(&prefix))
+            .cloned()
+            .collect();
+        for chunk in named.chunks(100) {
+            self.pace().await;
+            match self
+                .c
+                .cloudwatch
+                .describe_alarms()
+                .set_alarm_names(Some(chunk.to_vec()))
+                .send()
+                .await
+            {
+                Ok(o) => {
+                    self.succeeded();
+                    alarms.extend(o.metric_alarms().iter().cloned());
+                }
+                Err(e) => self.failed("DescribeAlarms", &e, clock, out),
+            }
+        }
+        let t = clock.now_s();
+        let policy_of = |name: &str| -> Option<String> {
+            self.last_policies
+                .values()
+                .find(|p| p.alarms.iter().any(|a| a == name))
+                .map(|p| p.name.clone())
+        };
+        let mut new_configs = Vec::new();
+        for a in &alarms {
+            let Some(name) = a.alarm_name() else { continue };
+            if !self.alarm_configs.contains(name) {
+                new_configs.push(Record::AlarmConfig(AlarmConfigRecord {
+                    t,
+                    name: name.to_string(),
+                    namespace: a.namespace().unwrap_or_default().to_string(),
+                    metric: a.metric_name().unwrap_or_default().to_string(),
+                    stat: a
+                        .statistic()
+                        .map(|s| s.as_str().to_string())
+                        .or_else(|| a.extended_statistic().map(str::to_string))
+                        .unwrap_or_default(),
+                    comparison: a
+                        .comparison_operator()
+                        .map(|c| c.as_str().to_string())
+                        .unwrap_or_default(),
+                    threshold: a.threshold().unwrap_or(0.0),
+                    period_s: a.period().unwrap_or(60).max(0) as u32,
+                    evaluation_periods: a.evaluation_periods().unwrap_or(1).max(0) as u32,
+                    datapoints_to_alarm: a
+                        .datapoints_to_alarm()
+                        .or(a.evaluation_periods())
+                        .unwrap_or(1)
+                        .max(0) as u32,
+                    policy: policy_of(name),
+                }));
+            }
+        }
+        for r in &new_configs {
+            if let Record::AlarmConfig(c) = r {
+                self.alarm_configs.insert(c.name.clone());
+            }
+        }
+        out.extend(new_configs);
+
+        // Every transition since the run started, from the history.
+        let since = clock.started_at - BEFORE_START;
+        let mut transitions = Vec::new();
+        let names: Vec<String> = alarms
+            .iter()
+            .filter_map(|a| a.alarm_name().map(str::to_string))
+            .collect();
+        for name in &names {
+            self.pace().await;
+            let res = self
+                .c
+                .cloudwatch
+                .describe_alarm_history()
+                .alarm_name(name)
+                .history_item_type(HistoryItemType::StateUpdate)
+                .start_date(to_aws(since))
+                .end_date(to_aws(Utc::now() + chrono::Duration::minutes(1)))
+                .send()
+                .await;
+            match res {
+                Ok(o) => {
+                    self.succeeded();
+                    for item in o.alarm_history_items() {
+                        let (Some(at), Some((from, to, reason))) = (
+                            item.timestamp(),
+                            history_transition(item.history_data(), item.history_summary()),
+                        ) else {
+                            continue;
+                        };
+                        transitions.push((name.clone(), to_chrono(at), from, to, reason));
+                    }
+                }
+                Err(e) => self.failed("DescribeAlarmHistory", &e, clock, out),
+            }
+        }
+        // The current states; a change the history did not show is a
+        // transition too (at the alarm's StateUpdatedTimestamp).
+        for a in &alarms {
+            let (Some(name), Some(state)) = (
+                a.alarm_name(),
+                a.state_value().and_then(|s| alarm_state(s.as_str())),
+            ) else {
+                continue;
+            };
+            let at = a
+                .state_updated_timestamp()
+                .map(to_chrono)
+                .unwrap_or_else(Utc::now);
+            match self.alarm_states.insert(name.to_string(), state) {
+                Some(prev) if prev != state => transitions.push((
+                    name.to_string(),
+                    at,
+                    prev,
+                    state,
+                    a.state_reason().unwrap_or_default().to_string(),
+                )),
+                _ => {}
+            }
+        }
+        transitions.sort_by_key(|x| x.1);
+        for (name, at, from, to, reason) in transitions {
+            let key = (name.clone(), at.timestamp_millis(), to);
+            if !self.transitions_seen.insert(key) {
+                continue;
+            }
+            out.push(Record::Alarm(AlarmRecord {
+                t,
+                at: clock.offset_of_utc(at),
+                name,
+                from,
+                to,
+                reason: aws::one_line(reason),
+            }));
+        }
+    }
+}

@@ -1,0 +1,408 @@
+//! The AWS observer's bookkeeping, free of I/O so it can be tested alone:
+//! which metrics to read, first-seen and revised datapoints, alarm history
+//! entries, and the start-up warnings about policies that cannot work.
+//! Facts from `SAGEMAKER.md` are repeated where they are used.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, Utc};
+
+use crate::journal::record::{AlarmState, MetricRecord};
+
+/// The built-in target-tracking policy's name (the console shows any other
+/// name as a "custom" policy).
+pub const BUILT_IN_POLICY: &str = "SageMakerEndpointInvocationScalingPolicy";
+
+/// Real-time or asynchronous endpoint: they publish different metrics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EndpointKind {
+    RealTime,
+    Async,
+}
+
+/// One metric query.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MetricQuery {
+    pub namespace: &'static str,
+    pub name: String,
+    pub stat: &'static str,
+    pub period_s: u32,
+    /// With only EndpointName (async backlog metrics) or also VariantName.
+    pub per_variant: bool,
+}
+
+impl MetricQuery {
+    fn new(namespace: &'static str, name: &str, stat: &'static str, period_s: u32) -> Self {
+        MetricQuery {
+            namespace,
+            name: name.into(),
+            stat,
+            period_s,
+            per_variant: true,
+        }
+    }
+
+    pub fn dimensions(&self, endpoint: &str, variant: &str) -> BTreeMap<String, String> {
+        let mut d = BTreeMap::new();
+        d.insert("EndpointName".to_string(), endpoint.to_string());
+        if self.per_variant {
+            d.insert("VariantName".to_string(), variant.to_string());
+        }
+        d
+    }
+}
+
+const SM: &str = "AWS/SageMaker";
+const HOST: &str = "/aws/sagemaker/Endpoints";
+
+/// The endpoint's metrics, one-minute unless noted.
+///
+/// Real-time: Invocations and InvocationsPerInstance (Sum; target tracking
+/// reads InvocationsPerInstance per minute), latencies (microseconds),
+/// 4XX/5XX errors, ModelSetupTime, and ConcurrentRequestsPerModel at 10 s
+/// (high resolution). Async endpoints do not publish Invocations or
+/// InvocationsPerInstance; they publish the backlog metrics (EndpointName
+/// only) and per variant TimeInBacklog, TotalProcessingTime,
+/// InvocationsProcesssed (sic), InvocationFailures, ExpiredRequests. Both:
+/// instance CPU and memory (percent summed over cores).
+pub fn metric_set(kind: EndpointKind) -> Vec<MetricQuery> {
+    let mut q = Vec::new();
+    match kind {
+        EndpointKind::RealTime => {
+            for name in [
+                "Invocations",
+                "InvocationsPerInstance",
+                "Invocation4XXErrors",
+                "Invocation5XXErrors",
+            ] {
+                q.push(MetricQuery::new(SM, name, "Sum", 60));
+            }
+            for name in ["ModelLatency", "OverheadLatency", "ModelSetupTime"] {
+                q.push(MetricQuery::new(SM, name, "Average", 60));
+            }
+            q.push(MetricQuery::new(SM, "ModelLatency", "Maximum", 60));
+            q.push(MetricQuery::new(
+                SM,
+                "ConcurrentRequestsPerModel",
+                "Maximum",
+                10,
+            ));
+        }
+        EndpointKind::Async => {
+            for (name, stat) in [
+                ("ApproximateBacklogSize", "Average"),
+                ("ApproximateBacklogSizePerInstance", "Average"),
+                ("ApproximateAgeOfOldestRequest", "Maximum"),
+                ("HasBacklogWithoutCapacity", "Maximum"),
+            ] {
+                q.push(MetricQuery {
+                    per_variant: false,
+                    ..MetricQuery::new(SM, name, stat, 60)
+                });
+            }
+            for (name, stat) in [
+                ("TimeInBacklog", "Average"),
+                ("TotalProcessingTime", "Average"),
+                ("InvocationsProcesssed", "Sum"),
+                ("InvocationFailures", "Sum"),
+                ("ExpiredRequests", "Sum"),
+            ] {
+                q.push(MetricQuery::new(SM, name, stat, 60));
+            }
+        }
+    }
+    for name in ["CPUUtilization", "MemoryUtilization"] {
+        q.push(MetricQuery::new(HOST, name, "Average", 60));
+    }
+    q
+}
+
+/// Remembers every datapoint's value so each is reported when first seen
+/// and again when CloudWatch revises it.
+#[derive(Default)]
+pub struct MetricTracker {
+    seen: HashMap<(usize, i64), f64>,
+}
+
+impl MetricTracker {
+    /// A datapoint of query `index` for the period starting at `start`:
+    /// `Some(revision)` when it is new (`false`) or changed (`true`).
+    pub fn observe(&mut self, index: usize, start: DateTime<Utc>, value: f64) -> Option<bool> {
+        let key = (index, start.timestamp());
+        match self.seen.insert(key, value) {
+            None => Some(false),
+            Some(old) if (old - value).abs() > 1e-9 * old.abs().max(1.0) => Some(true),
+            Some(_) => None,
+        }
+    }
+
+    /// Forgets periods before `start`: they are outside every later query.
+    pub fn forget_before(&mut self, start: DateTime<Utc>) {
+        let cut = start.timestamp();
+        self.seen.retain(|(_, t), _| *t >= cut);
+    }
+
+    pub fn len(&self) -> usize {
+        self.seen.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.seen.is_empty()
+    }
+}
+
+/// Builds the journal line for a datapoint.
+pub fn metric_record(
+    q: &MetricQuery,
+    endpoint: &str,
+    variant: &str,
+    t: f64,
+    period_start: f64,
+    value: f64,
+    revision: bool,
+) -> MetricRecord {
+    MetricRecord {
+        t,
+        namespace: q.namespace.to_string(),
+        name: q.name.clone(),
+        dimensions: q.dimensions(endpoint, variant),
+        stat: q.stat.to_string(),
+        period_s: q.period_s,
+        period_start,
+        value,
+        revision,
+    }
+}
+
+/// CloudWatch's state names.
+pub fn alarm_state(s: &str) -> Option<AlarmState> {
+    match s {
+        "OK" => Some(AlarmState::Ok),
+        "ALARM" => Some(AlarmState::Alarm),
+        "INSUFFICIENT_DATA" => Some(AlarmState::InsufficientData),
+        _ => None,
+    }
+}
+
+/// A state transition from an alarm history item: from its HistoryData JSON
+/// (`oldState.stateValue`, `newState.stateValue`, `newState.stateReason`),
+/// or failing that its summary ("Alarm updated from OK to ALARM").
+pub fn history_transition(
+    data: Option<&str>,
+    summary: Option<&str>,
+) -> Option<(AlarmState, AlarmState, String)> {
+    if let Some(v) = data.and_then(|d| serde_json::from_str::<serde_json::Value>(d).ok()) {
+        let from = v["oldState"]["stateValue"].as_str().and_then(alarm_state);
+        let to = v["newState"]["stateValue"].as_str().and_then(alarm_state);
+        if let (Some(from), Some(to)) = (from, to) {
+            let reason = v["newState"]["stateReason"].as_str().unwrap_or_default();
+            return Some((from, to, reason.to_string()));
+        }
+    }
+    let s = summary?;
+    let rest = &s[s.find(" from ")? + 6..];
+    let (from, to) = rest.split_once(" to ")?;
+    Some((
+        alarm_state(from.trim())?,
+        alarm_state(to.trim())?,
+        s.to_string(),
+    ))
+}
+
+/// "Setting desired instance count to 3." → 3.
+pub fn desired_from_description(description: &str) -> Option<u32> {
+    let at = description.rfind(" to ")?;
+    let digits: String = description[at + 4..]
+        .chars()
+        .take_while(|c| c.is_ascii_digit())
+        .collect();
+    digits.parse().ok()
+}
+
+/// What the start-up checks need to know about one scaling policy.
+#[derive(Debug, Clone)]
+pub struct PolicyFacts {
+    pub name: String,
+    /// `TargetTrackingScaling` or `StepScaling`.
+    pub policy_type: String,
+    /// Predefined metric type or custom metric name.
+    pub metric: Option<String>,
+}
+
+/// What the start-up checks look at.
+#[derive(Debug, Clone)]
+pub struct ScalingFacts {
+    pub endpoint: String,
+    pub variant: String,
+    pub kind: EndpointKind,
+    /// (min, max) of the scalable target, when one is registered.
+    pub bounds: Option<(u32, u32)>,
+    pub current_instances: Option<u32>,
+    pub policies: Vec<PolicyFacts>,
+}
+
+/// Plain-words warnings about setups that cannot scale as intended.
+pub fn startup_warnings(f: &ScalingFacts) -> Vec<String> {
+    let mut w = Vec::new();
+    let resource = format!("endpoint/{}/variant/{}", f.endpoint, f.variant);
+    let Some((min, max)) = f.bounds else {
+        w.push(format!(
+            "no scalable target is registered for {resource}: Application Auto Scaling will not change its instance count"
+        ));
+        return w;
+    };
+    for p in &f.policies {
+        let on_invocations = p.metric.as_deref().is_some_and(|m| {
+            m == "SageMakerVariantInvocationsPerInstance" || m == "InvocationsPerInstance"
+        });
+        if f.kind == EndpointKind::Async && on_invocations {
+            w.push(format!(
+                "policy {:?} tracks InvocationsPerInstance, which asynchronous endpoints do not publish: it will never scale (use ApproximateBacklogSizePerInstance)",
+                p.name
+            ));
+        }
+        if p.policy_type == "TargetTrackingScaling"
+            && p.metric.as_deref() == Some("SageMakerVariantInvocationsPerInstance")
+            && p.name != BUILT_IN_POLICY
+        {
+            w.push(format!(
+                "target-tracking policy {:?} has a custom name; the console shows only {BUILT_IN_POLICY:?} as the built-in invocation policy",
+                p.name
+            ));
+        }
+    }
+    if let Some(current) = f.current_instances
+        && current >= max
+    {
+        w.push(format!(
+            "{resource} already runs {current} instance(s), its max capacity ({max}): it cannot scale out"
+        ));
+    }
+    if f.kind == EndpointKind::Async
+        && min == 0
+        && !f.policies.iter().any(|p| p.policy_type == "StepScaling")
+    {
+        w.push(format!(
+            "{resource} may scale in to 0 instances (min capacity 0) but has no step-scaling policy (e.g. on HasBacklogWithoutCapacity >= 1): target tracking cannot leave 0"
+        ));
+    }
+    if f.policies.is_empty() {
+        w.push(format!(
+            "{resource} has a scalable target but no scaling policy: only scheduled actions can change it"
+        ));
+    }
+    w
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn facts(
+        kind: EndpointKind,
+        bounds: Option<(u32, u32)>,
+        policies: Vec<PolicyFacts>,
+    ) -> ScalingFacts {
+        ScalingFacts {
+            endpoint: "ep".into(),
+            variant: "AllTraffic".into(),
+            kind,
+            bounds,
+            current_instances: Some(1),
+            policies,
+        }
+    }
+
+    fn policy(name: &str, ty: &str, metric: &str) -> PolicyFacts {
+        PolicyFacts {
+            name: name.into(),
+            policy_type: ty.into(),
+            metric: Some(metric.into()),
+        }
+    }
+
+    #[test]
+    fn revisions_are_reported_once_per_change() {
+        let mut m = MetricTracker::default();
+        let t = DateTime::from_timestamp(600, 0).unwrap();
+        assert_eq!(m.observe(0, t, 5.0), Some(false));
+        assert_eq!(m.observe(0, t, 5.0), None);
+        assert_eq!(m.observe(0, t, 8.0), Some(true));
+        assert_eq!(m.observe(1, t, 8.0), Some(false));
+        m.forget_before(DateTime::from_timestamp(660, 0).unwrap());
+        assert!(m.is_empty());
+    }
+
+    #[test]
+    fn history_items_parse_from_data_or_summary() {
+        let data = r#"{"version":"1.0","oldState":{"stateValue":"OK","stateReason":"x"},"newState":{"stateValue":"ALARM","stateReason":"Threshold Crossed"}}"#;
+        assert_eq!(
+            history_transition(Some(data), None),
+            Some((
+                AlarmState::Ok,
+                AlarmState::Alarm,
+                "Threshold Crossed".into()
+            ))
+        );
+        assert_eq!(
+            history_transition(None, Some("Alarm updated from ALARM to INSUFFICIENT_DATA"))
+                .map(|t| t.1),
+            Some(AlarmState::InsufficientData)
+        );
+        assert_eq!(history_transition(Some("{}"), Some("Alarm created")), None);
+    }
+
+    #[test]
+    fn desired_count_from_activity_description() {
+        assert_eq!(
+            desired_from_description("Setting desired instance count to 3."),
+            Some(3)
+        );
+        assert_eq!(desired_from_description("Nothing"), None);
+    }
+
+    #[test]
+    fn warns_about_setups_that_cannot_scale() {
+        let w = startup_warnings(&facts(EndpointKind::RealTime, None, vec![]));
+        assert!(w[0].contains("no scalable target"), "{w:?}");
+
+        let w = startup_warnings(&facts(
+            EndpointKind::Async,
+            Some((0, 4)),
+            vec![policy(
+                "mine",
+                "TargetTrackingScaling",
+                "SageMakerVariantInvocationsPerInstance",
+            )],
+        ));
+        assert!(w.iter().any(|m| m.contains("will never scale")), "{w:?}");
+        assert!(w.iter().any(|m| m.contains("custom name")), "{w:?}");
+        assert!(w.iter().any(|m| m.contains("cannot leave 0")), "{w:?}");
+
+        let w = startup_warnings(&facts(
+            EndpointKind::RealTime,
+            Some((1, 1)),
+            vec![policy(
+                BUILT_IN_POLICY,
+                "TargetTrackingScaling",
+                "SageMakerVariantInvocationsPerInstance",
+            )],
+        ));
+        assert_eq!(w.len(), 1, "{w:?}");
+        assert!(w[0].contains("max capacity"), "{w:?}");
+
+        let w = startup_warnings(&facts(
+            EndpointKind::Async,
+            Some((0, 4)),
+            vec![
+                policy(
+                    "backlog",
+                    "TargetTrackingScaling",
+                    "ApproximateBacklogSizePerInstance",
+                ),
+                policy("wake", "StepScaling", "HasBacklogWithoutCapacity"),
+            ],
+        ));
+        assert!(w.is_empty(), "{w:?}");
+    }
+}
