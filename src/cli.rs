@@ -234,6 +234,7 @@ fn cmd_run(args: RunArgs) -> u8 {
         reports_root: PathBuf::from("reports"),
         quiet: args.quiet,
         shard: args.shard,
+        started_at: None,
     };
     match crate::run::run(profile, opts) {
         Ok(result) => {

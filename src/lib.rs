@@ -1,8 +1,8 @@
 //! scaletrace: load tests for Amazon SageMaker endpoints, with a scaling
 //! observer that shows when and why autoscaling reacted.
 
-pub mod capacity;
 pub mod aws;
+pub mod capacity;
 pub mod cli;
 pub mod clock;
 pub mod compare;

@@ -44,6 +44,9 @@ pub struct RunOptions {
     pub reports_root: PathBuf,
     pub quiet: bool,
     pub shard: Shard,
+    /// The UTC time journal time 0 maps to; default now. A simulated run
+    /// with a fixed start and seed writes a byte-identical journal.
+    pub started_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -111,7 +114,10 @@ async fn run_async(
 ) -> Result<RunResult, RunError> {
     let mut payloads = Payloads::load(&profile.payload, &profile.base_dir(), profile.load.seed)
         .map_err(|e| RunError::BadInput(e.to_string()))?;
-    let clock = RunClock::start();
+    let mut clock = RunClock::start();
+    if let Some(at) = opts.started_at {
+        clock.started_at = at;
+    }
 
     let (target, observer): (SharedTarget, Option<Box<dyn Observer>>) = match &profile.target {
         TargetSpec::Http(spec) => {

@@ -33,6 +33,7 @@ fn opts(dir: &Path) -> RunOptions {
         reports_root: dir.to_path_buf(),
         quiet: true,
         shard: Shard::WHOLE,
+        started_at: None,
     }
 }
 

@@ -105,6 +105,7 @@ pub fn run_capacity(
                 reports_root: dir.to_path_buf(),
                 quiet: true,
                 shard: Shard::WHOLE,
+                started_at: None,
             },
         )?;
         let data = journal::read_run_dir(&step_dir).map_err(|e| RunError::Broke(e.to_string()))?;
