@@ -10,7 +10,6 @@ use aws_config::SdkConfig;
 use tokio::sync::watch;
 
 use crate::clock::RunClock;
-use crate::journal::record::{EndRecord, Record};
 use crate::journal::{self, JournalWriter, RunInfo};
 use crate::observe::Observer;
 use crate::observe::aws::{AwsClients, AwsObserver, ObserveTarget};
@@ -131,17 +130,7 @@ pub async fn observe_with(opts: ObserveOptions, config: SdkConfig) -> Result<Run
     signals.abort();
     {
         let mut j = journal.lock().expect("journal lock");
-        j.write(&Record::End(EndRecord {
-            t: clock.now_s(),
-            reason: if interrupted {
-                "interrupted"
-            } else {
-                "completed"
-            }
-            .into(),
-        }))
-        .and_then(|_| j.flush())
-        .map_err(|e| RunError::Broke(e.to_string()))?;
+        crate::run::write_end(&mut j, &clock, interrupted)?;
     }
     let report = crate::run::build_reports(&dir)?;
     Ok(RunResult {

@@ -250,17 +250,7 @@ async fn run_async(
             }))
             .map_err(|e| RunError::Broke(e.to_string()))?;
         }
-        j.write(&Record::End(EndRecord {
-            t: clock.now_s(),
-            reason: if interrupted {
-                "interrupted"
-            } else {
-                "completed"
-            }
-            .into(),
-        }))
-        .and_then(|_| j.flush())
-        .map_err(|e| RunError::Broke(e.to_string()))?;
+        write_end(&mut j, &clock, interrupted)?;
     }
     let report = build_reports(&dir)?;
     Ok(RunResult {
@@ -272,6 +262,26 @@ async fn run_async(
         },
         report,
     })
+}
+
+/// Writes the journal's `end` line (absent only when the process died) and
+/// flushes.
+pub(crate) fn write_end(
+    j: &mut JournalWriter,
+    clock: &RunClock,
+    interrupted: bool,
+) -> Result<(), RunError> {
+    j.write(&Record::End(EndRecord {
+        t: clock.now_s(),
+        reason: if interrupted {
+            "interrupted"
+        } else {
+            "completed"
+        }
+        .into(),
+    }))
+    .and_then(|_| j.flush())
+    .map_err(|e| RunError::Broke(e.to_string()))
 }
 
 /// Reads a run directory back and writes every report into it.
