@@ -89,6 +89,7 @@ impl Invoker {
                     intended
                 };
                 tokio::select! {
+                    biased;
                     _ = tokio::time::sleep_until(wake) => {}
                     _ = stop.changed() => return DispatchEnd::Stopped,
                 }
@@ -102,6 +103,7 @@ impl Invoker {
             let (permit, late) = match self.slots.clone().try_acquire_owned() {
                 Ok(p) => (p, false),
                 Err(_) => tokio::select! {
+                    biased;
                     p = self.slots.clone().acquire_owned() => (p.expect("semaphore never closes"), true),
                     _ = stop.changed() => return DispatchEnd::Stopped,
                 },

@@ -116,6 +116,7 @@ pub async fn observe_with(opts: ObserveOptions, config: SdkConfig) -> Result<Run
     ));
     let interrupted = match opts.duration {
         Some(d) => tokio::select! {
+            biased;
             _ = tokio::time::sleep(d) => false,
             _ = stop_rx.changed() => true,
         },

@@ -210,6 +210,7 @@ async fn run_async(
         // Trailing idle phases (rate 0, to watch scale-in) send nothing but
         // still last their duration.
         tokio::select! {
+            biased;
             _ = tokio::time::sleep_until(clock.origin + total) => {}
             _ = stop_rx.changed() => dispatched = DispatchEnd::Stopped,
         }
@@ -225,6 +226,7 @@ async fn run_async(
     let interrupted = dispatched == DispatchEnd::Stopped || *stop_rx.borrow();
     if !interrupted && !profile.observe.tail.is_zero() && observer_task.is_some() {
         tokio::select! {
+            biased;
             _ = tokio::time::sleep(profile.observe.tail) => {}
             _ = stop_rx.changed() => {}
         }
@@ -340,6 +342,7 @@ impl Signals {
 
     async fn next(&mut self) -> &'static str {
         tokio::select! {
+            biased;
             _ = self.int.recv() => "SIGINT",
             _ = self.term.recv() => "SIGTERM",
         }
@@ -397,9 +400,13 @@ async fn timekeeper(
     let write_err = |e: journal::JournalError| RunError::Broke(e.to_string());
     loop {
         let tick = interval_start + INTERVAL;
+        // Biased: a run must journal the same lines every time (the
+        // simulator's determinism), never a coin toss between two branches
+        // ready at the same instant.
         let finishing = tokio::select! {
-            _ = tokio::time::sleep_until(clock.origin + tick) => false,
+            biased;
             _ = finish.changed() => true,
+            _ = tokio::time::sleep_until(clock.origin + tick) => false,
         };
         let now = if finishing {
             Instant::now() - clock.origin
@@ -414,6 +421,12 @@ async fn timekeeper(
             next_boundary += 1;
         }
         let completed = data.by_outcome.total();
+        if finishing && now == interval_start && data.sent == 0 && completed == 0 {
+            // The run ended exactly on a tick: no empty zero-length interval.
+            j.flush().map_err(write_err)?;
+            drop(j);
+            return Ok(progress);
+        }
         let snapshot = Snapshot {
             elapsed_s: now.as_secs_f64(),
             total_s: total.as_secs_f64(),
@@ -465,6 +478,7 @@ pub(crate) async fn observe_loop(
             return Ok(());
         }
         tokio::select! {
+            biased;
             _ = tokio::time::sleep(observer.interval()) => {}
             _ = finish.changed() => {}
         }

@@ -413,6 +413,7 @@ async fn poller(
     loop {
         let next_due = queue.peek().map(|d| d.0.due);
         tokio::select! {
+            biased;
             msg = rx.recv(), if open => match msg {
                 Some(p) => queue.push(Due(p)),
                 None => open = false,
