@@ -1,8 +1,8 @@
 //! scaletrace: load tests for Amazon SageMaker endpoints, with a scaling
 //! observer that shows when and why autoscaling reacted.
 
-pub mod capacity;
 pub mod aws;
+pub mod capacity;
 pub mod cli;
 pub mod clock;
 pub mod compare;
@@ -17,6 +17,7 @@ pub mod observe_run;
 pub mod outcome;
 pub mod payload;
 pub mod plan;
+pub mod policy_cli;
 pub mod profile;
 pub mod progress;
 pub mod recorder;
