@@ -12,6 +12,8 @@ use std::collections::BTreeSet;
 use aws_config::SdkConfig;
 use aws_sdk_applicationautoscaling::types::{ScalableDimension, ServiceNamespace};
 use aws_sdk_cloudwatch::types::MetricAlarm;
+use aws_sdk_sagemakerruntime::config::http::HttpResponse;
+use aws_sdk_sagemakerruntime::error::{ProvideErrorMetadata, SdkError};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
@@ -175,6 +177,22 @@ pub struct ActivityView {
     pub not_scaled: Vec<NotScaledReason>,
     /// The same, as "already at max capacity 4".
     pub not_scaled_words: Vec<String>,
+}
+
+/// A best-effort call's failure, short: the AWS error code and message, or
+/// the HTTP status (a server without the operation answers with a page).
+fn short_error<E>(e: &SdkError<E, HttpResponse>) -> String
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+{
+    match (e.code(), e.message()) {
+        (Some(c), Some(m)) => format!("{c}: {m}"),
+        (Some(c), None) => c.to_string(),
+        _ => match e.raw_response() {
+            Some(r) => format!("HTTP {}", r.status().as_u16()),
+            None => aws::describe_error(e),
+        },
+    }
 }
 
 fn to_chrono(t: &aws_sdk_applicationautoscaling::primitives::DateTime) -> DateTime<Utc> {
@@ -412,7 +430,7 @@ async fn fetch_activities(
         Err(e) => {
             errors.push(format!(
                 "DescribeScalingActivities failed: {}",
-                aws::describe_error(&e)
+                short_error(&e)
             ));
             return Vec::new();
         }
