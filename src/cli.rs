@@ -50,6 +50,13 @@ pub enum Command {
     /// Observe a SageMaker endpoint's scaling without sending load (for
     /// traffic from any other tool); same journal and reports.
     Observe(ObserveArgs),
+    /// Show a SageMaker endpoint's scaling setup: scalable target, policies
+    /// with their alarms, warnings, and the last scaling activities.
+    Inspect(InspectArgs),
+    /// Set the target-tracking policy (under the built-in name by default)
+    /// and, if asked, the scalable target; shows before and after and asks
+    /// first.
+    Apply(ApplyArgs),
     /// Rebuild every report from a run directory (exit 1 when a gate fails).
     Report {
         /// A run directory (holds run.json and journal.jsonl).
@@ -164,6 +171,86 @@ pub struct ObserveArgs {
     pub quiet: bool,
 }
 
+/// Where the AWS calls of `inspect` and `apply` go.
+#[derive(Debug, clap::Args)]
+pub struct AwsFlags {
+    /// AWS region (default: the standard chain's).
+    #[arg(long)]
+    pub region: Option<String>,
+    /// A named AWS profile.
+    #[arg(long)]
+    pub profile: Option<String>,
+    /// Send every AWS call here (a local AWS API server, a VPC endpoint).
+    #[arg(long)]
+    pub endpoint_url: Option<String>,
+}
+
+impl AwsFlags {
+    fn spec(self) -> crate::profile::aws::AwsSpec {
+        crate::profile::aws::AwsSpec {
+            region: self.region,
+            profile: self.profile,
+            endpoint_url: self.endpoint_url,
+        }
+    }
+}
+
+#[derive(Debug, clap::Args)]
+pub struct InspectArgs {
+    /// The endpoint's name.
+    #[arg(long)]
+    pub endpoint: String,
+    /// The production variant (default: the endpoint's first).
+    #[arg(long)]
+    pub variant: Option<String>,
+    /// How many of the last scaling activities to show.
+    #[arg(long, default_value_t = crate::policy_cli::inspect::DEFAULT_ACTIVITIES)]
+    pub activities: usize,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub aws: AwsFlags,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ApplyArgs {
+    /// The endpoint's name.
+    #[arg(long)]
+    pub endpoint: String,
+    /// The production variant (default: the endpoint's first).
+    #[arg(long)]
+    pub variant: Option<String>,
+    /// The target value (invocations per instance per minute; with
+    /// --metric backlog, queued requests per instance).
+    #[arg(long)]
+    pub target_value: f64,
+    /// Seconds (default: the policy's current value, else 300).
+    #[arg(long)]
+    pub scale_in_cooldown: Option<u32>,
+    /// Seconds (default: the policy's current value, else 300).
+    #[arg(long)]
+    pub scale_out_cooldown: Option<u32>,
+    /// Register or update the scalable target (with --max-capacity).
+    #[arg(long)]
+    pub min_capacity: Option<u32>,
+    /// Register or update the scalable target (with --min-capacity).
+    #[arg(long)]
+    pub max_capacity: Option<u32>,
+    /// Policy name (default: SageMakerEndpointInvocationScalingPolicy, the
+    /// one the console shows as built-in).
+    #[arg(long)]
+    pub policy_name: Option<String>,
+    /// The tracked metric; async endpoints need `backlog`.
+    #[arg(long, value_enum, default_value = "invocations")]
+    pub metric: crate::policy_cli::apply::MetricChoice,
+    /// Apply without asking (required when stdin is not a terminal).
+    #[arg(long, short)]
+    pub yes: bool,
+    #[command(flatten)]
+    pub aws: AwsFlags,
+}
+
 fn parse_duration(s: &str) -> Result<Duration, String> {
     let d = humantime::parse_duration(s).map_err(|e| format!("invalid duration {s:?}: {e}"))?;
     if d.is_zero() {
@@ -179,6 +266,8 @@ pub fn main_with(cli: Cli) -> ExitCode {
         Command::Validate { profile } => cmd_validate(&profile),
         Command::Capacity(args) => cmd_capacity(args),
         Command::Observe(args) => cmd_observe(args),
+        Command::Inspect(args) => cmd_inspect(args),
+        Command::Apply(args) => cmd_apply(args),
         Command::Report { run_dir } => cmd_report(&run_dir),
         Command::Compare(args) => cmd_compare(&args),
     };
@@ -336,6 +425,50 @@ fn cmd_observe(args: ObserveArgs) -> u8 {
             }
         }
         Err(e) => run_error(e),
+    }
+}
+
+fn cmd_inspect(args: InspectArgs) -> u8 {
+    let opts = crate::policy_cli::inspect::InspectOptions {
+        endpoint: args.endpoint,
+        variant: args.variant,
+        aws: args.aws.spec(),
+        activities: args.activities,
+        json: args.json,
+    };
+    match crate::policy_cli::inspect::inspect(&opts) {
+        Ok(text) => {
+            print!("{text}");
+            exit::DONE
+        }
+        Err(e) => fail(e.exit_code(), e),
+    }
+}
+
+fn cmd_apply(args: ApplyArgs) -> u8 {
+    use crate::policy_cli::apply::{ApplyOptions, ApplyRequest, RawApply};
+    let request = ApplyRequest::validate(RawApply {
+        endpoint: args.endpoint,
+        variant: args.variant,
+        target_value: args.target_value,
+        scale_in_cooldown: args.scale_in_cooldown,
+        scale_out_cooldown: args.scale_out_cooldown,
+        min_capacity: args.min_capacity,
+        max_capacity: args.max_capacity,
+        policy_name: args.policy_name,
+        metric: args.metric,
+    });
+    let opts = match request {
+        Ok(request) => ApplyOptions {
+            request,
+            aws: args.aws.spec(),
+            yes: args.yes,
+        },
+        Err(e) => return fail(e.exit_code(), e),
+    };
+    match crate::policy_cli::apply::apply(&opts) {
+        Ok(()) => exit::DONE,
+        Err(e) => fail(e.exit_code(), e),
     }
 }
 

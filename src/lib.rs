@@ -42,6 +42,7 @@ pub mod observe_run;
 pub mod outcome;
 pub mod payload;
 pub mod plan;
+pub mod policy_cli;
 pub mod profile;
 pub mod progress;
 pub mod recorder;

@@ -27,9 +27,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use aws_config::SdkConfig;
-use aws_sdk_applicationautoscaling::types::{ScalableDimension, ServiceNamespace};
+use aws_sdk_applicationautoscaling::types::{
+    ScalableDimension, ScalingActivity, ScalingPolicy, ServiceNamespace,
+};
 use aws_sdk_cloudwatch::primitives::DateTime as AwsTime;
 use aws_sdk_cloudwatch::types::{Dimension, Metric, MetricDataQuery, MetricStat};
+use aws_sdk_sagemaker::operation::describe_endpoint_config::DescribeEndpointConfigOutput;
 use aws_sdk_sagemakerruntime::config::http::HttpResponse;
 use aws_sdk_sagemakerruntime::error::{ProvideErrorMetadata, SdkError};
 use chrono::{DateTime, Utc};
@@ -38,6 +41,8 @@ use futures::future::BoxFuture;
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 
 mod alarms;
+
+pub use alarms::{alarm_config_record, target_tracking_alarm_prefix};
 
 use super::Observer;
 use super::aws_model::{
@@ -179,6 +184,68 @@ fn floor_to(t: DateTime<Utc>, secs: i64) -> DateTime<Utc> {
     DateTime::from_timestamp(t.timestamp().div_euclid(secs) * secs, 0).unwrap_or(t)
 }
 
+/// A scaling policy as the journal (and `scaletrace inspect`) shows it: its
+/// tracked metric (predefined type or custom metric name), target value,
+/// cooldowns (a step policy's one `Cooldown` for both), DisableScaleIn and
+/// the names of its alarms.
+pub fn policy_record(p: &ScalingPolicy, t: f64) -> PolicyRecord {
+    let tt = p.target_tracking_scaling_policy_configuration();
+    let metric = tt.and_then(|c| {
+        c.predefined_metric_specification()
+            .map(|m| m.predefined_metric_type().as_str().to_string())
+            .or_else(|| {
+                c.customized_metric_specification()
+                    .and_then(|m| m.metric_name())
+                    .map(str::to_string)
+            })
+    });
+    let step = p.step_scaling_policy_configuration();
+    PolicyRecord {
+        t,
+        name: p.policy_name().to_string(),
+        policy_type: p.policy_type().as_str().to_string(),
+        metric,
+        target_value: tt.map(|c| c.target_value()),
+        scale_in_cooldown_s: tt
+            .and_then(|c| c.scale_in_cooldown())
+            .or_else(|| step.and_then(|s| s.cooldown()))
+            .map(|c| c.max(0) as u32),
+        scale_out_cooldown_s: tt
+            .and_then(|c| c.scale_out_cooldown())
+            .or_else(|| step.and_then(|s| s.cooldown()))
+            .map(|c| c.max(0) as u32),
+        disable_scale_in: tt.and_then(|c| c.disable_scale_in()).unwrap_or(false),
+        alarms: p
+            .alarms()
+            .iter()
+            .map(|a| a.alarm_name().to_string())
+            .collect(),
+    }
+}
+
+/// Why an activity did not scale (`IncludeNotScaledActivities`).
+pub fn not_scaled_reasons(a: &ScalingActivity) -> Vec<NotScaledReason> {
+    a.not_scaled_reasons()
+        .iter()
+        .map(|r| NotScaledReason {
+            code: r.code().to_string(),
+            max_capacity: r.max_capacity().map(|c| c.max(0) as u32),
+            min_capacity: r.min_capacity().map(|c| c.max(0) as u32),
+            current_capacity: r.current_capacity().map(|c| c.max(0) as u32),
+        })
+        .collect()
+}
+
+/// An endpoint config with `AsyncInferenceConfig` serves an asynchronous
+/// endpoint (which publishes the backlog metrics, not InvocationsPerInstance).
+pub fn kind_of_config(c: &DescribeEndpointConfigOutput) -> EndpointKind {
+    if c.async_inference_config().is_some() {
+        EndpointKind::Async
+    } else {
+        EndpointKind::RealTime
+    }
+}
+
 impl AwsObserver {
     pub fn new(clients: AwsClients, what: ObserveTarget) -> AwsObserver {
         let quota = Quota::per_second(NonZeroU32::new(CALLS_PER_SECOND).expect("non-zero"));
@@ -310,11 +377,7 @@ impl AwsObserver {
                 .await
             {
                 Ok(c) => {
-                    let kind = if c.async_inference_config().is_some() {
-                        EndpointKind::Async
-                    } else {
-                        EndpointKind::RealTime
-                    };
+                    let kind = kind_of_config(&c);
                     self.kind = Some(kind);
                     self.queries = metric_set(kind);
                 }
@@ -415,38 +478,8 @@ impl AwsObserver {
             if p.resource_id() != resource {
                 continue;
             }
-            let tt = p.target_tracking_scaling_policy_configuration();
-            let metric = tt.and_then(|c| {
-                c.predefined_metric_specification()
-                    .map(|m| m.predefined_metric_type().as_str().to_string())
-                    .or_else(|| {
-                        c.customized_metric_specification()
-                            .and_then(|m| m.metric_name())
-                            .map(str::to_string)
-                    })
-            });
-            let step = p.step_scaling_policy_configuration();
-            let record = PolicyRecord {
-                t: clock.now_s(),
-                name: p.policy_name().to_string(),
-                policy_type: p.policy_type().as_str().to_string(),
-                metric: metric.clone(),
-                target_value: tt.map(|c| c.target_value()),
-                scale_in_cooldown_s: tt
-                    .and_then(|c| c.scale_in_cooldown())
-                    .or_else(|| step.and_then(|s| s.cooldown()))
-                    .map(|c| c.max(0) as u32),
-                scale_out_cooldown_s: tt
-                    .and_then(|c| c.scale_out_cooldown())
-                    .or_else(|| step.and_then(|s| s.cooldown()))
-                    .map(|c| c.max(0) as u32),
-                disable_scale_in: tt.and_then(|c| c.disable_scale_in()).unwrap_or(false),
-                alarms: p
-                    .alarms()
-                    .iter()
-                    .map(|a| a.alarm_name().to_string())
-                    .collect(),
-            };
+            let record = policy_record(p, clock.now_s());
+            let metric = record.metric.clone();
             alarms.extend(record.alarms.iter().cloned());
             facts.push(PolicyFacts {
                 name: record.name.clone(),
@@ -520,16 +553,7 @@ impl AwsObserver {
                 description: a.description().to_string(),
                 from: None,
                 to: desired_from_description(a.description()),
-                not_scaled: a
-                    .not_scaled_reasons()
-                    .iter()
-                    .map(|r| NotScaledReason {
-                        code: r.code().to_string(),
-                        max_capacity: r.max_capacity().map(|c| c.max(0) as u32),
-                        min_capacity: r.min_capacity().map(|c| c.max(0) as u32),
-                        current_capacity: r.current_capacity().map(|c| c.max(0) as u32),
-                    })
-                    .collect(),
+                not_scaled: not_scaled_reasons(a),
             }));
         }
     }

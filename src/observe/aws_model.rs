@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
 
-use crate::journal::record::{AlarmState, MetricRecord};
+use crate::journal::record::{AlarmState, MetricRecord, NotScaledReason};
 
 /// The built-in target-tracking policy's name (the console shows any other
 /// name as a "custom" policy).
@@ -219,6 +219,29 @@ pub fn desired_from_description(description: &str) -> Option<u32> {
     digits.parse().ok()
 }
 
+/// A not-scaled reason (`DescribeScalingActivities` with
+/// `IncludeNotScaledActivities`) in plain words: "already at max capacity 4".
+/// Codes AWS documents: AlreadyAtMaxCapacity, AlreadyAtMinCapacity,
+/// AlreadyAtDesiredCapacity, AutoScalingAnticipatedFlapping,
+/// TargetServicePutResourceAsUnscalable; others are shown as their code.
+pub fn not_scaled_words(r: &NotScaledReason) -> String {
+    let n = |v: Option<u32>| v.map(|v| format!(" {v}")).unwrap_or_default();
+    match r.code.as_str() {
+        "AlreadyAtMaxCapacity" => format!("already at max capacity{}", n(r.max_capacity)),
+        "AlreadyAtMinCapacity" => format!("already at min capacity{}", n(r.min_capacity)),
+        "AlreadyAtDesiredCapacity" => {
+            format!("already at the desired capacity{}", n(r.current_capacity))
+        }
+        "AutoScalingAnticipatedFlapping" => {
+            "scaling in would have made it scale out again at once (anticipated flapping)".into()
+        }
+        "TargetServicePutResourceAsUnscalable" => {
+            "SageMaker marked the endpoint unscalable for now (e.g. while it is updating)".into()
+        }
+        other => format!("not scaled ({other})"),
+    }
+}
+
 /// What the start-up checks need to know about one scaling policy.
 #[derive(Debug, Clone)]
 pub struct PolicyFacts {
@@ -359,6 +382,30 @@ mod tests {
             Some(3)
         );
         assert_eq!(desired_from_description("Nothing"), None);
+    }
+
+    #[test]
+    fn not_scaled_reasons_in_plain_words() {
+        let r = |code: &str| NotScaledReason {
+            code: code.into(),
+            max_capacity: Some(4),
+            min_capacity: Some(1),
+            current_capacity: Some(2),
+        };
+        assert_eq!(
+            not_scaled_words(&r("AlreadyAtMaxCapacity")),
+            "already at max capacity 4"
+        );
+        assert_eq!(
+            not_scaled_words(&r("AlreadyAtMinCapacity")),
+            "already at min capacity 1"
+        );
+        assert_eq!(
+            not_scaled_words(&r("AlreadyAtDesiredCapacity")),
+            "already at the desired capacity 2"
+        );
+        assert!(not_scaled_words(&r("AutoScalingAnticipatedFlapping")).contains("flapping"));
+        assert_eq!(not_scaled_words(&r("Novel")), "not scaled (Novel)");
     }
 
     #[test]

@@ -12,6 +12,7 @@ use futures::FutureExt;
 use futures::future::BoxFuture;
 
 use aws_config::SdkConfig;
+use aws_sdk_sagemaker::operation::describe_endpoint::DescribeEndpointOutput;
 use aws_sdk_sagemakerruntime::primitives::Blob;
 
 use super::{Target, TargetError};
@@ -52,16 +53,16 @@ impl SageMakerTarget {
     }
 }
 
-/// Checks, via DescribeEndpoint, that the endpoint exists and is InService;
-/// errors are one line. Returns the endpoint's variant names.
-pub async fn check_endpoint(
+/// Checks region and credentials, then describes the endpoint; errors are
+/// one line ("endpoint \"x\" not found in us-east-1 …").
+pub async fn describe_endpoint(
     control: &aws_sdk_sagemaker::Client,
     config: &SdkConfig,
     endpoint: &str,
-) -> Result<Vec<String>, String> {
+) -> Result<DescribeEndpointOutput, String> {
     aws::check_config(config).await?;
     let region = aws::region_of(config);
-    let out = control
+    control
         .describe_endpoint()
         .endpoint_name(endpoint)
         .send()
@@ -79,7 +80,17 @@ pub async fn check_endpoint(
                     aws::describe_error(&e)
                 )
             }
-        })?;
+        })
+}
+
+/// Checks, via DescribeEndpoint, that the endpoint exists and is InService;
+/// errors are one line. Returns the endpoint's variant names.
+pub async fn check_endpoint(
+    control: &aws_sdk_sagemaker::Client,
+    config: &SdkConfig,
+    endpoint: &str,
+) -> Result<Vec<String>, String> {
+    let out = describe_endpoint(control, config, endpoint).await?;
     let status = out
         .endpoint_status()
         .map(|s| s.as_str().to_string())

@@ -3,7 +3,7 @@
 //! — from `DescribeAlarmHistory`, so a flip between two polls is not lost,
 //! and from `DescribeAlarms` when the history has not shown it.
 
-use aws_sdk_cloudwatch::types::HistoryItemType;
+use aws_sdk_cloudwatch::types::{HistoryItemType, MetricAlarm};
 use chrono::Utc;
 
 use super::{AwsObserver, BEFORE_START, to_aws, to_chrono};
@@ -12,16 +12,48 @@ use crate::clock::RunClock;
 use crate::journal::record::{AlarmConfigRecord, AlarmRecord, Record};
 use crate::observe::aws_model::{alarm_state, history_transition};
 
+/// Target tracking names its alarms after the resource:
+/// `TargetTracking-endpoint/<e>/variant/<v>-AlarmHigh-<id>` (and `AlarmLow`).
+pub fn target_tracking_alarm_prefix(endpoint: &str, variant: &str) -> String {
+    format!("TargetTracking-endpoint/{endpoint}/variant/{variant}-")
+}
+
+/// An alarm's configuration: metric, statistic, threshold and comparison,
+/// the M-of-N rule (DatapointsToAlarm defaults to EvaluationPeriods).
+pub fn alarm_config_record(a: &MetricAlarm, t: f64, policy: Option<String>) -> AlarmConfigRecord {
+    AlarmConfigRecord {
+        t,
+        name: a.alarm_name().unwrap_or_default().to_string(),
+        namespace: a.namespace().unwrap_or_default().to_string(),
+        metric: a.metric_name().unwrap_or_default().to_string(),
+        stat: a
+            .statistic()
+            .map(|s| s.as_str().to_string())
+            .or_else(|| a.extended_statistic().map(str::to_string))
+            .unwrap_or_default(),
+        comparison: a
+            .comparison_operator()
+            .map(|c| c.as_str().to_string())
+            .unwrap_or_default(),
+        threshold: a.threshold().unwrap_or(0.0),
+        period_s: a.period().unwrap_or(60).max(0) as u32,
+        evaluation_periods: a.evaluation_periods().unwrap_or(1).max(0) as u32,
+        datapoints_to_alarm: a
+            .datapoints_to_alarm()
+            .or(a.evaluation_periods())
+            .unwrap_or(1)
+            .max(0) as u32,
+        policy,
+    }
+}
+
 impl AwsObserver {
     pub(super) async fn poll_alarms(&mut self, clock: &RunClock, out: &mut Vec<Record>) {
         let Some(variant) = self.variant.clone() else {
             return;
         };
         // Target tracking names its alarms after the resource.
-        let prefix = format!(
-            "TargetTracking-endpoint/{}/variant/{variant}-",
-            self.what.endpoint
-        );
+        let prefix = target_tracking_alarm_prefix(&self.what.endpoint, &variant);
         let mut alarms = Vec::new();
         self.pace().await;
         match self
@@ -72,30 +104,11 @@ impl AwsObserver {
         for a in &alarms {
             let Some(name) = a.alarm_name() else { continue };
             if !self.alarm_configs.contains(name) {
-                new_configs.push(Record::AlarmConfig(AlarmConfigRecord {
+                new_configs.push(Record::AlarmConfig(alarm_config_record(
+                    a,
                     t,
-                    name: name.to_string(),
-                    namespace: a.namespace().unwrap_or_default().to_string(),
-                    metric: a.metric_name().unwrap_or_default().to_string(),
-                    stat: a
-                        .statistic()
-                        .map(|s| s.as_str().to_string())
-                        .or_else(|| a.extended_statistic().map(str::to_string))
-                        .unwrap_or_default(),
-                    comparison: a
-                        .comparison_operator()
-                        .map(|c| c.as_str().to_string())
-                        .unwrap_or_default(),
-                    threshold: a.threshold().unwrap_or(0.0),
-                    period_s: a.period().unwrap_or(60).max(0) as u32,
-                    evaluation_periods: a.evaluation_periods().unwrap_or(1).max(0) as u32,
-                    datapoints_to_alarm: a
-                        .datapoints_to_alarm()
-                        .or(a.evaluation_periods())
-                        .unwrap_or(1)
-                        .max(0) as u32,
-                    policy: policy_of(name),
-                }));
+                    policy_of(name),
+                )));
             }
         }
         for r in &new_configs {
