@@ -21,7 +21,8 @@
 //! - [`summary`], [`scaling`], [`timeline`] (series, events, lag
 //!   analysis), [`gates`], [`compare`]: pure functions of the journal.
 //! - [`report`]: one exporter per file (text, JSON, HTML, Markdown, JUnit).
-//! - [`capacity`]: MAX_RPS stairs and the SCALING_VALUE recommendation.
+//! - [`capacity`]: MAX_RPS stairs and the SCALING_VALUE recommendation;
+//!   [`policy_cli`]: `inspect` and `apply` on a real endpoint.
 //! - [`run`]: a run start to finish (runtime, signals, observer loop);
 //!   [`progress`] the live display; [`clock`] the run's clock; [`aws`] the
 //!   shared AWS client set-up; [`cli`] the commands.
