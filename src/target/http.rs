@@ -32,6 +32,13 @@ const PING_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long opening a connection may take.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// At most this many connections are being opened at once; beyond it a
+/// request waits for a connection to come back idle or for a connect to
+/// finish. Without it, a burst of requests due at the same moment (a client
+/// that fell behind for an instant) opens one connection each, and the
+/// extra work makes it fall further behind.
+const MAX_CONCURRENT_CONNECTS: usize = 4;
+
 pub struct HttpTarget {
     client: reqwest::Client,
     url: reqwest::Url,
@@ -111,6 +118,10 @@ struct PlainHttp {
     /// Every header sent, `Host` included.
     headers: HeaderMap,
     idle: Mutex<Vec<Sender>>,
+    /// Slots for connections being opened.
+    connects: tokio::sync::Semaphore,
+    /// Signalled when a connection goes back to the idle list.
+    returned: tokio::sync::Notify,
 }
 
 impl PlainHttp {
@@ -153,6 +164,8 @@ impl PlainHttp {
             uri,
             headers,
             idle: Mutex::new(Vec::new()),
+            connects: tokio::sync::Semaphore::new(MAX_CONCURRENT_CONNECTS),
+            returned: tokio::sync::Notify::new(),
         })
     }
 
@@ -178,6 +191,7 @@ impl PlainHttp {
                         }
                     }
                     self.idle.lock().expect("pool lock").push(sender);
+                    self.returned.notify_one();
                     return outcome;
                 }
                 Err(mut e) => match e.take_message() {
@@ -193,12 +207,35 @@ impl PlainHttp {
     /// An idle connection ready for a request (`true`), or a new one.
     async fn checkout(&self) -> Result<(Sender, bool), Outcome> {
         loop {
-            let idle = self.idle.lock().expect("pool lock").pop();
-            let Some(mut sender) = idle else { break };
-            if !sender.is_closed() && sender.ready().await.is_ok() {
+            if let Some(sender) = self.take_idle().await {
                 return Ok((sender, true));
             }
+            tokio::select! {
+                biased;
+                _ = self.returned.notified() => continue,
+                permit = self.connects.acquire() => {
+                    let _permit = permit.expect("the connect semaphore is never closed");
+                    // One may have come back while this request waited.
+                    if let Some(sender) = self.take_idle().await {
+                        return Ok((sender, true));
+                    }
+                    return self.connect().await.map(|s| (s, false));
+                }
+            }
         }
+    }
+
+    /// The most recently used idle connection that is still open.
+    async fn take_idle(&self) -> Option<Sender> {
+        loop {
+            let mut sender = self.idle.lock().expect("pool lock").pop()?;
+            if !sender.is_closed() && sender.ready().await.is_ok() {
+                return Some(sender);
+            }
+        }
+    }
+
+    async fn connect(&self) -> Result<Sender, Outcome> {
         let connect = tokio::net::TcpStream::connect((self.host.as_str(), self.port));
         let stream = match tokio::time::timeout(CONNECT_TIMEOUT, connect).await {
             Ok(Ok(s)) => s,
@@ -213,7 +250,7 @@ impl PlainHttp {
         tokio::spawn(async move {
             let _ = connection.await;
         });
-        Ok((sender, false))
+        Ok(sender)
     }
 }
 
