@@ -1,8 +1,8 @@
 //! scaletrace: load tests for Amazon SageMaker endpoints, with a scaling
 //! observer that shows when and why autoscaling reacted.
 
-pub mod capacity;
 pub mod aws;
+pub mod capacity;
 pub mod cli;
 pub mod clock;
 pub mod compare;
@@ -25,6 +25,7 @@ pub mod run;
 pub mod scaling;
 pub mod schedule;
 pub mod sim;
+pub mod simulate;
 pub mod summary;
 pub mod target;
 pub mod timeline;
