@@ -159,3 +159,42 @@ fn a_profile_without_a_simulated_endpoint_is_refused() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("kind = \"sim\""));
 }
+
+#[test]
+fn measured_capacity_sets_one_instances_throughput() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cap = tmp.path().join("cap");
+    std::fs::create_dir(&cap).unwrap();
+    std::fs::write(
+        cap.join("capacity.json"),
+        r#"{"schema": "scaletrace.capacity/1", "name": "x", "max_rps": 10.0, "capped": false,
+            "steps": [{"result": {"rate": 2.0, "achieved_per_s": 2.0, "p50_ms": 300.0,
+                       "p99_ms": 400.0, "success_ratio": 1.0, "requests": 60},
+                       "passed": true, "reason": null, "pass": "coarse"}]}"#,
+    )
+    .unwrap();
+    let csv = tmp.path().join("t.csv");
+    std::fs::write(&csv, "60\n60\n120\n").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_scaletrace"))
+        .args(["simulate", "tests/data/simulate-step.toml", "-q"])
+        .args(["--target-values", "300", "--scale-in-cooldowns", "60,600"])
+        .arg("--traffic")
+        .arg(&csv)
+        .arg("--capacity-json")
+        .arg(&cap)
+        .arg("--run-dir")
+        .arg(tmp.path().join("sim"))
+        .output()
+        .unwrap();
+    let text = table(&out);
+    assert!(text.contains("3 worker slots × 300 ms"), "{text}");
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(tmp.path().join("sim/simulate.json")).unwrap())
+            .unwrap();
+    assert_eq!(report["instance_rps"].as_f64(), Some(10.0));
+    assert_eq!(report["worker_slots"].as_u64(), Some(3));
+    let cands = report["candidates"].as_array().unwrap();
+    assert_eq!(cands.len(), 2);
+    assert_eq!(cands[1]["scale_in_cooldown_s"].as_f64(), Some(600.0));
+    assert_eq!(cands[1]["run"], "tv300-in600-out300");
+}

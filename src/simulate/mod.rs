@@ -299,3 +299,50 @@ fn write_reports(dir: &Path, report: &SimulateReport) -> Result<(), RunError> {
     .map_err(broke)?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use measure::Lag;
+
+    fn result(target_value: f64, instance_minutes: f64, meets: bool) -> CandidateResult {
+        let lag = Lag {
+            episodes: 0,
+            longest_s: None,
+            never: 0,
+        };
+        CandidateResult {
+            candidate: Candidate {
+                target_value,
+                scale_in_cooldown_s: 300.0,
+                scale_out_cooldown_s: 300.0,
+            },
+            run: String::new(),
+            metrics: Metrics {
+                instance_minutes,
+                under_provisioned_s: 0.0,
+                scale_out_p99_ms: None,
+                p99_ms: 1.0,
+                error_rate: 0.0,
+                scale_out_lag: lag,
+                scale_in_lag: lag,
+                max_instances: 1,
+            },
+            meets_slo: meets,
+            reason: (!meets).then(|| "p99".into()),
+        }
+    }
+
+    #[test]
+    fn the_cheapest_candidate_meeting_the_slo_is_recommended() {
+        let rs = [
+            result(300.0, 200.0, true),
+            result(600.0, 120.0, true),
+            result(900.0, 80.0, false),
+            result(700.0, 120.0, true),
+        ];
+        // 900 is cheaper but misses; 600 and 700 tie, the first given wins.
+        assert_eq!(recommend(&rs), Some(1));
+        assert_eq!(recommend(&rs[2..3]), None);
+    }
+}
