@@ -47,6 +47,10 @@ pub enum Command {
     /// Measure one instance's capacity (MAX_RPS) with stairs of rising
     /// rate, and recommend SCALING_VALUE with the commands to apply it.
     Capacity(CapacityArgs),
+    /// What-if: replay traffic against the profile's simulated endpoint for
+    /// each candidate target value (and cooldowns), compare cost and
+    /// service, and recommend the cheapest value that meets the SLO.
+    Simulate(SimulateArgs),
     /// Observe a SageMaker endpoint's scaling without sending load (for
     /// traffic from any other tool); same journal and reports.
     Observe(ObserveArgs),
@@ -138,6 +142,52 @@ pub struct CapacityArgs {
     /// No per-step lines.
     #[arg(long, short)]
     pub quiet: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SimulateArgs {
+    /// The profile (TOML) with [target] kind = "sim".
+    pub profile: PathBuf,
+    /// Candidate TargetValues (invocations per instance per minute), e.g.
+    /// 300,600,900.
+    #[arg(long, value_delimiter = ',', required = true, value_parser = parse_target_value)]
+    pub target_values: Vec<f64>,
+    /// Candidate ScaleInCooldowns, seconds (default: the policy's).
+    #[arg(long, value_delimiter = ',', value_parser = parse_cooldown)]
+    pub scale_in_cooldowns: Vec<f64>,
+    /// Candidate ScaleOutCooldowns, seconds (default: the policy's).
+    #[arg(long, value_delimiter = ',', value_parser = parse_cooldown)]
+    pub scale_out_cooldowns: Vec<f64>,
+    /// Replay this CSV of per-minute invocation counts (CloudWatch
+    /// Invocations, Sum, 1 minute) instead of the profile's [load].
+    #[arg(long)]
+    pub traffic: Option<PathBuf>,
+    /// Give the simulated instances the capacity `scaletrace capacity`
+    /// measured (its capacity.json, or the directory holding it).
+    #[arg(long)]
+    pub capacity_json: Option<PathBuf>,
+    /// Write the runs here instead of reports/<UTC time>-<name>-simulate/.
+    #[arg(long)]
+    pub run_dir: Option<PathBuf>,
+    /// No per-candidate lines.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+fn parse_target_value(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 => Ok(v),
+        _ => Err(format!(
+            "{s:?} is not a target value (invocations per instance per minute, > 0)"
+        )),
+    }
+}
+
+fn parse_cooldown(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<u32>() {
+        Ok(v) => Ok(v as f64),
+        _ => Err(format!("{s:?} is not a cooldown (whole seconds ≥ 0)")),
+    }
 }
 
 #[derive(Debug, clap::Args)]
@@ -265,6 +315,7 @@ pub fn main_with(cli: Cli) -> ExitCode {
         Command::Run(args) => cmd_run(args),
         Command::Validate { profile } => cmd_validate(&profile),
         Command::Capacity(args) => cmd_capacity(args),
+        Command::Simulate(args) => cmd_simulate(args),
         Command::Observe(args) => cmd_observe(args),
         Command::Inspect(args) => cmd_inspect(args),
         Command::Apply(args) => cmd_apply(args),
@@ -397,6 +448,50 @@ fn cmd_capacity(args: CapacityArgs) -> u8 {
         exit::GATE_FAILED
     } else {
         exit::DONE
+    }
+}
+
+fn cmd_simulate(args: SimulateArgs) -> u8 {
+    let profile = match Profile::load(&args.profile) {
+        Ok(p) => p,
+        Err(e) => return fail(exit::BAD_INPUT, e),
+    };
+    let dir = args.run_dir.clone().unwrap_or_else(|| {
+        let clock = crate::clock::RunClock::start();
+        crate::run::default_run_dir(
+            Path::new("reports"),
+            &format!("{}-simulate", profile.name),
+            &clock,
+        )
+    });
+    let opts = crate::simulate::SimulateOptions {
+        target_values: args.target_values,
+        scale_in_cooldowns: args.scale_in_cooldowns,
+        scale_out_cooldowns: args.scale_out_cooldowns,
+        traffic: args.traffic,
+        capacity_json: args.capacity_json,
+        dir: dir.clone(),
+        quiet: args.quiet,
+    };
+    if !args.quiet {
+        eprintln!(
+            "scaletrace simulate: {} — {} candidate target value(s); runs in {}",
+            profile.name,
+            opts.target_values.len(),
+            dir.display()
+        );
+    }
+    match crate::simulate::run_simulate(&profile, &opts) {
+        Ok(report) => {
+            print!("{}", crate::simulate::render::text(&report));
+            println!("\nsimulate directory: {}", dir.display());
+            if report.recommended.is_some() {
+                exit::DONE
+            } else {
+                exit::GATE_FAILED
+            }
+        }
+        Err(e) => run_error(e),
     }
 }
 

@@ -52,6 +52,7 @@ pub mod run;
 pub mod scaling;
 pub mod schedule;
 pub mod sim;
+pub mod simulate;
 pub mod summary;
 pub mod target;
 pub mod timeline;

@@ -52,3 +52,48 @@ fn finds_max_rps_within_10_percent_of_workers_over_service_time() {
             .unwrap();
     assert_eq!(policy["TargetValue"].as_f64().unwrap(), value as f64);
 }
+
+#[test]
+fn on_the_simulator_finds_max_rps_of_one_instance() {
+    // 4 workers × 50 ms fixed: 80 requests/s per instance. The profile
+    // starts at 3 instances with a scaling policy; the search must hold it
+    // at one, or it would find three times that.
+    let tmp = tempfile::tempdir().unwrap();
+    let profile = tmp.path().join("cap-sim.toml");
+    std::fs::write(
+        &profile,
+        "name = \"cap-sim\"\n[target]\nkind = \"sim\"\n\
+         [load]\nseed = 7\nphases = [{ duration = \"1s\", rate = 1 }]\n\
+         [sim.endpoint]\ninitial_instances = 3\n\
+         [sim.instance]\nworker_slots = 4\nservice_time = \"50ms\"\nqueue_bound = 100\n\
+         [sim.scalable_target]\nMinCapacity = 1\nMaxCapacity = 4\n\
+         [[sim.policies]]\n[sim.policies.TargetTrackingScalingPolicyConfiguration]\nTargetValue = 600.0\n\
+         PredefinedMetricSpecification = { PredefinedMetricType = \"SageMakerVariantInvocationsPerInstance\" }\n\
+         [capacity]\nstart_rate = 20\nmax_rate = 1000\ngrowth = 2\nfine_steps = 3\n\
+         settle = \"2s\"\nstep = \"5s\"\np99_ms = 300\nmin_success_ratio = 0.999\n",
+    )
+    .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_scaletrace"))
+        .args(["capacity", "-q"])
+        .arg(&profile)
+        .arg("--run-dir")
+        .arg(tmp.path().join("cap"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("held at 1 instance without autoscaling"),
+        "{stdout}"
+    );
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(tmp.path().join("cap/capacity.json")).unwrap())
+            .unwrap();
+    let max = report["max_rps"].as_f64().unwrap();
+    assert!((72.0..=88.0).contains(&max), "MAX_RPS {max}\n{stdout}");
+    assert!(report["notes"][0].as_str().unwrap().contains("1 instance"));
+}

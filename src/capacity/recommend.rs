@@ -62,6 +62,9 @@ pub fn render(report: &CapacityReport, target: &EndpointRef) -> String {
         report.p99_slo_ms,
         report.min_success_ratio * 100.0
     );
+    for note in &report.notes {
+        let _ = writeln!(out, "  note: {note}");
+    }
     let _ = writeln!(
         out,
         "  {:>10}  {:>10}  {:>9}  {:>9}  {:>9}  verdict",
@@ -169,6 +172,7 @@ mod tests {
             max_rps: Some(20.0),
             capped: false,
             safety_factor: 0.5,
+            notes: Vec::new(),
             scaling_value: Some(600),
             steps: vec![
                 step(10.0, 25.0, None),

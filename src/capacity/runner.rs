@@ -1,6 +1,12 @@
 //! Runs the capacity search for real: every step is an ordinary run (its
 //! own run directory under the capacity directory, so each can be reported
 //! on), measured from its journal after the settle time.
+//!
+//! MAX_RPS is one instance's capacity. A simulated endpoint is forced to one
+//! instance without autoscaling ([`one_instance`]); for any other target,
+//! each step's journal is checked for `endpoint` records (the AWS observer's
+//! DescribeEndpoint) and the search stops when more than one instance was in
+//! service ([`more_than_one_instance`]).
 
 use std::path::{Path, PathBuf};
 
@@ -11,7 +17,7 @@ use crate::histogram;
 use crate::journal::record::Record;
 use crate::journal::{self, JournalData};
 use crate::outcome::Outcome;
-use crate::profile::{Phase, Profile};
+use crate::profile::{Phase, Profile, TargetSpec};
 use crate::run::{RunError, RunOptions};
 use crate::schedule::Shard;
 
@@ -26,6 +32,10 @@ pub struct CapacityReport {
     /// True when the highest rate tried still held.
     pub capped: bool,
     pub safety_factor: f64,
+    /// What the harness changed or assumed to measure one instance (e.g.
+    /// the simulated endpoint forced to one instance without scaling).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
     /// floor(MAX_RPS × safety_factor × 60), invocations per instance per
     /// minute.
     pub scaling_value: Option<u64>,
@@ -73,6 +83,41 @@ pub fn measure_step(data: &JournalData, rate: f64, settle_s: f64) -> Result<Step
     })
 }
 
+/// For a simulated target: the profile with its endpoint held at one
+/// instance and no autoscaling (`scaling` cleared, `initial_instances = 1`),
+/// and a note saying so. Other targets are returned as they are.
+pub fn one_instance(profile: &Profile) -> (Profile, Option<String>) {
+    let mut p = profile.clone();
+    if !matches!(p.target, TargetSpec::Sim) {
+        return (p, None);
+    }
+    let mut sim = p.sim.take().unwrap_or_default();
+    let note = format!(
+        "simulated endpoint held at 1 instance without autoscaling for the search \
+         (the profile has initial_instances = {}{})",
+        sim.endpoint.initial_instances,
+        if sim.scaling.is_some() {
+            " and a scalable target; its policies and scheduled actions are ignored"
+        } else {
+            ""
+        }
+    );
+    sim.endpoint.initial_instances = 1;
+    sim.scaling = None;
+    p.sim = Some(sim);
+    (p, Some(note))
+}
+
+/// The first `endpoint` record (from the AWS observer) with more than one
+/// instance in service: `(t, current)`. MAX_RPS is per instance, so such a
+/// step measured a fleet, not an instance.
+pub fn more_than_one_instance(data: &JournalData) -> Option<(f64, u32)> {
+    data.records.iter().find_map(|r| match r {
+        Record::Endpoint(e) if e.current > 1 => Some((e.t, e.current)),
+        _ => None,
+    })
+}
+
 /// Runs the search against the profile's target, writing every step's run
 /// directory under `dir` and `capacity.json` beside them.
 pub fn run_capacity(
@@ -80,6 +125,11 @@ pub fn run_capacity(
     dir: &Path,
     quiet: bool,
 ) -> Result<CapacityReport, RunError> {
+    let (profile, note) = one_instance(profile);
+    let profile = &profile;
+    if let (Some(note), false) = (&note, quiet) {
+        eprintln!("  note: {note}");
+    }
     let spec = profile.capacity.clone();
     std::fs::create_dir_all(dir).map_err(|e| RunError::Broke(format!("{}: {e}", dir.display())))?;
     let mut n = 0;
@@ -109,6 +159,15 @@ pub fn run_capacity(
             },
         )?;
         let data = journal::read_run_dir(&step_dir).map_err(|e| RunError::Broke(e.to_string()))?;
+        if let Some((t, current)) = more_than_one_instance(&data) {
+            return Err(RunError::Broke(format!(
+                "stopped at step {n} ({rate:.2}/s): the endpoint had {current} instances in service \
+                 at t = {t:.0} s ({}), and MAX_RPS is one instance's capacity. Hold the endpoint at \
+                 one instance (MinCapacity = MaxCapacity = 1, or deregister its scalable target) \
+                 and run the search again.",
+                step_dir.display()
+            )));
+        }
         let result =
             measure_step(&data, rate, spec.settle.as_secs_f64()).map_err(RunError::Broke)?;
         if !quiet {
@@ -135,6 +194,7 @@ pub fn run_capacity(
         max_rps: outcome.max_rps,
         capped: outcome.capped,
         safety_factor: spec.safety_factor,
+        notes: note.into_iter().collect(),
         scaling_value: outcome
             .max_rps
             .map(|m| scaling_value(m, spec.safety_factor)),
@@ -144,4 +204,60 @@ pub fn run_capacity(
     journal::write_atomically(&dir.join("capacity.json"), &json)
         .map_err(|e| RunError::Broke(e.to_string()))?;
     Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::journal::RunInfo;
+    use crate::journal::record::EndpointRecord;
+
+    fn data(counts: &[u32]) -> JournalData {
+        JournalData {
+            info: RunInfo {
+                schema: RunInfo::SCHEMA.into(),
+                tool_version: "0".into(),
+                started_at: chrono::DateTime::UNIX_EPOCH,
+                host: "h".into(),
+                clock: "wall".into(),
+                shard: "0/1".into(),
+                profile: serde_json::json!({"name": "t"}),
+            },
+            records: counts
+                .iter()
+                .enumerate()
+                .map(|(i, &c)| {
+                    Record::Endpoint(EndpointRecord {
+                        t: i as f64 * 10.0,
+                        status: "InService".into(),
+                        variant: "AllTraffic".into(),
+                        current: c,
+                        desired: c,
+                    })
+                })
+                .collect(),
+            torn_tail: false,
+        }
+    }
+
+    #[test]
+    fn a_second_instance_in_service_is_found() {
+        assert_eq!(more_than_one_instance(&data(&[])), None);
+        assert_eq!(more_than_one_instance(&data(&[1, 1])), None);
+        assert_eq!(more_than_one_instance(&data(&[1, 2, 3])), Some((10.0, 2)));
+    }
+
+    #[test]
+    fn a_simulated_endpoint_is_held_at_one_instance() {
+        let source = std::fs::read_to_string("profiles/demo.toml").unwrap();
+        let mut demo = Profile::parse(Path::new("profiles/demo.toml"), &source).unwrap();
+        demo.sim.as_mut().unwrap().endpoint.initial_instances = 3;
+        let (p, note) = one_instance(&demo);
+        let sim = p.sim.unwrap();
+        assert_eq!(sim.endpoint.initial_instances, 1);
+        assert!(sim.scaling.is_none());
+        let note = note.unwrap();
+        assert!(note.contains("1 instance without autoscaling"), "{note}");
+        assert!(note.contains("initial_instances = 3"), "{note}");
+    }
 }

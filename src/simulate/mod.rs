@@ -1,0 +1,348 @@
+//! `scaletrace simulate`: what-if for SCALING_VALUE. Replays the profile's
+//! traffic (its `[load]` phases, or per-minute invocation counts exported
+//! from CloudWatch) against its simulated endpoint once per candidate
+//! target value and cooldown setting, measures each run, and recommends the
+//! cheapest candidate (fewest instance-minutes) that meets the SLO.
+//!
+//! # Layout
+//!
+//! - [`traffic`]: the CSV of per-minute counts → one phase per minute.
+//! - [`scenario`]: the candidates, the policy they vary, and the measured
+//!   capacity (`capacity.json`) mapped onto the simulated instances.
+//! - [`measure`]: one run's cost and service (instance-minutes, time
+//!   under-provisioned, p99 during scale-out, lags) and the SLO check.
+//! - [`render`]: the side-by-side table (terminal and Markdown share it)
+//!   and `simulate.json`.
+//!
+//! Each candidate is an ordinary simulated run (paused clock, quiet) with
+//! its own run directory under the simulate directory, so any of them can
+//! be opened with `scaletrace report`.
+
+pub mod measure;
+pub mod render;
+pub mod scenario;
+pub mod traffic;
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::profile::{Profile, TargetSpec};
+use crate::run::{RunError, RunOptions};
+use crate::schedule::Shard;
+use measure::{Metrics, SloUsed};
+use scenario::{Base, Candidate};
+
+pub const SCHEMA: &str = "scaletrace.simulate/1";
+
+/// What to simulate (the command's flags, checked).
+#[derive(Debug, Clone)]
+pub struct SimulateOptions {
+    /// Candidate `TargetValue`s, invocations per instance per minute.
+    pub target_values: Vec<f64>,
+    /// Candidate `ScaleInCooldown`s, seconds; empty keeps the profile's.
+    pub scale_in_cooldowns: Vec<f64>,
+    /// Candidate `ScaleOutCooldown`s, seconds; empty keeps the profile's.
+    pub scale_out_cooldowns: Vec<f64>,
+    /// A CSV of per-minute invocation counts replacing `[load]`.
+    pub traffic: Option<PathBuf>,
+    /// `capacity.json` (or the directory holding it).
+    pub capacity_json: Option<PathBuf>,
+    /// The simulate directory: one run directory per candidate, and
+    /// `simulate.json` / `simulate.md`.
+    pub dir: PathBuf,
+    /// No per-candidate progress lines.
+    pub quiet: bool,
+}
+
+/// `simulate.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SimulateReport {
+    pub schema: String,
+    pub name: String,
+    /// Where the traffic came from, e.g. `traffic.csv (35 one-minute
+    /// phases)`.
+    pub traffic: String,
+    /// Minutes of load replayed.
+    pub load_minutes: f64,
+    /// The peak offered rate, requests/s.
+    pub peak_rate: f64,
+    /// The varied policy's name.
+    pub policy: String,
+    pub min_capacity: u32,
+    pub max_capacity: u32,
+    /// One instance: worker slots, mean service time and throughput.
+    pub worker_slots: u32,
+    pub service_time_ms: f64,
+    pub instance_rps: f64,
+    pub slo: SloUsed,
+    /// What was added, assumed or kept.
+    pub notes: Vec<String>,
+    pub candidates: Vec<CandidateResult>,
+    /// Index into `candidates` of the cheapest that meets the SLO.
+    pub recommended: Option<usize>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CandidateResult {
+    #[serde(flatten)]
+    pub candidate: Candidate,
+    /// The run directory's name inside the simulate directory.
+    pub run: String,
+    pub metrics: Metrics,
+    pub meets_slo: bool,
+    /// Why it does not, when it does not.
+    pub reason: Option<String>,
+}
+
+/// The cheapest candidate meeting the SLO: fewest instance-minutes; ties go
+/// to the earlier candidate (the order given).
+pub fn recommend(results: &[CandidateResult]) -> Option<usize> {
+    results
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.meets_slo)
+        .min_by(|a, b| {
+            a.1.metrics
+                .instance_minutes
+                .total_cmp(&b.1.metrics.instance_minutes)
+                .then(a.0.cmp(&b.0))
+        })
+        .map(|(i, _)| i)
+}
+
+fn bad(m: impl Into<String>) -> RunError {
+    RunError::BadInput(m.into())
+}
+
+/// Runs every candidate and writes `simulate.json` and `simulate.md` into
+/// `opts.dir`.
+pub fn run_simulate(profile: &Profile, opts: &SimulateOptions) -> Result<SimulateReport, RunError> {
+    if !matches!(profile.target, TargetSpec::Sim) {
+        return Err(bad(
+            "simulate needs a profile with [target] kind = \"sim\": the simulated endpoint \
+             ([sim]) to replay the traffic against",
+        ));
+    }
+    if opts.target_values.is_empty() {
+        return Err(bad("--target-values: give at least one value"));
+    }
+    let mut notes = Vec::new();
+    let (phases, traffic) = match &opts.traffic {
+        Some(path) => {
+            let t = traffic::load_csv(path).map_err(|e| bad(e.to_string()))?;
+            notes.extend(t.notes.iter().map(|n| format!("traffic: {n}")));
+            let label = format!("{} ({} one-minute phases)", path.display(), t.phases.len());
+            (t.phases, label)
+        }
+        None => (
+            profile.load.phases.clone(),
+            format!(
+                "the profile's [load] ({} phases)",
+                profile.load.phases.len()
+            ),
+        ),
+    };
+    let mut load = profile.load.clone();
+    load.phases = phases;
+    let peak = load.peak_rate();
+    let mut sim = profile.sim.clone().unwrap_or_default();
+    if let Some(path) = &opts.capacity_json {
+        let (cap, file) = scenario::read_capacity(path).map_err(bad)?;
+        let note = scenario::with_capacity(&mut sim, &cap)
+            .map_err(|m| bad(format!("--capacity-json {}: {m}", file.display())))?;
+        notes.push(note);
+    }
+    let smallest = opts
+        .target_values
+        .iter()
+        .copied()
+        .fold(f64::INFINITY, f64::min);
+    let base = Base::new(sim, peak, smallest).map_err(bad)?;
+    notes.extend(base.notes.iter().cloned());
+    let candidates = base.candidates(
+        &opts.target_values,
+        &opts.scale_in_cooldowns,
+        &opts.scale_out_cooldowns,
+    );
+    let slo = SloUsed::choose(profile.slo.as_ref(), &profile.capacity);
+    let instance_rps = scenario::instance_throughput(&base.sim);
+    std::fs::create_dir_all(&opts.dir)
+        .map_err(|e| RunError::Broke(format!("{}: {e}", opts.dir.display())))?;
+    let results = run_all(&candidates, opts.quiet, |c| {
+        run_candidate(profile, &load, &base, c, &opts.dir, &slo, instance_rps)
+    })?;
+    let (min_capacity, max_capacity) = base.bounds();
+    let report = SimulateReport {
+        schema: SCHEMA.into(),
+        name: profile.name.clone(),
+        traffic,
+        load_minutes: load.total_duration().as_secs_f64() / 60.0,
+        peak_rate: peak,
+        policy: base.policy_name().to_string(),
+        min_capacity,
+        max_capacity,
+        worker_slots: base.sim.instance.worker_slots,
+        service_time_ms: base.sim.instance.service_time.mean_s() * 1000.0,
+        instance_rps,
+        slo,
+        notes,
+        recommended: recommend(&results),
+        candidates: results,
+    };
+    write_reports(&opts.dir, &report)?;
+    Ok(report)
+}
+
+/// Runs every candidate, on as many threads as the machine has cores (each
+/// run has its own paused runtime, so they are independent and each gives
+/// the same result alone or alongside others); results in candidate order.
+fn run_all(
+    candidates: &[Candidate],
+    quiet: bool,
+    run: impl Fn(&Candidate) -> Result<CandidateResult, RunError> + Sync,
+) -> Result<Vec<CandidateResult>, RunError> {
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .min(candidates.len())
+        .max(1);
+    let mut slots: Vec<Option<Result<CandidateResult, RunError>>> =
+        (0..candidates.len()).map(|_| None).collect();
+    std::thread::scope(|scope| {
+        let run = &run;
+        let workers: Vec<_> = (0..threads)
+            .map(|w| {
+                scope.spawn(move || {
+                    (w..candidates.len())
+                        .step_by(threads)
+                        .map(|i| {
+                            let r = run(&candidates[i]);
+                            if let (false, Ok(r)) = (quiet, &r) {
+                                eprintln!(
+                                    "  {}/{}  TargetValue {:>6}  {:>8.1} instance-min  p99 {:>8.1} ms  {}",
+                                    i + 1,
+                                    candidates.len(),
+                                    scenario::num(r.candidate.target_value),
+                                    r.metrics.instance_minutes,
+                                    r.metrics.p99_ms,
+                                    r.reason.as_deref().unwrap_or("meets the SLO")
+                                );
+                            }
+                            (i, r)
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        for w in workers {
+            for (i, r) in w.join().expect("a simulation thread panicked") {
+                slots[i] = Some(r);
+            }
+        }
+    });
+    slots
+        .into_iter()
+        .map(|r| r.expect("every candidate ran"))
+        .collect()
+}
+
+fn run_candidate(
+    profile: &Profile,
+    load: &crate::profile::LoadSpec,
+    base: &Base,
+    c: &Candidate,
+    dir: &Path,
+    slo: &SloUsed,
+    instance_rps: f64,
+) -> Result<CandidateResult, RunError> {
+    let mut p = profile.clone();
+    p.load = load.clone();
+    p.sim = Some(base.apply(c));
+    let name = c.dir_name();
+    let run_dir = dir.join(&name);
+    let _ = std::fs::remove_dir_all(&run_dir);
+    let run = crate::run::run(
+        p,
+        RunOptions {
+            run_dir: Some(run_dir),
+            reports_root: dir.to_path_buf(),
+            quiet: true,
+            shard: Shard::WHOLE,
+        },
+    )?;
+    let metrics = measure::measure(
+        &run.report,
+        &load.phases,
+        base.sim.endpoint.initial_instances,
+        instance_rps,
+    )
+    .map_err(|e| RunError::Broke(format!("{name}: {e}")))?;
+    let verdict = slo.verdict(&metrics);
+    Ok(CandidateResult {
+        candidate: *c,
+        run: name,
+        metrics,
+        meets_slo: verdict.is_ok(),
+        reason: verdict.err(),
+    })
+}
+
+fn write_reports(dir: &Path, report: &SimulateReport) -> Result<(), RunError> {
+    let broke = |e: crate::journal::JournalError| RunError::Broke(e.to_string());
+    let json = serde_json::to_vec_pretty(report).expect("report serializes");
+    crate::journal::write_atomically(&dir.join("simulate.json"), &json).map_err(broke)?;
+    crate::journal::write_atomically(
+        &dir.join("simulate.md"),
+        render::markdown(report).as_bytes(),
+    )
+    .map_err(broke)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use measure::Lag;
+
+    fn result(target_value: f64, instance_minutes: f64, meets: bool) -> CandidateResult {
+        let lag = Lag {
+            episodes: 0,
+            longest_s: None,
+            never: 0,
+        };
+        CandidateResult {
+            candidate: Candidate {
+                target_value,
+                scale_in_cooldown_s: 300.0,
+                scale_out_cooldown_s: 300.0,
+            },
+            run: String::new(),
+            metrics: Metrics {
+                instance_minutes,
+                under_provisioned_s: 0.0,
+                scale_out_p99_ms: None,
+                p99_ms: 1.0,
+                error_rate: 0.0,
+                scale_out_lag: lag,
+                scale_in_lag: lag,
+                max_instances: 1,
+            },
+            meets_slo: meets,
+            reason: (!meets).then(|| "p99".into()),
+        }
+    }
+
+    #[test]
+    fn the_cheapest_candidate_meeting_the_slo_is_recommended() {
+        let rs = [
+            result(300.0, 200.0, true),
+            result(600.0, 120.0, true),
+            result(900.0, 80.0, false),
+            result(700.0, 120.0, true),
+        ];
+        // 900 is cheaper but misses; 600 and 700 tie, the first given wins.
+        assert_eq!(recommend(&rs), Some(1));
+        assert_eq!(recommend(&rs[2..3]), None);
+    }
+}
