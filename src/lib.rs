@@ -22,6 +22,7 @@
 //!   analysis), [`gates`], [`compare`]: pure functions of the journal.
 //! - [`report`]: one exporter per file (text, JSON, HTML, Markdown, JUnit).
 //! - [`capacity`]: MAX_RPS stairs and the SCALING_VALUE recommendation;
+//!   [`simulate`]: what-if runs per candidate target value;
 //!   [`policy_cli`]: `inspect` and `apply` on a real endpoint.
 //! - [`run`]: a run start to finish (runtime, signals, observer loop);
 //!   [`progress`] the live display; [`clock`] the run's clock; [`aws`] the

@@ -269,6 +269,7 @@ fn run_candidate(
             reports_root: dir.to_path_buf(),
             quiet: true,
             shard: Shard::WHOLE,
+            started_at: None,
         },
     )?;
     let metrics = measure::measure(
