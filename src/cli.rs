@@ -207,15 +207,8 @@ pub struct ObserveArgs {
     /// Write the run here instead of reports/<UTC time>-observe-<endpoint>/.
     #[arg(long)]
     pub run_dir: Option<PathBuf>,
-    /// AWS region (default: the standard chain's).
-    #[arg(long)]
-    pub region: Option<String>,
-    /// A named AWS profile.
-    #[arg(long)]
-    pub profile: Option<String>,
-    /// Send every AWS call here (a local AWS API server, a VPC endpoint).
-    #[arg(long)]
-    pub endpoint_url: Option<String>,
+    #[command(flatten)]
+    pub aws: AwsFlags,
     /// No progress output.
     #[arg(long, short)]
     pub quiet: bool,
@@ -503,11 +496,7 @@ fn cmd_observe(args: ObserveArgs) -> u8 {
         interval: args.interval,
         run_dir: args.run_dir,
         reports_root: PathBuf::from("reports"),
-        aws: crate::profile::aws::AwsSpec {
-            region: args.region,
-            profile: args.profile,
-            endpoint_url: args.endpoint_url,
-        },
+        aws: args.aws.spec(),
         quiet: args.quiet,
     };
     match crate::observe_run::observe(opts) {
