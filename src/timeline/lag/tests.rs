@@ -152,3 +152,97 @@ fn gaps_in_the_metric_stay_gaps() {
         Some("alarm never fired: 3 of 15 datapoints breached; 5 periods had no datapoint")
     );
 }
+
+/// Adds records to a fixture journal, in time order.
+fn with(mut data: JournalData, add: impl FnOnce(&mut fixture::JournalBuilder)) -> JournalData {
+    let mut b = fixture::JournalBuilder::new(data.info.profile.clone());
+    add(&mut b);
+    data.records.extend(b.records);
+    data.records.sort_by(|a, b| a.t().total_cmp(&b.t()));
+    data
+}
+
+#[test]
+fn a_later_activity_raising_desired_does_not_hide_capacity_in_service() {
+    use crate::journal::record::Record;
+    // A second scale-out (3 → 4) starts while the first one's three
+    // instances launch: the endpoint never reports InService with 3, but
+    // the three serve from 905 s while it updates on to 4.
+    let mut data = fixture::scale_out_and_in();
+    data.records
+        .retain(|r| !matches!(r, Record::Endpoint(e) if e.t == 905.0));
+    let data = with(data, |b| {
+        b.activity(
+            "act-out-2",
+            700.0,
+            1000.0,
+            3,
+            4,
+            "monitor alarm AlarmHigh in state ALARM",
+        );
+        b.endpoint(700.0, "Updating", 1, 4);
+        b.endpoint(905.0, "Updating", 3, 4);
+        b.endpoint(1000.0, "InService", 4, 4);
+    });
+    let a = analysis(&data);
+    let out = &a.episodes[0];
+    assert_eq!(out.missing(), None, "{out:#?}");
+    let ready = out.links.iter().find(|l| l.name == IN_SERVICE).unwrap();
+    assert_eq!(ready.t_s, Some(905.0));
+    assert_eq!(
+        ready.detail.as_deref(),
+        Some("3 in service (Updating to 4 for a later activity)")
+    );
+    assert_eq!(out.total_s, Some(605.0));
+    assert_eq!(out.impact.to_s, 905.0);
+    // The second activity has its own chain, to InService with 4.
+    let second = a
+        .episodes
+        .iter()
+        .find(|e| e.links[0].name == ACTIVITY)
+        .unwrap();
+    assert_eq!(
+        chain(second)[..3],
+        s(&[
+            (ACTIVITY, 700.0, None),
+            (DESIRED, 700.0, Some(0.0)),
+            (IN_SERVICE, 1000.0, Some(300.0)),
+        ])[..]
+    );
+    // Both launches measured: 545 → 905 and 700 → 1000.
+    assert_eq!(a.scaling.launch.count, 2);
+    assert_eq!(a.scaling.launch.max_s, Some(360.0));
+}
+
+#[test]
+fn capacity_never_in_service_names_the_state_it_was_last_seen_in() {
+    let data = with(fixture::short_spike(), |b| {
+        b.activity("manual", 600.0, 650.0, 1, 2, "manual update");
+        b.endpoint(601.0, "Updating", 1, 2);
+    });
+    let e = |a: &LagAnalysis| {
+        a.episodes
+            .iter()
+            .find(|e| e.cause.contains("manual"))
+            .unwrap()
+            .missing()
+            .map(str::to_string)
+    };
+    assert_eq!(
+        e(&analysis(&data)).as_deref(),
+        Some("capacity never in service: last seen Updating with 1 of 2 instances (601 s)")
+    );
+    // Called off before the instance came: the state before the reversal,
+    // not the last record of the run.
+    let data = with(data, |b| {
+        b.endpoint(800.0, "Updating", 1, 1);
+        b.endpoint(820.0, "InService", 1, 1);
+    });
+    assert_eq!(
+        e(&analysis(&data)).as_deref(),
+        Some(
+            "capacity never in service: last seen Updating with 1 of 2 instances (601 s); \
+             then desired became 1 at 800 s"
+        )
+    );
+}
