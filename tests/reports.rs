@@ -105,6 +105,45 @@ fn html_escapes_hostile_strings() {
     assert!(!md.contains("<script"));
 }
 
+#[test]
+fn report_md_links_chart_files_written_beside_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut data = fixed();
+    // A hostile alarm name reaches the chart's band labels.
+    for r in &mut data.records {
+        if let scaletrace::journal::record::Record::AlarmConfig(c) = r {
+            c.name = format!("{}<script>&\"", c.name.replace("AlarmHigh", "High"));
+        }
+        if let scaletrace::journal::record::Record::Alarm(a) = r {
+            a.name = format!("{}<script>&\"", a.name.replace("AlarmHigh", "High"));
+        }
+    }
+    let r = Report::build(data).unwrap();
+    report::write_all(tmp.path(), &r).unwrap();
+    let md = std::fs::read_to_string(tmp.path().join("report.md")).unwrap();
+    let links: Vec<&str> = md
+        .split("](")
+        .skip(1)
+        .map(|rest| rest.split(')').next().unwrap())
+        .collect();
+    assert_eq!(
+        links,
+        ["charts/rate.svg", "charts/latency.svg", "charts/metric.svg"],
+        "{md}"
+    );
+    for link in links {
+        let svg = std::fs::read_to_string(tmp.path().join(link)).unwrap();
+        let doc = roxmltree::Document::parse(&svg).unwrap_or_else(|e| panic!("{link}: {e}"));
+        let root = doc.root_element();
+        assert_eq!(root.tag_name().name(), "svg");
+        assert_eq!(root.attribute("width"), Some("1000"), "{link}");
+        assert_eq!(root.attribute("height"), Some("250"), "{link}");
+        assert!(!svg.contains("<script"), "{link}");
+    }
+    let metric = std::fs::read_to_string(tmp.path().join("charts/metric.svg")).unwrap();
+    assert!(metric.contains("&lt;script&gt;&amp;&quot;"), "{metric}");
+}
+
 fn write_run(dir: &Path, data: &JournalData) {
     fixture::write_run_dir(data, dir).unwrap();
 }

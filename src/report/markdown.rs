@@ -1,11 +1,15 @@
 //! `report.md`: the summary for GitHub job summaries and pull-request
-//! comments (`cat report.md >> "$GITHUB_STEP_SUMMARY"`). Tables only, in
-//! the same layout as the terminal; every user string escaped.
+//! comments (`cat report.md >> "$GITHUB_STEP_SUMMARY"`): tables in the same
+//! layout as the terminal, and the charts as SVG files in `charts/` beside
+//! it, linked by relative path (they show wherever the directory travels
+//! whole: an artifact, a committed report, a local viewer). Every user
+//! string escaped.
 
 use std::fmt::Write;
 
+use super::charts::{self, NamedChart};
 use super::table::{Table, md_escape};
-use super::{Exporter, Report, sections};
+use super::{Exporter, Report, sections, svg};
 use crate::gates::fmt;
 
 pub struct MarkdownReport;
@@ -18,6 +22,22 @@ impl Exporter for MarkdownReport {
     fn render(&self, report: &Report) -> Vec<u8> {
         render_markdown(report).into_bytes()
     }
+
+    fn companions(&self, report: &Report) -> Vec<(String, Vec<u8>)> {
+        charts::charts(report)
+            .iter()
+            .map(|c| (c.path(), svg::render_file(&c.chart).into_bytes()))
+            .collect()
+    }
+}
+
+/// `![title](charts/rate.svg)`, the title safe as alt text.
+fn image(c: &NamedChart) -> String {
+    let alt: String = md_escape(&c.chart.title)
+        .chars()
+        .map(|ch| if matches!(ch, '[' | ']') { ' ' } else { ch })
+        .collect();
+    format!("![{alt}]({})", c.path())
 }
 
 pub fn render_markdown(report: &Report) -> String {
@@ -70,8 +90,12 @@ pub fn render_markdown(report: &Report) -> String {
         let _ = writeln!(out, "\n### Gates\n");
         out.push_str(&sections::gates_table(&s.gates).to_markdown());
     }
+    let _ = writeln!(out, "\n### Charts\n");
+    for c in charts::charts(report) {
+        let _ = writeln!(out, "{}\n", image(&c));
+    }
     if !s.lag.is_empty() {
-        let _ = writeln!(out, "\n### Scaling lag\n");
+        let _ = writeln!(out, "### Scaling lag\n");
         for e in &s.lag {
             let _ = writeln!(out, "**{}**\n", md_escape(&sections::episode_title(e)));
             out.push_str(&sections::lag_table(report, e).to_markdown());
@@ -93,7 +117,7 @@ pub fn render_markdown(report: &Report) -> String {
     }
     let _ = writeln!(
         out,
-        "\n<sub>Charts: report.html in the run directory. Latency runs from each request's intended send time.</sub>"
+        "\n<sub>Charts: SVG files in charts/ beside this file; report.html has them inline. Latency runs from each request's intended send time.</sub>"
     );
     out
 }

@@ -5,6 +5,7 @@
 //! To add a report: implement [`Exporter`] in a new file here, add it to
 //! [`exporters`], and add a snapshot test on the fixed journal.
 
+pub mod charts;
 pub mod html;
 pub mod json;
 pub mod junit;
@@ -75,6 +76,11 @@ pub trait Exporter {
     /// File name inside the run directory.
     fn file_name(&self) -> &'static str;
     fn render(&self, report: &Report) -> Vec<u8>;
+    /// Files the main one refers to, as (path relative to the run
+    /// directory, contents): the chart images beside `report.md`.
+    fn companions(&self, _report: &Report) -> Vec<(String, Vec<u8>)> {
+        Vec::new()
+    }
 }
 
 pub fn exporters() -> Vec<Box<dyn Exporter>> {
@@ -87,9 +93,17 @@ pub fn exporters() -> Vec<Box<dyn Exporter>> {
     ]
 }
 
-/// Writes every report into `dir` (each atomically).
+/// Writes every report into `dir` (each file atomically; a file's
+/// companions before it, so no report refers to a file not yet written).
 pub fn write_all(dir: &Path, report: &Report) -> Result<(), JournalError> {
     for e in exporters() {
+        for (path, bytes) in e.companions(report) {
+            let path = dir.join(path);
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent).map_err(|e| JournalError::io(parent, e))?;
+            }
+            journal::write_atomically(&path, &bytes)?;
+        }
         journal::write_atomically(&dir.join(e.file_name()), &e.render(report))?;
     }
     Ok(())

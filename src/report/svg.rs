@@ -1,6 +1,6 @@
-//! Hand-drawn inline SVG line charts for `report.html`: no script, no
-//! fonts, no network. Gaps in a series (`None`) break its line. Every label
-//! goes through [`escape`].
+//! Hand-drawn SVG line charts, inline in `report.html` and as files beside
+//! `report.md`: no script, no fonts, no network. Gaps in a series (`None`)
+//! break its line. Every label goes through [`escape`].
 
 use std::fmt::Write;
 
@@ -91,7 +91,19 @@ fn num(v: f64) -> String {
     }
 }
 
+/// The chart inline in an HTML page: as wide as its container.
 pub fn render(c: &Chart) -> String {
+    draw(c, false)
+}
+
+/// The chart as a standalone `.svg` file: a fixed size (an image without
+/// one has no size of its own in a Markdown viewer) and a white background
+/// (the dark text stays readable on a dark page).
+pub fn render_file(c: &Chart) -> String {
+    draw(c, true)
+}
+
+fn draw(c: &Chart, standalone: bool) -> String {
     let pw = W - LEFT - RIGHT;
     let ph = H - TOP - BOTTOM;
     let x_max = if c.x_max > 0.0 { c.x_max } else { 1.0 };
@@ -111,11 +123,20 @@ pub fn render(c: &Chart) -> String {
         TOP + ph - (v / m).clamp(0.0, 1.05) * ph
     };
     let mut o = String::new();
+    let size = if standalone {
+        o.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+        format!("width=\"{W}\" height=\"{H}\"")
+    } else {
+        "width=\"100%\"".to_string()
+    };
     let _ = write!(
         o,
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {W} {H}\" width=\"100%\" role=\"img\" aria-label=\"{}\" font-family=\"sans-serif\" font-size=\"11\">",
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {W} {H}\" {size} role=\"img\" aria-label=\"{}\" font-family=\"sans-serif\" font-size=\"11\">",
         escape(&c.title)
     );
+    if standalone {
+        let _ = write!(o, "<rect width=\"{W}\" height=\"{H}\" fill=\"#fff\"/>");
+    }
     let _ = write!(o, "<title>{}</title>", escape(&c.title));
     let _ = write!(
         o,
@@ -290,6 +311,9 @@ pub fn render(c: &Chart) -> String {
         );
     }
     o.push_str("</svg>");
+    if standalone {
+        o.push('\n');
+    }
     o
 }
 

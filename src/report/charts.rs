@@ -1,0 +1,244 @@
+//! The charts every report shows, built once from the timeline: (a)
+//! offered vs achieved rate with current and desired instances, (b)
+//! latency p50/p99, (c) the scaling metric against the target value with
+//! alarm states as bands, (d) the async backlog metrics when present;
+//! scaling activities as markers on all of them. `report.html` draws them
+//! inline, `report.md` links them as SVG files in `charts/` beside it.
+
+use super::Report;
+use super::svg::{Band, Chart, Series};
+use crate::gates::fmt;
+use crate::journal::record::AlarmState;
+
+/// A chart and the stem of its file name (`charts/{stem}.svg`).
+pub struct NamedChart {
+    pub stem: &'static str,
+    pub chart: Chart,
+}
+
+impl NamedChart {
+    /// The path relative to the run directory.
+    pub fn path(&self) -> String {
+        format!("{CHART_DIR}/{}.svg", self.stem)
+    }
+}
+
+/// Where the chart files go, relative to the run directory.
+pub const CHART_DIR: &str = "charts";
+
+/// Scaling activities, as markers on every chart.
+fn markers(report: &Report) -> Vec<(f64, String)> {
+    report
+        .timeline
+        .activities
+        .iter()
+        .filter(|a| a.not_scaled.is_empty())
+        .map(|a| {
+            let label = match (a.from, a.to) {
+                (Some(f), Some(t)) => format!("{f}→{t}"),
+                _ => "scaling".into(),
+            };
+            (a.start, label)
+        })
+        .collect()
+}
+
+/// A metric's datapoints at their period ends, with a gap wherever a
+/// period has none.
+fn metric_points(d: &[crate::timeline::Datapoint]) -> Vec<(f64, Option<f64>)> {
+    let mut out = Vec::new();
+    let mut prev: Option<&crate::timeline::Datapoint> = None;
+    for p in d {
+        if let Some(q) = prev
+            && p.period_start > q.period_end + 1e-6
+        {
+            out.push((q.period_end, None));
+        }
+        out.push((p.period_end, Some(p.value())));
+        prev = Some(p);
+    }
+    out
+}
+
+/// The charts there is data for, in reading order.
+pub fn charts(report: &Report) -> Vec<NamedChart> {
+    let tl = &report.timeline;
+    let x_max = tl.end.max(report.summary.duration_s);
+    let marks = markers(report);
+    let mut out = Vec::new();
+    let iv = &tl.intervals;
+    let mut rate = Chart {
+        title: "Offered vs achieved rate, instances".into(),
+        x_max,
+        y_label: "requests/s".into(),
+        y2_label: None,
+        series: vec![
+            Series::line(
+                "offered/s",
+                "#1f77b4",
+                iv.iter().map(|i| (i.t, Some(i.offered_per_s))).collect(),
+            ),
+            Series::line(
+                "achieved (ok)/s",
+                "#2ca02c",
+                iv.iter().map(|i| (i.t, Some(i.achieved_per_s))).collect(),
+            ),
+        ],
+        bands: vec![],
+        markers: marks.clone(),
+        hlines: vec![],
+    };
+    if !tl.endpoint.is_empty() {
+        rate.y2_label = Some("instances".into());
+        for (label, color, dashed, f) in [
+            (
+                "current instances",
+                "#ff7f0e",
+                false,
+                (|e: &crate::journal::record::EndpointRecord| e.current) as fn(&_) -> u32,
+            ),
+            ("desired instances", "#d62728", true, |e| e.desired),
+        ] {
+            let mut sr = Series::line(
+                label,
+                color,
+                tl.endpoint
+                    .iter()
+                    .map(|e| (e.t, Some(f(e) as f64)))
+                    .collect(),
+            );
+            sr.right = true;
+            sr.step = true;
+            sr.dashed = dashed;
+            rate.series.push(sr);
+        }
+    }
+    out.push(NamedChart {
+        stem: "rate",
+        chart: rate,
+    });
+    out.push(NamedChart {
+        stem: "latency",
+        chart: Chart {
+            title: "Latency per interval (from intended send time)".into(),
+            x_max,
+            y_label: "ms".into(),
+            y2_label: None,
+            series: vec![
+                Series::line(
+                    "p50",
+                    "#1f77b4",
+                    iv.iter().map(|i| (i.t, i.p50_ms)).collect(),
+                ),
+                Series::line(
+                    "p99",
+                    "#d62728",
+                    iv.iter().map(|i| (i.t, i.p99_ms)).collect(),
+                ),
+            ],
+            bands: vec![],
+            markers: marks.clone(),
+            hlines: report
+                .slo
+                .as_ref()
+                .and_then(|s| s.p99_ms)
+                .map(|v| vec![(v, format!("SLO p99 {} ms", fmt(v)))])
+                .unwrap_or_default(),
+        },
+    });
+    // The scaling metric: the one the alarms watch, else InvocationsPerInstance.
+    let config = tl.alarm_configs.first();
+    let series = config
+        .and_then(|c| tl.alarm_metric(c).map(|d| (c.metric.clone(), d)))
+        .or_else(|| {
+            tl.metric("InvocationsPerInstance")
+                .map(|(k, d)| (k.name.clone(), d))
+        });
+    if let Some((name, data)) = series {
+        let mut sr = Series::line(name.clone(), "#1f77b4", metric_points(data));
+        sr.dots = true;
+        let mut hlines = Vec::new();
+        if let Some(target) = tl.policies.iter().find_map(|p| p.target_value) {
+            hlines.push((target, format!("target {}", fmt(target))));
+        }
+        let mut bands = Vec::new();
+        for c in &tl.alarm_configs {
+            if hlines.iter().all(|h| (h.0 - c.threshold).abs() > 1e-9) {
+                hlines.push((
+                    c.threshold,
+                    format!("{} threshold {}", short(&c.name), fmt(c.threshold)),
+                ));
+            }
+            for (from, to, state) in tl.alarm_bands(&c.name) {
+                let color = match (state, c.comparison.starts_with("Greater")) {
+                    (AlarmState::Alarm, true) => "#d62728",
+                    (AlarmState::Alarm, false) => "#1f77b4",
+                    (AlarmState::InsufficientData, _) => "#999999",
+                    (AlarmState::Ok, _) => continue,
+                };
+                bands.push(Band {
+                    from,
+                    to,
+                    color,
+                    label: format!("{} {}", short(&c.name), state.as_aws()),
+                });
+            }
+        }
+        out.push(NamedChart {
+            stem: "metric",
+            chart: Chart {
+                title: format!("Scaling metric: {name} per period, against the target"),
+                x_max,
+                y_label: name,
+                y2_label: None,
+                series: vec![sr],
+                bands,
+                markers: marks.clone(),
+                hlines,
+            },
+        });
+    }
+    let backlog: Vec<Series> = [
+        ("ApproximateBacklogSize", "#1f77b4"),
+        ("ApproximateBacklogSizePerInstance", "#ff7f0e"),
+        ("ApproximateAgeOfOldestRequest", "#d62728"),
+        ("HasBacklogWithoutCapacity", "#7f7f7f"),
+    ]
+    .iter()
+    .filter_map(|(n, color)| {
+        tl.metric(n).map(|(_, d)| {
+            let mut s = Series::line(*n, color, metric_points(d));
+            s.dots = true;
+            s.right = *n == "ApproximateAgeOfOldestRequest";
+            s
+        })
+    })
+    .collect();
+    if !backlog.is_empty() {
+        let age = backlog.iter().any(|s| s.right);
+        out.push(NamedChart {
+            stem: "backlog",
+            chart: Chart {
+                title: "Async backlog".into(),
+                x_max,
+                y_label: "requests".into(),
+                y2_label: age.then(|| "age of oldest (s)".into()),
+                series: backlog,
+                bands: vec![],
+                markers: marks,
+                hlines: vec![],
+            },
+        });
+    }
+    out
+}
+
+/// `AlarmHigh` from `TargetTracking-…-AlarmHigh-7f3a`.
+fn short(name: &str) -> String {
+    for k in ["AlarmHigh", "AlarmLow"] {
+        if name.contains(k) {
+            return k.into();
+        }
+    }
+    name.to_string()
+}
