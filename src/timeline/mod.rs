@@ -124,7 +124,8 @@ pub struct Timeline {
     pub alarm_configs: Vec<AlarmConfigRecord>,
     /// Transitions in CloudWatch's order (`at`).
     pub alarms: Vec<AlarmRecord>,
-    /// The latest line per activity id, by start time.
+    /// The latest line per activity id, by start time; `from` inferred
+    /// where the journal lacks it (see [`infer_from_counts`]).
     pub activities: Vec<ActivityRecord>,
     pub policies: Vec<PolicyRecord>,
     pub events: Vec<Event>,
@@ -256,6 +257,7 @@ impl Timeline {
             .collect();
         let mut acts: Vec<ActivityRecord> = activities.into_values().collect();
         acts.sort_by(|a, b| a.start.total_cmp(&b.start).then(a.id.cmp(&b.id)));
+        infer_from_counts(&mut acts, &tl.endpoint);
         for a in &acts {
             if a.not_scaled.is_empty() {
                 tl.events.push(Event {
@@ -377,6 +379,27 @@ pub fn fmt_rate(r: f64) -> String {
         format!("{r:.0}")
     } else {
         format!("{r:.2}")
+    }
+}
+
+/// Application Auto Scaling says only where an activity goes ("Setting
+/// desired instance count to 4."), so activities read from AWS have no
+/// `from`, and without it nothing knows their direction. The count before
+/// is the endpoint's desired count last seen before the activity started,
+/// else the count the previous activity set.
+fn infer_from_counts(acts: &mut [ActivityRecord], endpoint: &[EndpointRecord]) {
+    let mut previous_to: Option<u32> = None;
+    for a in acts.iter_mut() {
+        if a.from.is_none() && a.to.is_some() && a.not_scaled.is_empty() {
+            a.from = endpoint
+                .iter()
+                .rfind(|e| e.t < a.start - 1e-9)
+                .map(|e| e.desired)
+                .or(previous_to);
+        }
+        if a.not_scaled.is_empty() && a.status != "Failed" {
+            previous_to = a.to.or(previous_to);
+        }
     }
 }
 

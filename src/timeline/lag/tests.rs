@@ -246,3 +246,24 @@ fn capacity_never_in_service_names_the_state_it_was_last_seen_in() {
         )
     );
 }
+
+#[test]
+fn activities_read_from_aws_without_a_from_count_still_join_their_chains() {
+    use crate::journal::record::Record;
+    // DescribeScalingActivities gives only "Setting desired instance count
+    // to 3.": the count before comes from the endpoint.
+    let full = fixture::scale_out_and_in();
+    let mut aws = full.clone();
+    for r in &mut aws.records {
+        if let Record::Activity(a) = r {
+            a.from = None;
+        }
+    }
+    let (a, b) = (analysis(&full), analysis(&aws));
+    assert_eq!(b.episodes, a.episodes);
+    assert_eq!(b.scaling, a.scaling);
+    let tl = Timeline::build(&aws).unwrap();
+    let from: Vec<_> = tl.activities.iter().map(|a| a.from).collect();
+    // The not-scaled activity keeps what it had.
+    assert_eq!(from, [Some(1), Some(3), None]);
+}
