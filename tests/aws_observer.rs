@@ -661,3 +661,79 @@ async fn throttled_calls_become_warnings() {
         "{second:?}"
     );
 }
+
+/// An alarm on a series outside the observer's fixed set (here a
+/// customized target-tracking metric: ConcurrentRequestsPerModel, Average
+/// per minute; the fixed set reads its Maximum per 10 s): the observer
+/// reads what the alarm evaluates, so the lag chain can find the datapoint
+/// that crossed the threshold.
+#[tokio::test]
+async fn the_alarms_own_metric_is_read() {
+    let moto = Moto::start();
+    let config = moto.config().await;
+    setup(&config).await;
+    const CUSTOM: &str = "TargetTracking-endpoint/obs-ep/variant/AllTraffic-AlarmHigh-cc01";
+    let dims = || {
+        [("EndpointName", "obs-ep"), ("VariantName", "AllTraffic")]
+            .map(|(n, v)| Dimension::builder().name(n).value(v).build())
+    };
+    let cw = aws_sdk_cloudwatch::Client::new(&config);
+    cw.put_metric_alarm()
+        .alarm_name(CUSTOM)
+        .namespace("AWS/SageMaker")
+        .metric_name("ConcurrentRequestsPerModel")
+        .set_dimensions(Some(dims().to_vec()))
+        .statistic(Statistic::Average)
+        .period(60)
+        .evaluation_periods(3)
+        .threshold(4.0)
+        .comparison_operator(ComparisonOperator::GreaterThanThreshold)
+        .send()
+        .await
+        .expect("PutMetricAlarm");
+    let minute = (chrono::Utc::now().timestamp() / 60 - 1) * 60;
+    for (s, v) in [(5, 4.0), (25, 6.0)] {
+        cw.put_metric_data()
+            .namespace("AWS/SageMaker")
+            .metric_data(
+                MetricDatum::builder()
+                    .metric_name("ConcurrentRequestsPerModel")
+                    .set_dimensions(Some(dims().to_vec()))
+                    .timestamp(AwsTime::from_secs(minute + s))
+                    .value(v)
+                    .build(),
+            )
+            .send()
+            .await
+            .expect("PutMetricData");
+    }
+    let clock = RunClock::start();
+    let mut obs = observer(AwsClients::new(&config));
+    // Alarms are polled before metrics: the first poll has both.
+    let records = obs.poll(&clock).await;
+    let config = records
+        .iter()
+        .find_map(|r| match r {
+            Record::AlarmConfig(c) if c.name == CUSTOM => Some(c),
+            _ => None,
+        })
+        .expect("the alarm's config");
+    let points: Vec<_> = records
+        .iter()
+        .filter_map(|r| match r {
+            Record::Metric(m)
+                if m.name == config.metric
+                    && m.namespace == config.namespace
+                    && m.stat == config.stat
+                    && m.period_s == config.period_s =>
+            {
+                Some(m)
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(points.len(), 1, "{records:#?}");
+    assert_eq!(points[0].value, 5.0);
+    assert_eq!(points[0].dimensions["VariantName"], "AllTraffic");
+    assert_eq!(clock.utc_of(points[0].period_start).timestamp(), minute);
+}

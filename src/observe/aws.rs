@@ -46,8 +46,8 @@ pub use alarms::{alarm_config_record, target_tracking_alarm_prefix};
 
 use super::Observer;
 use super::aws_model::{
-    EndpointKind, MetricQuery, MetricTracker, PolicyFacts, ScalingFacts, desired_from_description,
-    metric_record, metric_set, startup_warnings,
+    EndpointKind, MetricQuery, MetricTracker, PolicyFacts, ScalingFacts, add_query,
+    desired_from_description, metric_record, metric_set, startup_warnings,
 };
 use crate::aws;
 use crate::clock::RunClock;
@@ -379,7 +379,13 @@ impl AwsObserver {
                 Ok(c) => {
                     let kind = kind_of_config(&c);
                     self.kind = Some(kind);
-                    self.queries = metric_set(kind);
+                    // The alarms' own queries, if any came first, stay.
+                    let alarm_queries = std::mem::replace(&mut self.queries, metric_set(kind));
+                    self.metrics = MetricTracker::default();
+                    let variant = self.variant.clone().unwrap_or_default();
+                    for q in alarm_queries {
+                        add_query(&mut self.queries, q, &self.what.endpoint, &variant);
+                    }
                 }
                 Err(e) => self.failed("DescribeEndpointConfig", &e, clock, out),
             }
@@ -577,7 +583,7 @@ impl AwsObserver {
             .enumerate()
             .map(|(i, q)| {
                 let mut metric = Metric::builder()
-                    .namespace(q.namespace)
+                    .namespace(&q.namespace)
                     .metric_name(&q.name);
                 for (k, v) in q.dimensions(&self.what.endpoint, &variant) {
                     metric = metric.dimensions(Dimension::builder().name(k).value(v).build());
@@ -588,7 +594,7 @@ impl AwsObserver {
                         MetricStat::builder()
                             .metric(metric.build())
                             .period(q.period_s as i32)
-                            .stat(q.stat)
+                            .stat(&q.stat)
                             .build(),
                     )
                     .return_data(true)

@@ -23,26 +23,53 @@ pub enum EndpointKind {
 /// One metric query.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MetricQuery {
-    pub namespace: &'static str,
+    pub namespace: String,
     pub name: String,
-    pub stat: &'static str,
+    /// A statistic (`Sum`, `Average`, …) or a percentile (`p99`).
+    pub stat: String,
     pub period_s: u32,
     /// With only EndpointName (async backlog metrics) or also VariantName.
     pub per_variant: bool,
+    /// Dimensions as an alarm names them, instead of the two above.
+    pub exact_dimensions: Option<BTreeMap<String, String>>,
 }
 
 impl MetricQuery {
-    fn new(namespace: &'static str, name: &str, stat: &'static str, period_s: u32) -> Self {
+    fn new(namespace: &str, name: &str, stat: &str, period_s: u32) -> Self {
         MetricQuery {
-            namespace,
+            namespace: namespace.into(),
             name: name.into(),
-            stat,
+            stat: stat.into(),
             period_s,
             per_variant: true,
+            exact_dimensions: None,
         }
     }
 
+    /// The query for what an alarm watches, so its chain in the lag
+    /// analysis has the very datapoints it evaluated (a user's step alarm
+    /// on `HasBacklogWithoutCapacity` Average, a percentile, a 10-second
+    /// period). `None` for metric-math alarms, which name no single metric.
+    pub fn for_alarm(
+        namespace: &str,
+        name: &str,
+        stat: &str,
+        period_s: u32,
+        dimensions: BTreeMap<String, String>,
+    ) -> Option<MetricQuery> {
+        if namespace.is_empty() || name.is_empty() || stat.is_empty() || period_s == 0 {
+            return None;
+        }
+        Some(MetricQuery {
+            exact_dimensions: Some(dimensions),
+            ..MetricQuery::new(namespace, name, stat, period_s)
+        })
+    }
+
     pub fn dimensions(&self, endpoint: &str, variant: &str) -> BTreeMap<String, String> {
+        if let Some(d) = &self.exact_dimensions {
+            return d.clone();
+        }
         let mut d = BTreeMap::new();
         d.insert("EndpointName".to_string(), endpoint.to_string());
         if self.per_variant {
@@ -50,6 +77,31 @@ impl MetricQuery {
         }
         d
     }
+
+    /// Whether two queries read the same series.
+    pub fn same_series(&self, other: &MetricQuery, endpoint: &str, variant: &str) -> bool {
+        self.namespace == other.namespace
+            && self.name == other.name
+            && self.stat == other.stat
+            && self.period_s == other.period_s
+            && self.dimensions(endpoint, variant) == other.dimensions(endpoint, variant)
+    }
+}
+
+/// Appends `q` unless a query of the same series is there; whether it was
+/// added. (Appending keeps every earlier query's index, which the
+/// [`MetricTracker`] keys on.)
+pub fn add_query(
+    queries: &mut Vec<MetricQuery>,
+    q: MetricQuery,
+    endpoint: &str,
+    variant: &str,
+) -> bool {
+    if queries.iter().any(|x| x.same_series(&q, endpoint, variant)) {
+        return false;
+    }
+    queries.push(q);
+    true
 }
 
 const SM: &str = "AWS/SageMaker";
@@ -163,10 +215,10 @@ pub fn metric_record(
 ) -> MetricRecord {
     MetricRecord {
         t,
-        namespace: q.namespace.to_string(),
+        namespace: q.namespace.clone(),
         name: q.name.clone(),
         dimensions: q.dimensions(endpoint, variant),
-        stat: q.stat.to_string(),
+        stat: q.stat.clone(),
         period_s: q.period_s,
         period_start,
         value,

@@ -10,7 +10,7 @@ use super::{AwsObserver, BEFORE_START, to_aws, to_chrono};
 use crate::aws;
 use crate::clock::RunClock;
 use crate::journal::record::{AlarmConfigRecord, AlarmRecord, Record};
-use crate::observe::aws_model::{alarm_state, history_transition};
+use crate::observe::aws_model::{MetricQuery, add_query, alarm_state, history_transition};
 
 /// Target tracking names its alarms after the resource:
 /// `TargetTracking-endpoint/<e>/variant/<v>-AlarmHigh-<id>` (and `AlarmLow`).
@@ -45,6 +45,27 @@ pub fn alarm_config_record(a: &MetricAlarm, t: f64, policy: Option<String>) -> A
             .max(0) as u32,
         policy,
     }
+}
+
+/// What an alarm watches, as a metric query; `None` for a metric-math
+/// alarm (no single metric).
+pub fn alarm_query(a: &MetricAlarm) -> Option<MetricQuery> {
+    let stat = a
+        .statistic()
+        .map(|s| s.as_str().to_string())
+        .or_else(|| a.extended_statistic().map(str::to_string))?;
+    let dimensions = a
+        .dimensions()
+        .iter()
+        .filter_map(|d| Some((d.name()?.to_string(), d.value()?.to_string())))
+        .collect();
+    MetricQuery::for_alarm(
+        a.namespace()?,
+        a.metric_name()?,
+        &stat,
+        a.period()?.max(0) as u32,
+        dimensions,
+    )
 }
 
 impl AwsObserver {
@@ -101,6 +122,7 @@ impl AwsObserver {
                 .map(|p| p.name.clone())
         };
         let mut new_configs = Vec::new();
+        let mut math = Vec::new();
         for a in &alarms {
             let Some(name) = a.alarm_name() else { continue };
             if !self.alarm_configs.contains(name) {
@@ -109,7 +131,23 @@ impl AwsObserver {
                     t,
                     policy_of(name),
                 )));
+                // Read what the alarm evaluates, whatever the fixed set has.
+                match alarm_query(a) {
+                    Some(q) => {
+                        add_query(&mut self.queries, q, &self.what.endpoint, &variant);
+                    }
+                    None => math.push(name.to_string()),
+                }
             }
+        }
+        for name in math {
+            self.warn_once(
+                t,
+                format!(
+                    "alarm {name:?} evaluates metric math: its datapoints are not read, so its lag chain has no \"datapoint past threshold\" link"
+                ),
+                out,
+            );
         }
         for r in &new_configs {
             if let Record::AlarmConfig(c) = r {
@@ -192,5 +230,44 @@ impl AwsObserver {
                 reason: aws::one_line(reason),
             }));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use aws_sdk_cloudwatch::types::{Dimension, MetricAlarm, MetricDataQuery, Statistic};
+
+    use super::*;
+
+    #[test]
+    fn an_alarm_becomes_the_query_of_what_it_evaluates() {
+        let a = MetricAlarm::builder()
+            .namespace("AWS/SageMaker")
+            .metric_name("HasBacklogWithoutCapacity")
+            .statistic(Statistic::Average)
+            .period(60)
+            .dimensions(Dimension::builder().name("EndpointName").value("e").build())
+            .build();
+        let q = alarm_query(&a).unwrap();
+        assert_eq!((q.stat.as_str(), q.period_s), ("Average", 60));
+        // Its own dimensions (EndpointName only), not the variant's.
+        assert_eq!(q.dimensions("e", "AllTraffic").len(), 1);
+        let p99 = MetricAlarm::builder()
+            .namespace("AWS/SageMaker")
+            .metric_name("ModelLatency")
+            .extended_statistic("p99")
+            .period(10)
+            .build();
+        assert_eq!(alarm_query(&p99).unwrap().stat, "p99");
+        // Metric math names no single metric.
+        let math = MetricAlarm::builder()
+            .metrics(
+                MetricDataQuery::builder()
+                    .id("e1")
+                    .expression("m1/m2")
+                    .build(),
+            )
+            .build();
+        assert_eq!(alarm_query(&math), None);
     }
 }
