@@ -555,7 +555,13 @@ fn observe_command_writes_a_journal_and_summary() {
     assert!(journal.contains("\"type\":\"end\""), "{journal}");
     assert!(!journal.contains("\"type\":\"interval\""));
     assert!(String::from_utf8_lossy(&out.stdout).contains("observe-obs-ep"));
-    assert!(run_dir.join("summary.txt").exists());
+    let text = std::fs::read_to_string(run_dir.join("summary.txt")).unwrap();
+    assert!(
+        text.contains("observed ") && text.contains("observer only: no load from scaletrace"),
+        "{text}"
+    );
+    let md = std::fs::read_to_string(run_dir.join("report.md")).unwrap();
+    assert!(md.contains("no load from scaletrace"), "{md}");
 }
 
 fn profile_for(dir: &std::path::Path, endpoint_url: &str, endpoint: &str) -> std::path::PathBuf {

@@ -82,9 +82,9 @@ pub fn render_html(report: &Report) -> String {
     };
     let _ = writeln!(
         o,
-        "<p class=\"muted\">started {}{clock} · {} s of load · scaletrace {}{}{}</p>",
+        "<p class=\"muted\">started {}{clock} · {} · scaletrace {}{}{}</p>",
         escape(&s.started_at),
-        fmt(s.duration_s),
+        sections::span_text(report),
         escape(&report.data.info.tool_version),
         if s.interrupted { " · interrupted" } else { "" },
         if s.incomplete {

@@ -59,9 +59,9 @@ pub fn render_markdown(report: &Report) -> String {
     }
     let _ = writeln!(
         out,
-        "Started {} · {} s of load{flags}\n",
+        "Started {} · {}{flags}\n",
         s.started_at,
-        fmt(s.duration_s)
+        sections::span_text(report)
     );
     let mut t = Table::new(&[
         "sent",

@@ -139,3 +139,23 @@ pub fn observed(report: &Report) -> bool {
         .iter()
         .any(|e| e.kind != EventKind::Phase)
 }
+
+/// How long the run lasted, for the headers: "2280 s of load", or for an
+/// observer-only run (`scaletrace observe`, the load sent by something
+/// else) "observed 900 s, no load from scaletrace".
+pub fn span_text(report: &Report) -> String {
+    let s = &report.summary;
+    if observer_only(report) {
+        format!(
+            "observed {} s, no load from scaletrace",
+            fmt(report.timeline.end)
+        )
+    } else {
+        format!("{} s of load", fmt(s.duration_s))
+    }
+}
+
+/// A run of `scaletrace observe`: no load intervals at all.
+pub fn observer_only(report: &Report) -> bool {
+    report.summary.requests.sent == 0 && report.timeline.intervals.is_empty()
+}

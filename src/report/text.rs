@@ -60,7 +60,15 @@ pub fn render_text(report: &Report) -> String {
     if s.incomplete {
         status.push_str("  [incomplete: the run did not finish writing]");
     }
-    let _ = writeln!(out, "  duration   {:.1} s{status}", s.duration_s);
+    if sections::observer_only(report) {
+        let _ = writeln!(
+            out,
+            "  observed   {:.1} s (observer only: no load from scaletrace){status}",
+            report.timeline.end
+        );
+    } else {
+        let _ = writeln!(out, "  duration   {:.1} s{status}", s.duration_s);
+    }
     let r = &s.requests;
     let _ = writeln!(
         out,
