@@ -176,12 +176,15 @@ async fn run_async(
     ));
     let (finish_tx, finish_rx) = watch::channel(false);
     let keeper = tokio::spawn(timekeeper(
-        clock,
-        profile.load.phases.clone(),
-        recorder.clone(),
-        journal.clone(),
+        Timekeeping {
+            clock,
+            phases: profile.load.phases.clone(),
+            recorder: recorder.clone(),
+            journal: journal.clone(),
+            target: target.clone(),
+            total,
+        },
         progress,
-        total,
         finish_rx.clone(),
     ));
     let observer_task =
@@ -364,17 +367,33 @@ impl Signals {
     }
 }
 
-/// Closes an interval every second and marks phase boundaries, until told
-/// to finish; then closes the last (partial) interval.
-async fn timekeeper(
+/// What the timekeeper writes from.
+struct Timekeeping {
     clock: RunClock,
     phases: Vec<crate::profile::Phase>,
     recorder: Arc<Mutex<Recorder>>,
     journal: Arc<Mutex<JournalWriter>>,
-    mut progress: Progress,
+    /// Asked every tick for warnings to journal now.
+    target: SharedTarget,
     total: Duration,
+}
+
+/// Closes an interval every second and marks phase boundaries, until told
+/// to finish; then closes the last (partial) interval. Also journals the
+/// target's fresh warnings each second.
+async fn timekeeper(
+    k: Timekeeping,
+    mut progress: Progress,
     mut finish: watch::Receiver<bool>,
 ) -> Result<Progress, RunError> {
+    let Timekeeping {
+        clock,
+        phases,
+        recorder,
+        journal,
+        target,
+        total,
+    } = k;
     // Phase boundaries, in order: (time, record).
     let mut boundaries = Vec::new();
     let mut at = Duration::ZERO;
@@ -447,6 +466,13 @@ async fn timekeeper(
             service: histogram::encode(&data.service),
         }))
         .map_err(write_err)?;
+        for message in target.fresh_notes() {
+            j.write(&Record::Warning(crate::journal::record::WarningRecord {
+                t: now.as_secs_f64(),
+                message,
+            }))
+            .map_err(write_err)?;
+        }
         j.flush().map_err(write_err)?;
         drop(j);
         progress.update(&snapshot);

@@ -384,6 +384,20 @@ fn async_run_reports_latency_failures_and_their_reasons() {
                 .contains("2 async request(s) failed: bad input")),
         "{lines:?}"
     );
+    // The reason was journaled when it first came, by the once-a-second
+    // interval writer (a run killed before its end keeps it), once.
+    let first: Vec<usize> = lines
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| {
+            l["type"] == "warning"
+                && l["message"] == "async request failed (first of its kind): bad input"
+        })
+        .map(|(i, _)| i)
+        .collect();
+    assert_eq!(first.len(), 1, "{lines:?}");
+    assert_eq!(lines[first[0] - 1]["type"], "interval", "{lines:?}");
+    assert_eq!(lines[first[0]]["t"], lines[first[0] - 1]["t"], "{lines:?}");
 }
 
 #[test]

@@ -45,8 +45,16 @@ pub trait Target: Send + Sync + 'static {
     fn invoke(&self, payload: Bytes) -> BoxFuture<'static, Outcome>;
 
     /// Things the run should journal as `warning` lines when it ends (the
-    /// async target's failure reasons). Most targets have none.
+    /// async target's failure reasons with their counts). Most targets have
+    /// none.
     fn notes(&self) -> Vec<String> {
+        Vec::new()
+    }
+
+    /// Warnings to journal now, each returned once (an async failure
+    /// reason the first time it comes), so a run killed before its end
+    /// still has them.
+    fn fresh_notes(&self) -> Vec<String> {
         Vec::new()
     }
 }

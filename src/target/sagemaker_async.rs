@@ -83,6 +83,8 @@ struct Inner {
 struct FailureLog {
     reasons: BTreeMap<String, u64>,
     other: u64,
+    /// Reasons seen for the first time and not yet journaled.
+    fresh: Vec<String>,
 }
 
 impl FailureLog {
@@ -90,6 +92,7 @@ impl FailureLog {
         if let Some(n) = self.reasons.get_mut(&reason) {
             *n += 1;
         } else if self.reasons.len() < MAX_REASONS {
+            self.fresh.push(reason.clone());
             self.reasons.insert(reason, 1);
         } else {
             self.other += 1;
@@ -478,6 +481,14 @@ impl Target for SageMakerAsyncTarget {
 
     fn invoke(&self, payload: Bytes) -> BoxFuture<'static, Outcome> {
         self.inner.clone().invoke(payload).boxed()
+    }
+
+    fn fresh_notes(&self) -> Vec<String> {
+        let mut log = self.inner.failures.lock().expect("failure log lock");
+        std::mem::take(&mut log.fresh)
+            .into_iter()
+            .map(|reason| format!("async request failed (first of its kind): {reason}"))
+            .collect()
     }
 
     fn notes(&self) -> Vec<String> {
