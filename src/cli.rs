@@ -61,6 +61,17 @@ pub enum Command {
     /// and, if asked, the scalable target; shows before and after and asks
     /// first.
     Apply(ApplyArgs),
+    /// Combine the run directories of one plan's shards (`run --shard
+    /// I/N`) into one, and build its reports (exit 1 when a gate fails).
+    Merge {
+        /// Every shard's run directory, in any order.
+        #[arg(required = true, num_args = 2..)]
+        run_dirs: Vec<PathBuf>,
+        /// Write the merged run here (default:
+        /// reports/<UTC start>-<name>-merged).
+        #[arg(long)]
+        run_dir: Option<PathBuf>,
+    },
     /// Rebuild every report from a run directory (exit 1 when a gate fails).
     Report {
         /// A run directory (holds run.json and journal.jsonl).
@@ -312,6 +323,7 @@ pub fn main_with(cli: Cli) -> ExitCode {
         Command::Observe(args) => cmd_observe(args),
         Command::Inspect(args) => cmd_inspect(args),
         Command::Apply(args) => cmd_apply(args),
+        Command::Merge { run_dirs, run_dir } => cmd_merge(&run_dirs, run_dir.as_deref()),
         Command::Report { run_dir } => cmd_report(&run_dir),
         Command::Compare(args) => cmd_compare(&args),
     };
@@ -563,6 +575,17 @@ fn cmd_validate(path: &Path) -> u8 {
     };
     print!("{}", crate::plan::describe(&profile));
     exit::DONE
+}
+
+fn cmd_merge(dirs: &[PathBuf], out: Option<&Path>) -> u8 {
+    match crate::merge::merge_dirs(dirs, out, Path::new("reports")) {
+        Ok(dir) => {
+            let code = cmd_report(&dir);
+            println!("\nrun directory: {}", dir.display());
+            code
+        }
+        Err(m) => fail(exit::BAD_INPUT, m),
+    }
 }
 
 fn cmd_report(dir: &Path) -> u8 {

@@ -17,7 +17,8 @@
 //! - [`observe`]: one `Observer` trait; `aws` reads CloudWatch, Application
 //!   Auto Scaling and DescribeEndpoint; [`observe_run`] runs it alone.
 //! - [`recorder`], [`histogram`]: per-second HDR histograms and counts.
-//! - [`journal`]: the run directory (append-only journal, `run.json`).
+//! - [`journal`]: the run directory (append-only journal, `run.json`);
+//!   [`merge`] combines the run directories of a plan's shards.
 //! - [`summary`], [`scaling`], [`timeline`] (series, events, lag
 //!   analysis), [`gates`], [`compare`]: pure functions of the journal.
 //! - [`report`]: one exporter per file (text, JSON, HTML, Markdown, JUnit).
@@ -39,6 +40,7 @@ pub mod gates;
 pub mod histogram;
 pub mod invoke;
 pub mod journal;
+pub mod merge;
 pub mod observe;
 pub mod observe_run;
 pub mod outcome;

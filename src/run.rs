@@ -119,6 +119,12 @@ async fn run_async(
         clock.started_at = at;
     }
 
+    if opts.shard.count > 1 && matches!(profile.target, TargetSpec::Sim) {
+        return Err(RunError::BadInput(format!(
+            "--shard {}/{}: the simulated endpoint runs whole in one process; shard HTTP and SageMaker targets",
+            opts.shard.index, opts.shard.count
+        )));
+    }
     let (target, observer): (SharedTarget, Option<Box<dyn Observer>>) = match &profile.target {
         TargetSpec::Http(spec) => {
             let t = crate::target::http::HttpTarget::new(spec)
@@ -143,6 +149,9 @@ async fn run_async(
         .ready()
         .await
         .map_err(|e| RunError::Broke(e.to_string()))?;
+    // One shard observes: the others would only repeat its API calls
+    // (and share its throttling quota); `merge` keeps shard 0's.
+    let observer = observer.filter(|_| opts.shard.index == 0);
 
     let dir = opts
         .run_dir

@@ -34,11 +34,35 @@ pub struct Shard {
 impl Shard {
     pub const WHOLE: Shard = Shard { index: 0, count: 1 };
 
-    /// Parses `I/N` (0-based index).
+    /// Where `auto/N` finds its index: a Kubernetes Indexed Job, then an
+    /// AWS Batch array job.
+    pub const INDEX_VARIABLES: [&str; 2] = ["JOB_COMPLETION_INDEX", "AWS_BATCH_JOB_ARRAY_INDEX"];
+
+    /// Parses `I/N` (0-based index), or `auto/N` with the index from the
+    /// environment ([`Shard::INDEX_VARIABLES`]).
     pub fn parse(s: &str) -> Result<Shard, String> {
+        Shard::parse_with(s, |k| std::env::var(k).ok())
+    }
+
+    /// [`Shard::parse`] with `env` for the environment.
+    pub fn parse_with(s: &str, env: impl Fn(&str) -> Option<String>) -> Result<Shard, String> {
         let (i, n) = s
             .split_once('/')
-            .ok_or_else(|| format!("shard {s:?} must look like I/N, e.g. 0/4"))?;
+            .ok_or_else(|| format!("shard {s:?} must look like I/N, e.g. 0/4 (or auto/4)"))?;
+        let i = if i.trim() == "auto" {
+            Shard::INDEX_VARIABLES
+                .iter()
+                .find_map(|k| env(k))
+                .ok_or_else(|| {
+                    format!(
+                        "shard {s:?}: neither {} (Kubernetes Indexed Job) nor {} (AWS Batch array job) is set",
+                        Shard::INDEX_VARIABLES[0],
+                        Shard::INDEX_VARIABLES[1]
+                    )
+                })?
+        } else {
+            i.to_string()
+        };
         let index: u32 = i
             .trim()
             .parse()
@@ -221,6 +245,27 @@ mod tests {
         // Mean 10,000, sd 100: ±5 sd.
         assert!((9_500..=10_500).contains(&a.len()), "{}", a.len());
         assert!(a.windows(2).all(|w| w[0].at <= w[1].at));
+    }
+
+    #[test]
+    fn auto_shard_takes_its_index_from_the_job_environment() {
+        let env = |vars: &'static [(&'static str, &'static str)]| {
+            move |k: &str| {
+                vars.iter()
+                    .find(|(n, _)| *n == k)
+                    .map(|(_, v)| v.to_string())
+            }
+        };
+        let k8s = Shard::parse_with("auto/4", env(&[("JOB_COMPLETION_INDEX", "2")])).unwrap();
+        assert_eq!((k8s.index, k8s.count), (2, 4));
+        let batch =
+            Shard::parse_with("auto/4", env(&[("AWS_BATCH_JOB_ARRAY_INDEX", "3")])).unwrap();
+        assert_eq!(batch.index, 3);
+        let e = Shard::parse_with("auto/4", env(&[])).unwrap_err();
+        assert!(e.contains("JOB_COMPLETION_INDEX") && e.contains("AWS_BATCH_JOB_ARRAY_INDEX"));
+        // An index past the count is refused as for I/N.
+        let e = Shard::parse_with("auto/2", env(&[("JOB_COMPLETION_INDEX", "2")])).unwrap_err();
+        assert!(e.contains("need 0 <= I < N"), "{e}");
     }
 
     #[test]

@@ -249,6 +249,40 @@ pub struct WarningRecord {
 }
 
 impl Record {
+    /// Moves every time in the line by `by` seconds (onto another run's
+    /// clock, for `scaletrace merge`).
+    pub fn shift(&mut self, by: f64) {
+        match self {
+            Record::Interval(r) => {
+                r.start += by;
+                r.t += by;
+            }
+            Record::Phase(r) => r.t += by,
+            Record::Interrupted(r) => r.t += by,
+            Record::End(r) => r.t += by,
+            Record::Metric(r) => {
+                r.t += by;
+                r.period_start += by;
+            }
+            Record::Alarm(r) => {
+                r.t += by;
+                r.at += by;
+            }
+            Record::AlarmConfig(r) => r.t += by,
+            Record::Activity(r) => {
+                r.t += by;
+                r.start += by;
+                if let Some(end) = r.end.as_mut() {
+                    *end += by;
+                }
+            }
+            Record::Endpoint(r) => r.t += by,
+            Record::ScalableTarget(r) => r.t += by,
+            Record::Policy(r) => r.t += by,
+            Record::Warning(r) => r.t += by,
+        }
+    }
+
     /// The time the line was written for, on the run's clock.
     pub fn t(&self) -> f64 {
         match self {

@@ -1,0 +1,325 @@
+//! `scaletrace merge`: the run directories of one plan's shards (`--shard
+//! I/N` on several machines) combined into one run directory, as if one
+//! machine had sent the whole plan; every report is then built from it.
+//!
+//! Exact where it can be: counts add up and the latency and service-time
+//! HDR histograms are added, so totals and percentiles are those of the
+//! whole load. The shards' clocks are put on one: the earliest start is
+//! `t = 0` and each shard's times move by how much later it started (from
+//! `run.json`'s UTC start). Their one-second intervals are then regrouped
+//! by the second they started in (so the per-second series is right to
+//! within half a second of clock skew). Phase lines come from shard 0
+//! (every shard ran the same plan); observations from the one shard that
+//! observed (shard 0 when each did).
+//!
+//! Refused, naming the directory: a missing or repeated shard, shards of
+//! different splits or profiles, simulated runs (never sharded).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+
+use crate::histogram;
+use crate::journal::record::{EndRecord, IntervalRecord, Record, WarningRecord};
+use crate::journal::{JournalData, RunInfo};
+use crate::schedule::Shard;
+
+/// One shard's run directory, read.
+pub struct ShardRun {
+    pub dir: PathBuf,
+    pub data: JournalData,
+}
+
+/// Whether a line came from the observer (not the load engine).
+fn observed(r: &Record) -> bool {
+    !matches!(
+        r,
+        Record::Interval(_)
+            | Record::Phase(_)
+            | Record::Interrupted(_)
+            | Record::End(_)
+            | Record::Warning(_)
+    )
+}
+
+/// The merged journal and `run.json`.
+pub fn merge(mut shards: Vec<ShardRun>) -> Result<JournalData, String> {
+    let Some(first) = shards.first() else {
+        return Err("no run directories to merge".into());
+    };
+    let split = |s: &ShardRun| {
+        Shard::parse(&s.data.info.shard).map_err(|e| {
+            format!(
+                "{}: run.json: shard {:?} is not I/N: {e}",
+                s.dir.display(),
+                s.data.info.shard
+            )
+        })
+    };
+    let count = split(first)?.count;
+    if count == 1 {
+        return Err(format!(
+            "{} is a whole run (shard 0/1): nothing to merge",
+            first.dir.display()
+        ));
+    }
+    let mut by_index: BTreeMap<u32, usize> = BTreeMap::new();
+    for (i, s) in shards.iter().enumerate() {
+        let shard = split(s)?;
+        if shard.count != count {
+            return Err(format!(
+                "{}: shard {} is of a split into {}, {} is of a split into {count}",
+                s.dir.display(),
+                s.data.info.shard,
+                shard.count,
+                first.dir.display()
+            ));
+        }
+        if s.data.info.clock != "wall" {
+            return Err(format!(
+                "{}: a simulated run; the simulated endpoint is never sharded",
+                s.dir.display()
+            ));
+        }
+        if let Some(&j) = by_index.get(&shard.index) {
+            return Err(format!(
+                "shard {} given twice: {} and {}",
+                s.data.info.shard,
+                shards[j].dir.display(),
+                s.dir.display()
+            ));
+        }
+        by_index.insert(shard.index, i);
+    }
+    let missing: Vec<String> = (0..count)
+        .filter(|i| !by_index.contains_key(i))
+        .map(|i| format!("{i}/{count}"))
+        .collect();
+    if !missing.is_empty() {
+        return Err(format!(
+            "shard{} {} missing: merging needs all {count} (given {})",
+            if missing.len() == 1 { "" } else { "s" },
+            missing.join(", "),
+            shards
+                .iter()
+                .map(|s| format!("{} = {}", s.data.info.shard, s.dir.display()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    // In shard order from here on.
+    let mut ordered: Vec<ShardRun> = Vec::with_capacity(shards.len());
+    let mut slots: Vec<Option<ShardRun>> = shards.drain(..).map(Some).collect();
+    for i in by_index.values() {
+        ordered.push(slots[*i].take().expect("each index once"));
+    }
+    let zero = &ordered[0];
+    for s in &ordered[1..] {
+        if let Some(key) = first_difference(&zero.data.info.profile, &s.data.info.profile) {
+            return Err(format!(
+                "{}: ran a different profile than {} ({key} differs)",
+                s.dir.display(),
+                zero.dir.display()
+            ));
+        }
+    }
+
+    let started_at = ordered
+        .iter()
+        .map(|s| s.data.info.started_at)
+        .min()
+        .expect("at least two shards");
+    let observer = ordered
+        .iter()
+        .position(|s| s.data.records.iter().any(observed));
+    let mut notes = Vec::new();
+    let mut records: Vec<Record> = Vec::new();
+    let mut intervals: BTreeMap<i64, Vec<IntervalRecord>> = BTreeMap::new();
+    let mut ends: Vec<EndRecord> = Vec::new();
+    for (index, s) in ordered.iter().enumerate() {
+        let label = &s.data.info.shard;
+        let by = offset_s(started_at, s.data.info.started_at);
+        let mut dropped_observations = 0usize;
+        for r in &s.data.records {
+            let mut r = r.clone();
+            r.shift(by);
+            match r {
+                Record::Interval(i) => {
+                    let second = (i.start + 0.5).floor() as i64;
+                    intervals.entry(second).or_default().push(i);
+                }
+                Record::Phase(_) if index != 0 => {}
+                Record::End(e) => ends.push(e),
+                Record::Interrupted(mut i) => {
+                    i.signal = format!("{} (shard {label})", i.signal);
+                    records.push(Record::Interrupted(i));
+                }
+                Record::Warning(mut w) => {
+                    w.message = format!("shard {label}: {}", w.message);
+                    records.push(Record::Warning(w));
+                }
+                r if observed(&r) && Some(index) != observer => dropped_observations += 1,
+                r => records.push(r),
+            }
+        }
+        if dropped_observations > 0 {
+            notes.push(format!(
+                "shard {label} observed too; its {dropped_observations} observation lines were left out (shard {}'s kept)",
+                ordered[observer.unwrap_or(0)].data.info.shard
+            ));
+        }
+        if s.data.torn_tail {
+            notes.push(format!(
+                "shard {label}: the journal's last line was torn (the process died) and is left out"
+            ));
+        }
+    }
+    for (second, group) in intervals {
+        records.push(Record::Interval(combine(second, &group)?));
+    }
+    if ends.len() == ordered.len() {
+        let interrupted = ends.iter().any(|e| e.reason != "completed");
+        let t = ends.iter().map(|e| e.t).fold(0.0, f64::max);
+        records.push(Record::End(EndRecord {
+            t,
+            reason: if interrupted {
+                "interrupted".into()
+            } else {
+                "completed".into()
+            },
+        }));
+    } else {
+        notes.push(format!(
+            "{} of {} shards did not finish writing: the merged run is incomplete",
+            ordered.len() - ends.len(),
+            ordered.len()
+        ));
+    }
+    for message in notes {
+        records.push(Record::Warning(WarningRecord { t: 0.0, message }));
+    }
+    // The end line stays last, whatever its time.
+    records.sort_by(|a, b| {
+        matches!(a, Record::End(_))
+            .cmp(&matches!(b, Record::End(_)))
+            .then(a.t().total_cmp(&b.t()))
+    });
+
+    let mut hosts: Vec<&str> = ordered.iter().map(|s| s.data.info.host.as_str()).collect();
+    hosts.dedup();
+    let info = RunInfo {
+        schema: zero.data.info.schema.clone(),
+        tool_version: zero.data.info.tool_version.clone(),
+        started_at,
+        host: hosts.join(", "),
+        clock: "wall".into(),
+        shard: format!("all {count} merged"),
+        profile: zero.data.info.profile.clone(),
+    };
+    Ok(JournalData {
+        info,
+        records,
+        torn_tail: false,
+    })
+}
+
+/// Seconds from `zero` to `at`, to the millisecond.
+fn offset_s(zero: DateTime<Utc>, at: DateTime<Utc>) -> f64 {
+    (at - zero).num_milliseconds() as f64 / 1000.0
+}
+
+/// The first top-level profile key whose value differs.
+fn first_difference(a: &serde_json::Value, b: &serde_json::Value) -> Option<String> {
+    match (a.as_object(), b.as_object()) {
+        (Some(a), Some(b)) => a
+            .keys()
+            .chain(b.keys())
+            .find(|k| a.get(*k) != b.get(*k))
+            .map(|k| k.to_string()),
+        _ => (a != b).then(|| "the profile".to_string()),
+    }
+}
+
+/// The shards' intervals that started in one second, as one: counts added,
+/// histograms added. It runs from that second for as long as the longest
+/// of them (one second but for a partial last interval).
+fn combine(second: i64, group: &[IntervalRecord]) -> Result<IntervalRecord, String> {
+    let mut latency = histogram::new_hist();
+    let mut service = histogram::new_hist();
+    let mut out = IntervalRecord {
+        start: second as f64,
+        t: second as f64 + group.iter().map(|i| i.t - i.start).fold(0.0, f64::max),
+        sent: 0,
+        late: 0,
+        completed: 0,
+        in_flight: 0,
+        by_outcome: Default::default(),
+        latency: String::new(),
+        service: String::new(),
+    };
+    for i in group {
+        out.sent += i.sent;
+        out.late += i.late;
+        out.completed += i.completed;
+        out.in_flight += i.in_flight;
+        out.by_outcome.merge(&i.by_outcome);
+        latency
+            .add(histogram::decode(&i.latency)?)
+            .map_err(|e| format!("adding latency histograms: {e:?}"))?;
+        service
+            .add(histogram::decode(&i.service)?)
+            .map_err(|e| format!("adding service-time histograms: {e:?}"))?;
+    }
+    out.latency = histogram::encode(&latency);
+    out.service = histogram::encode(&service);
+    Ok(out)
+}
+
+/// Reads the run directories, merges them and writes the merged one (to
+/// `out`, else under `root` as [`default_dir`]); returns where. The caller
+/// builds the reports.
+pub fn merge_dirs(dirs: &[PathBuf], out: Option<&Path>, root: &Path) -> Result<PathBuf, String> {
+    let mut shards = Vec::new();
+    for dir in dirs {
+        let data = crate::journal::read_run_dir(dir).map_err(|e| e.to_string())?;
+        shards.push(ShardRun {
+            dir: dir.clone(),
+            data,
+        });
+    }
+    let merged = merge(shards)?;
+    let dir = out
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| default_dir(root, &merged));
+    write(&merged, &dir)?;
+    Ok(dir)
+}
+
+fn write(data: &JournalData, dir: &Path) -> Result<(), String> {
+    if dir.join(crate::journal::JOURNAL_FILE).exists() {
+        return Err(format!(
+            "{} already holds a run; merge into a new directory",
+            dir.display()
+        ));
+    }
+    crate::journal::create_run_dir(dir, &data.info).map_err(|e| e.to_string())?;
+    let mut w = crate::journal::JournalWriter::create(dir).map_err(|e| e.to_string())?;
+    for r in &data.records {
+        w.write(r).map_err(|e| e.to_string())?;
+    }
+    w.flush().map_err(|e| e.to_string())
+}
+
+/// `reports/<UTC start>-<name>-merged`.
+pub fn default_dir(root: &Path, data: &JournalData) -> PathBuf {
+    let clock = crate::clock::RunClock {
+        origin: tokio::time::Instant::now(),
+        started_at: data.info.started_at,
+    };
+    let name = data.info.profile["name"].as_str().unwrap_or("run");
+    crate::run::default_run_dir(root, &format!("{name}-merged"), &clock)
+}
+
+#[cfg(test)]
+mod tests;
