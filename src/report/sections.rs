@@ -4,6 +4,7 @@
 use super::Report;
 use super::table::Table;
 use crate::gates::{GateResult, fmt};
+use crate::journal::record::PhaseEvent;
 use crate::timeline::EventKind;
 use crate::timeline::lag::{Episode, Scaling, Stat};
 
@@ -24,6 +25,96 @@ pub fn timeline_table(report: &Report) -> Table {
             clock_time(report, e.t),
             e.kind.label().to_string(),
             e.text.clone(),
+        ]);
+    }
+    t
+}
+
+/// The terminal's shorter names for long alarm names: Application Auto
+/// Scaling names target-tracking alarms
+/// `TargetTracking-endpoint/<e>/variant/<v>-AlarmHigh-<uuid>`; the
+/// terminal says `AlarmHigh` and lists the full names once. Names that
+/// would collide (two target-tracking policies) stay whole.
+pub struct AlarmNames {
+    short: Vec<(String, String)>,
+}
+
+impl AlarmNames {
+    pub fn of(report: &Report) -> AlarmNames {
+        let mut short: Vec<(String, String)> = Vec::new();
+        for c in &report.timeline.alarm_configs {
+            if !c.name.starts_with("TargetTracking-") {
+                continue;
+            }
+            for k in ["AlarmHigh", "AlarmLow"] {
+                if c.name.contains(&format!("-{k}-")) {
+                    short.push((c.name.clone(), k.to_string()));
+                }
+            }
+        }
+        let unique: Vec<(String, String)> = short
+            .iter()
+            .filter(|(_, s)| short.iter().filter(|(_, o)| o == s).count() == 1)
+            .cloned()
+            .collect();
+        AlarmNames { short: unique }
+    }
+
+    /// `text` with every long alarm name replaced by its short one.
+    pub fn apply(&self, text: &str) -> String {
+        let mut out = text.to_string();
+        for (full, short) in &self.short {
+            out = out.replace(full, short);
+        }
+        out
+    }
+
+    /// `AlarmHigh = TargetTracking-…`, one line per shortened name.
+    pub fn legend(&self) -> Vec<String> {
+        self.short
+            .iter()
+            .map(|(full, short)| format!("{short} = {full}"))
+            .collect()
+    }
+}
+
+/// The terminal's timeline: [`timeline_table`] without phase starts that
+/// keep the rate the load already had (a traffic file of one-minute phases
+/// would list each minute), alarm names shortened.
+pub fn compact_timeline_table(report: &Report, names: &AlarmNames) -> Table {
+    let tl = &report.timeline;
+    let mut steady = Vec::new();
+    let mut prev_rate: Option<f64> = None;
+    for p in tl.phases.iter().filter(|p| p.event == PhaseEvent::Start) {
+        if prev_rate.is_some_and(|r| (r - p.from_rate).abs() < 1e-9 && (r - p.to_rate).abs() < 1e-9)
+        {
+            steady.push(p.t);
+        }
+        prev_rate = Some(p.to_rate);
+    }
+    let mut t = Table::new(&["t (s)", "UTC", "what", "event"]);
+    let mut hidden = 0;
+    for e in &tl.events {
+        if e.kind == EventKind::Phase && steady.iter().any(|s| (s - e.t).abs() < 1e-9) {
+            hidden += 1;
+            continue;
+        }
+        t.row(vec![
+            format!("{:.1}", e.t),
+            clock_time(report, e.t),
+            e.kind.label().to_string(),
+            names.apply(&e.text),
+        ]);
+    }
+    if hidden > 0 {
+        t.row(vec![
+            String::new(),
+            String::new(),
+            "phase".into(),
+            format!(
+                "({hidden} phase start{} at an unchanged rate left out; report.html lists all)",
+                if hidden == 1 { "" } else { "s" }
+            ),
         ]);
     }
     t
@@ -158,4 +249,69 @@ pub fn span_text(report: &Report) -> String {
 /// A run of `scaletrace observe`: no load intervals at all.
 pub fn observer_only(report: &Report) -> bool {
     report.summary.requests.sent == 0 && report.timeline.intervals.is_empty()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fixture::{self, JournalBuilder};
+    use crate::journal::record::{AlarmConfigRecord, Record};
+
+    fn text_of(t: &Table) -> String {
+        t.to_text("")
+    }
+
+    #[test]
+    fn the_compact_timeline_leaves_out_phases_at_an_unchanged_rate() {
+        let mut b = JournalBuilder::new(fixture::profile(
+            "steps",
+            &[("m1", 60.0, 5.0), ("m2", 60.0, 5.0), ("m3", 60.0, 30.0)],
+        ));
+        b.phase(0, "m1", 0.0, 60.0, 5.0, 5.0);
+        b.phase(1, "m2", 60.0, 120.0, 5.0, 5.0);
+        b.phase(2, "m3", 120.0, 180.0, 30.0, 30.0);
+        b.endpoint(1.0, "InService", 1, 1);
+        let report = Report::build(b.build()).unwrap();
+        let names = AlarmNames::of(&report);
+        let full = text_of(&timeline_table(&report));
+        let compact = text_of(&compact_timeline_table(&report, &names));
+        assert!(full.contains("\"m2\""), "{full}");
+        assert!(!compact.contains("\"m2\""), "{compact}");
+        assert!(
+            compact.contains("\"m1\"") && compact.contains("\"m3\""),
+            "{compact}"
+        );
+        assert!(
+            compact.contains("(1 phase start at an unchanged rate left out"),
+            "{compact}"
+        );
+    }
+
+    #[test]
+    fn alarm_names_shorten_only_when_unambiguous() {
+        let mut data = fixture::scale_out_and_in();
+        let report = Report::build(data.clone()).unwrap();
+        let names = AlarmNames::of(&report);
+        let high = "TargetTracking-endpoint/demo/variant/AllTraffic-AlarmHigh-7f3a";
+        assert_eq!(
+            names.apply(&format!("alarm {high} fired")),
+            "alarm AlarmHigh fired"
+        );
+        assert_eq!(names.legend().len(), 2);
+        // A second target-tracking policy: two AlarmHigh alarms stay whole.
+        let other = report
+            .timeline
+            .alarm_configs
+            .iter()
+            .find(|c| c.name == high)
+            .map(|c| AlarmConfigRecord {
+                name: high.replace("7f3a", "9b1c"),
+                ..c.clone()
+            })
+            .unwrap();
+        data.records.push(Record::AlarmConfig(other));
+        let names = AlarmNames::of(&Report::build(data).unwrap());
+        assert_eq!(names.apply(high), high);
+        assert_eq!(names.legend().len(), 1);
+    }
 }

@@ -112,15 +112,25 @@ pub fn render_text(report: &Report) -> String {
 /// Timeline, lag chains, control-plane measurements and gate verdicts.
 fn scaling_sections(report: &Report, out: &mut String) {
     let s = &report.summary;
+    let names = sections::AlarmNames::of(report);
     if sections::observed(report) {
         let _ = writeln!(out, "\ntimeline");
-        out.push_str(&sections::timeline_table(report).to_text("  "));
+        out.push_str(&sections::compact_timeline_table(report, &names).to_text("  "));
+        for l in names.legend() {
+            let _ = writeln!(out, "  {l}");
+        }
     }
     if !s.lag.is_empty() {
         let _ = writeln!(out, "\nscaling lag");
         for e in &s.lag {
-            let _ = writeln!(out, "  {}", sections::episode_title(e));
-            out.push_str(&sections::lag_table(report, e).to_text("    "));
+            let _ = writeln!(out, "  {}", names.apply(&sections::episode_title(e)));
+            let mut table = sections::lag_table(report, e);
+            for row in &mut table.rows {
+                for cell in row.iter_mut() {
+                    *cell = names.apply(cell);
+                }
+            }
+            out.push_str(&table.to_text("    "));
             let _ = writeln!(out, "    {}", sections::impact_line(e));
         }
     }
