@@ -306,8 +306,8 @@ fn missing_credentials_exit_3_with_one_line() {
     assert!(stderr.contains("no AWS credentials"), "{stderr}");
 }
 
-/// The scalable target's (min, max) and the policies (name → config) moto
-/// now holds for RESOURCE.
+/// The scalable target's (min, max) and the target-tracking policies
+/// (name → config) moto now holds for RESOURCE.
 async fn aws_state(
     config: &SdkConfig,
 ) -> (
@@ -335,13 +335,11 @@ async fn aws_state(
             .map(|t| (t.min_capacity(), t.max_capacity())),
         p.scaling_policies()
             .iter()
-            .map(|p| {
-                (
+            .filter_map(|p| {
+                Some((
                     p.policy_name().to_string(),
-                    p.target_tracking_scaling_policy_configuration()
-                        .cloned()
-                        .unwrap(),
-                )
+                    p.target_tracking_scaling_policy_configuration().cloned()?,
+                ))
             })
             .collect(),
     )
@@ -572,9 +570,14 @@ fn apply_on_an_async_endpoint_refuses_invocations_and_tracks_the_backlog() {
         "{}\n{stdout}",
         text(&out.stderr)
     );
-    // Min 0 without a step policy: the observer's warning.
+    // Min 0 needs a way out of 0: the plan adds the documented step
+    // policy and its alarm, so the "cannot leave 0" warning is gone.
     assert!(
-        stdout.contains("target tracking cannot leave 0"),
+        stdout.contains("HasBacklogWithoutCapacity-ScalingPolicy (scale from zero)"),
+        "{stdout}"
+    );
+    assert!(
+        !stdout.contains("target tracking cannot leave 0"),
         "{stdout}"
     );
     let (target, policies) = rt.block_on(aws_state(&config));
@@ -584,4 +587,49 @@ fn apply_on_an_async_endpoint_refuses_invocations_and_tracks_the_backlog() {
     assert_eq!(m.metric_name(), Some("ApproximateBacklogSizePerInstance"));
     assert_eq!(m.dimensions()[0].value(), EP);
     assert_eq!(c.target_value(), 5.0);
+    let (step, alarm) = rt.block_on(async {
+        let p = aas(&config)
+            .describe_scaling_policies()
+            .service_namespace(ServiceNamespace::Sagemaker)
+            .resource_id(RESOURCE)
+            .send()
+            .await
+            .unwrap();
+        // (moto ignores the PolicyNames filter: pick by name.)
+        let step = p
+            .scaling_policies()
+            .iter()
+            .find(|p| p.policy_name() == "HasBacklogWithoutCapacity-ScalingPolicy")
+            .expect("the step policy")
+            .clone();
+        let a = aws_sdk_cloudwatch::Client::new(&config)
+            .describe_alarms()
+            .alarm_names(format!("{EP}-HasBacklogWithoutCapacity"))
+            .send()
+            .await
+            .unwrap();
+        (step, a.metric_alarms()[0].clone())
+    });
+    let sc = step
+        .step_scaling_policy_configuration()
+        .unwrap_or_else(|| panic!("{step:?}"));
+    assert_eq!(sc.step_adjustments()[0].scaling_adjustment(), 1);
+    assert_eq!(
+        sc.step_adjustments()[0].metric_interval_lower_bound(),
+        Some(0.0)
+    );
+    assert_eq!(alarm.metric_name(), Some("HasBacklogWithoutCapacity"));
+    assert_eq!(alarm.threshold(), Some(1.0));
+    assert_eq!(alarm.dimensions()[0].value(), Some(EP));
+    // The alarm acts on the policy it was made for.
+    assert_eq!(alarm.alarm_actions(), [step.policy_arn().to_string()]);
+
+    // Applied again: the step policy is there, nothing more to add.
+    let again = scaletrace(
+        &moto,
+        tmp.path(),
+        &[&args[..], &["--metric", "backlog"]].concat(),
+    );
+    let stdout = text(&again.stdout);
+    assert!(stdout.contains("nothing to change"), "{stdout}");
 }

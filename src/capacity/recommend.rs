@@ -139,7 +139,7 @@ pub fn render(report: &CapacityReport, target: &EndpointRef) -> String {
     if target.asynchronous {
         let _ = writeln!(
             out,
-            "\nTarget tracking on the backlog cannot leave 0 instances. If MinCapacity is 0, add the step policy AWS documents:\nan alarm on HasBacklogWithoutCapacity >= 1 (Average, 1 of 1 minute) triggering\n\naws application-autoscaling put-scaling-policy \\\n  --policy-name HasBacklogWithoutCapacity-ScalingPolicy \\\n  --service-namespace sagemaker \\\n  --resource-id {rid} \\\n  --scalable-dimension sagemaker:variant:DesiredInstanceCount \\\n  --policy-type StepScaling \\\n  --step-scaling-policy-configuration '{{\"AdjustmentType\": \"ChangeInCapacity\", \"MetricAggregationType\": \"Average\", \"Cooldown\": 300, \"StepAdjustments\": [{{\"MetricIntervalLowerBound\": 0, \"ScalingAdjustment\": 1}}]}}'"
+            "\nTarget tracking on the backlog cannot leave 0 instances. If MinCapacity is 0, add the step policy AWS documents:\nan alarm on HasBacklogWithoutCapacity >= 1 (Average, 2 of 2 one-minute periods) triggering the policy below\n(`scaletrace apply --metric backlog --min-capacity 0 …` creates both):\n\naws application-autoscaling put-scaling-policy \\\n  --policy-name HasBacklogWithoutCapacity-ScalingPolicy \\\n  --service-namespace sagemaker \\\n  --resource-id {rid} \\\n  --scalable-dimension sagemaker:variant:DesiredInstanceCount \\\n  --policy-type StepScaling \\\n  --step-scaling-policy-configuration '{{\"AdjustmentType\": \"ChangeInCapacity\", \"MetricAggregationType\": \"Average\", \"Cooldown\": 300, \"StepAdjustments\": [{{\"MetricIntervalLowerBound\": 0, \"ScalingAdjustment\": 1}}]}}'"
         );
     }
     out

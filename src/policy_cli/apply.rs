@@ -11,7 +11,9 @@
 //! 3. [`confirm`]: `--yes`, or a "y" on a terminal; without a terminal and
 //!    without `--yes`, nothing is applied;
 //! 4. [`execute`]: RegisterScalableTarget (when min/max change), then
-//!    PutScalingPolicy, then describes again so the user sees what AWS has.
+//!    PutScalingPolicy, then (async, min 0, no step policy yet) the
+//!    scale-from-zero step policy and its alarm ([`super::wake`]), then
+//!    describes again so the user sees what AWS has.
 //!
 //! The policy goes under `SageMakerEndpointInvocationScalingPolicy` unless
 //! `--policy-name` says otherwise: the console shows that name as the
@@ -33,6 +35,7 @@ use aws_sdk_applicationautoscaling::types::{
 use super::PolicyCliError;
 use super::render::{bounds_text, endpoint_line, policy_settings, policy_title, scaling_config};
 use super::snapshot::{Bounds, PolicyView, Snapshot, fetch};
+use super::wake::WakePlan;
 use crate::aws;
 use crate::observe::aws::AwsClients;
 use crate::observe::aws_model::{BUILT_IN_POLICY, EndpointKind, ScalingFacts, startup_warnings};
@@ -139,13 +142,15 @@ pub struct ApplyPlan {
     /// PutScalingPolicy is needed (new policy or new settings).
     pub put_policy: bool,
     pub metric: MetricChoice,
+    /// The scale-from-zero step policy and alarm, when they are needed.
+    pub wake: Option<WakePlan>,
     /// Warnings about the setup after the change.
     pub warnings: Vec<String>,
 }
 
 impl ApplyPlan {
     pub fn changes_nothing(&self) -> bool {
-        !self.register && !self.put_policy
+        !self.register && !self.put_policy && self.wake.is_none()
     }
 
     pub fn policy_before(&self) -> Option<&PolicyView> {
@@ -219,6 +224,7 @@ pub async fn plan(
         } != policy_after
     });
     let register = before.scalable_target != Some(target_after);
+    let wake = WakePlan::needed(&before, target_after.min);
 
     let mut after_policies: Vec<_> = before
         .policies
@@ -227,6 +233,9 @@ pub async fn plan(
         .map(PolicyView::facts)
         .collect();
     after_policies.push(policy_after.facts());
+    if let Some(w) = &wake {
+        after_policies.push(w.view().facts());
+    }
     let mut warnings = startup_warnings(&ScalingFacts {
         endpoint: before.endpoint.clone(),
         variant: before.variant.clone(),
@@ -263,6 +272,7 @@ pub async fn plan(
         policy_after,
         put_policy,
         metric: req.metric,
+        wake,
         warnings,
     })
 }
@@ -308,6 +318,21 @@ pub fn render_plan(p: &ApplyPlan) -> String {
                 policy_settings(&p.policy_after)
             );
         }
+    }
+    if let Some(w) = &p.wake {
+        // Not `policy_title`: the console's built-in/custom distinction is
+        // about target tracking.
+        let _ = writeln!(out, "policy {} (scale from zero)", w.policy_name);
+        let _ = writeln!(
+            out,
+            "  (MinCapacity 0 on an async endpoint: target tracking on the backlog cannot leave 0 instances)"
+        );
+        let _ = writeln!(out, "  before  none");
+        let _ = writeln!(
+            out,
+            "  after   {}  (PutScalingPolicy, PutMetricAlarm)",
+            w.describe()
+        );
     }
     if !p.warnings.is_empty() {
         let _ = writeln!(out, "warnings");
@@ -416,6 +441,9 @@ pub async fn execute(
             .send()
             .await
             .map_err(|e| failed("PutScalingPolicy", aws::describe_error(&e)))?;
+    }
+    if let Some(w) = &p.wake {
+        w.create(clients, resource, &p.before.endpoint).await?;
     }
     fetch(
         clients,

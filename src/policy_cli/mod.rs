@@ -16,12 +16,15 @@
 //! - [`inspect`]: the `inspect` command;
 //! - [`apply`]: the `apply` command: validated request → plan (before and
 //!   after) → confirmation → RegisterScalableTarget / PutScalingPolicy →
-//!   describe again.
+//!   describe again;
+//! - [`wake`]: the scale-from-zero step policy and alarm `apply` adds for
+//!   an async variant with MinCapacity 0.
 
 pub mod apply;
 pub mod inspect;
 pub mod render;
 pub mod snapshot;
+pub mod wake;
 
 use std::future::Future;
 
