@@ -296,19 +296,35 @@ pub fn merge_dirs(dirs: &[PathBuf], out: Option<&Path>, root: &Path) -> Result<P
     Ok(dir)
 }
 
+/// Writes the merged run into `<dir>.partial` and renames it to `dir` when
+/// complete: a merge that dies half-way leaves no half-written run where
+/// the merged one should be (and the next merge starts over).
 fn write(data: &JournalData, dir: &Path) -> Result<(), String> {
-    if dir.join(crate::journal::JOURNAL_FILE).exists() {
+    if dir.exists() && std::fs::read_dir(dir).map_or(true, |mut d| d.next().is_some()) {
         return Err(format!(
-            "{} already holds a run; merge into a new directory",
+            "{} already exists and is not empty (it already holds a run?); merge into a new directory",
             dir.display()
         ));
     }
-    crate::journal::create_run_dir(dir, &data.info).map_err(|e| e.to_string())?;
-    let mut w = crate::journal::JournalWriter::create(dir).map_err(|e| e.to_string())?;
+    let mut partial = dir.as_os_str().to_owned();
+    partial.push(".partial");
+    let partial = PathBuf::from(partial);
+    let io = |p: &Path, e: std::io::Error| format!("{}: {e}", p.display());
+    if partial.exists() {
+        std::fs::remove_dir_all(&partial).map_err(|e| io(&partial, e))?;
+    }
+    crate::journal::create_run_dir(&partial, &data.info).map_err(|e| e.to_string())?;
+    let mut w = crate::journal::JournalWriter::create(&partial).map_err(|e| e.to_string())?;
     for r in &data.records {
         w.write(r).map_err(|e| e.to_string())?;
     }
-    w.flush().map_err(|e| e.to_string())
+    w.flush().map_err(|e| e.to_string())?;
+    drop(w);
+    if dir.exists() {
+        // Empty (checked above): rename needs it gone.
+        std::fs::remove_dir(dir).map_err(|e| io(dir, e))?;
+    }
+    std::fs::rename(&partial, dir).map_err(|e| io(dir, e))
 }
 
 /// `reports/<UTC start>-<name>-merged`.

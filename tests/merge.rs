@@ -57,6 +57,10 @@ fn two_shards_merge_into_the_whole_plan() {
     assert_eq!(b["requests"]["sent"], 60, "{b}");
 
     let merged = tmp.path().join("merged");
+    // What a merge killed half-way leaves: replaced, never taken for a run.
+    let partial = tmp.path().join("merged.partial");
+    std::fs::create_dir_all(&partial).unwrap();
+    std::fs::write(partial.join("journal.jsonl"), "{\"type\":\"torn").unwrap();
     let out = bin()
         .arg("merge")
         .arg(tmp.path().join("s1"))
@@ -66,6 +70,7 @@ fn two_shards_merge_into_the_whole_plan() {
         .output()
         .unwrap();
     ok(&out);
+    assert!(!partial.exists());
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("sent 120"), "{stdout}");
     let s = read_json(&merged.join("summary.json"));
@@ -89,7 +94,7 @@ fn two_shards_merge_into_the_whole_plan() {
         .output()
         .unwrap();
     assert_eq!(again.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&again.stderr).contains("already holds a run"));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already exists and is not empty"));
     let twice = bin()
         .arg("merge")
         .arg(tmp.path().join("s0"))
