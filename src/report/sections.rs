@@ -158,10 +158,17 @@ pub fn lag_table(report: &Report, e: &Episode) -> Table {
 }
 
 pub fn impact_line(e: &Episode) -> String {
+    use crate::timeline::lag::{Direction, LOAD_CHANGE};
     let i = &e.impact;
-    let state = match e.direction {
-        crate::timeline::lag::Direction::Out => "under-provisioned",
-        crate::timeline::lag::Direction::In => "over-provisioned",
+    // Only a load change says capacity did not match load; an activity no
+    // load change explains (a follow-up on stale datapoints, a schedule)
+    // only says the endpoint was scaling.
+    let from_load = e.links.first().is_some_and(|l| l.name == LOAD_CHANGE);
+    let state = match (e.direction, from_load) {
+        (Direction::Out, true) => "under-provisioned",
+        (Direction::In, true) => "over-provisioned",
+        (Direction::Out, false) => "scaling out",
+        (Direction::In, false) => "scaling in",
     };
     let until = if i.until_in_service {
         "capacity in service"
@@ -284,6 +291,31 @@ mod tests {
         assert!(
             compact.contains("(1 phase start at an unchanged rate left out"),
             "{compact}"
+        );
+    }
+
+    #[test]
+    fn only_a_load_change_makes_an_impact_under_provisioned() {
+        let mut data = fixture::short_spike();
+        let mut b = JournalBuilder::new(data.info.profile.clone());
+        b.activity("scheduled", 600.0, 700.0, 1, 2, "scheduled action");
+        b.endpoint(601.0, "Updating", 1, 2);
+        b.endpoint(700.0, "InService", 2, 2);
+        data.records.extend(b.records);
+        data.records.sort_by(|a, b| a.t().total_cmp(&b.t()));
+        let report = Report::build(data).unwrap();
+        let lines: Vec<String> = report.summary.lag.iter().map(impact_line).collect();
+        assert!(lines[0].contains("while under-provisioned"), "{lines:?}");
+        let scheduled = report
+            .summary
+            .lag
+            .iter()
+            .find(|e| e.cause.contains("scheduled"))
+            .unwrap();
+        assert!(
+            impact_line(scheduled).contains("sent while scaling out (600–700 s"),
+            "{}",
+            impact_line(scheduled)
         );
     }
 
