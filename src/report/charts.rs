@@ -2,21 +2,49 @@
 //! offered vs achieved rate with current and desired instances, (b)
 //! latency p50/p99, (c) the scaling metric against the target value with
 //! alarm states as bands, (d) the async backlog metrics when present;
-//! scaling activities as markers on all of them. `report.html` draws them
+//! scaling activities as markers on all of them; then where the time of
+//! each scaling episode went. `report.html` draws them
 //! inline, `report.md` links them as SVG files in `charts/` beside it.
 
 use super::Report;
-use super::svg::{Band, Chart, Series};
+use super::svg::{self, Band, Chart, Series};
+use super::waterfall;
 use crate::gates::fmt;
 use crate::journal::record::AlarmState;
+use crate::timeline::lag::Episode;
 
-/// A chart and the stem of its file name (`charts/{stem}.svg`).
+/// A chart, drawn both ways, and the stem of its file name
+/// (`charts/{stem}.svg`).
 pub struct NamedChart {
     pub stem: &'static str,
-    pub chart: Chart,
+    pub title: String,
+    /// For inside report.html (as wide as the page).
+    pub inline_svg: String,
+    /// For a `.svg` file beside report.md.
+    pub file_svg: String,
 }
 
 impl NamedChart {
+    fn lines(stem: &'static str, chart: Chart) -> NamedChart {
+        NamedChart {
+            stem,
+            title: chart.title.clone(),
+            inline_svg: svg::render(&chart),
+            file_svg: svg::render_file(&chart),
+        }
+    }
+
+    /// The lag episodes as one bar each ([`waterfall`]); `None` without
+    /// episodes.
+    fn waterfall(episodes: &[Episode]) -> Option<NamedChart> {
+        Some(NamedChart {
+            stem: "lag",
+            title: waterfall::TITLE.into(),
+            inline_svg: waterfall::render(episodes, false)?,
+            file_svg: waterfall::render(episodes, true)?,
+        })
+    }
+
     /// The path relative to the run directory.
     pub fn path(&self) -> String {
         format!("{CHART_DIR}/{}.svg", self.stem)
@@ -113,13 +141,10 @@ pub fn charts(report: &Report) -> Vec<NamedChart> {
             rate.series.push(sr);
         }
     }
-    out.push(NamedChart {
-        stem: "rate",
-        chart: rate,
-    });
-    out.push(NamedChart {
-        stem: "latency",
-        chart: Chart {
+    out.push(NamedChart::lines("rate", rate));
+    out.push(NamedChart::lines(
+        "latency",
+        Chart {
             title: "Latency per interval (from intended send time)".into(),
             x_max,
             y_label: "ms".into(),
@@ -145,7 +170,7 @@ pub fn charts(report: &Report) -> Vec<NamedChart> {
                 .map(|v| vec![(v, format!("SLO p99 {} ms", fmt(v)))])
                 .unwrap_or_default(),
         },
-    });
+    ));
     // The scaling metric: the one the alarms watch, else InvocationsPerInstance.
     let config = tl.alarm_configs.first();
     let series = config
@@ -184,9 +209,9 @@ pub fn charts(report: &Report) -> Vec<NamedChart> {
                 });
             }
         }
-        out.push(NamedChart {
-            stem: "metric",
-            chart: Chart {
+        out.push(NamedChart::lines(
+            "metric",
+            Chart {
                 title: format!("Scaling metric: {name} per period, against the target"),
                 x_max,
                 y_label: name,
@@ -196,7 +221,7 @@ pub fn charts(report: &Report) -> Vec<NamedChart> {
                 markers: marks.clone(),
                 hlines,
             },
-        });
+        ));
     }
     let backlog: Vec<Series> = [
         ("ApproximateBacklogSize", "#1f77b4"),
@@ -216,9 +241,9 @@ pub fn charts(report: &Report) -> Vec<NamedChart> {
     .collect();
     if !backlog.is_empty() {
         let age = backlog.iter().any(|s| s.right);
-        out.push(NamedChart {
-            stem: "backlog",
-            chart: Chart {
+        out.push(NamedChart::lines(
+            "backlog",
+            Chart {
                 title: "Async backlog".into(),
                 x_max,
                 y_label: "requests".into(),
@@ -228,8 +253,9 @@ pub fn charts(report: &Report) -> Vec<NamedChart> {
                 markers: marks,
                 hlines: vec![],
             },
-        });
+        ));
     }
+    out.extend(NamedChart::waterfall(&report.summary.lag));
     out
 }
 

@@ -7,7 +7,6 @@
 
 use std::fmt::Write;
 
-use super::svg;
 use super::table::Table;
 use super::{Exporter, Report, charts, sections};
 use crate::gates::fmt;
@@ -139,7 +138,7 @@ pub fn render_html(report: &Report) -> String {
     }
     o.push_str("<h2>Charts</h2>\n");
     for c in charts::charts(report) {
-        let _ = writeln!(o, "<figure>{}</figure>", svg::render(&c.chart));
+        let _ = writeln!(o, "<figure>{}</figure>", c.inline_svg);
     }
     if !s.lag.is_empty() {
         o.push_str("<h2>Scaling lag</h2>\n");

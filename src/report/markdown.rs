@@ -9,7 +9,7 @@ use std::fmt::Write;
 
 use super::charts::{self, NamedChart};
 use super::table::{Table, md_escape};
-use super::{Exporter, Report, sections, svg};
+use super::{Exporter, Report, sections};
 use crate::gates::fmt;
 
 pub struct MarkdownReport;
@@ -26,14 +26,14 @@ impl Exporter for MarkdownReport {
     fn companions(&self, report: &Report) -> Vec<(String, Vec<u8>)> {
         charts::charts(report)
             .iter()
-            .map(|c| (c.path(), svg::render_file(&c.chart).into_bytes()))
+            .map(|c| (c.path(), c.file_svg.clone().into_bytes()))
             .collect()
     }
 }
 
 /// `![title](charts/rate.svg)`, the title safe as alt text.
 fn image(c: &NamedChart) -> String {
-    let alt: String = md_escape(&c.chart.title)
+    let alt: String = md_escape(&c.title)
         .chars()
         .map(|ch| if matches!(ch, '[' | ']') { ' ' } else { ch })
         .collect();

@@ -14,6 +14,7 @@ pub mod sections;
 pub mod svg;
 pub mod table;
 pub mod text;
+pub mod waterfall;
 
 use std::path::Path;
 

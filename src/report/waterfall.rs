@@ -1,0 +1,244 @@
+//! "Where the time went": one bar per lag episode, from its first link to
+//! its last, cut into the links' deltas (metric period, CloudWatch
+//! publishing, alarm evaluation, autoscaler, desired count, instances
+//! launched or removed, recovery), on one shared time scale so episodes
+//! compare at a glance. A chain cut short ends in a grey stretch to the end of its
+//! impact window, labelled with the missing link. Hand-drawn SVG like
+//! [`super::svg`]; every label escaped.
+
+use std::fmt::Write;
+
+use super::html::escape;
+use crate::timeline::lag::{
+    ACTIVITY, ALARM, DESIRED, Episode, IN_SERVICE, PAST_THRESHOLD, READABLE, WITHIN_SLO,
+};
+
+const W: f64 = 1000.0;
+const LEFT: f64 = 190.0;
+const RIGHT: f64 = 20.0;
+const TOP: f64 = 54.0;
+const ROW: f64 = 30.0;
+const BAR: f64 = 18.0;
+const BOTTOM: f64 = 34.0;
+
+/// What the time before each link was spent on, and its colour.
+const SEGMENTS: [(&str, &str, &str); 7] = [
+    (PAST_THRESHOLD, "metric period", "#9ecae1"),
+    (READABLE, "CloudWatch publishing", "#4292c6"),
+    (ALARM, "alarm evaluation", "#fd8d3c"),
+    (ACTIVITY, "autoscaler reaction", "#d94801"),
+    (DESIRED, "desired count update", "#a1d99b"),
+    (IN_SERVICE, "instances launched or removed", "#31a354"),
+    (WITHIN_SLO, "back within SLO", "#807dba"),
+];
+const MISSING: &str = "#d9d9d9";
+
+pub const TITLE: &str = "Where the time went: each scaling episode, link by link";
+
+/// One bar: `(from, to, link name)` stretches, the missing link if any.
+struct Bar {
+    label: String,
+    tooltip: String,
+    stretches: Vec<(f64, f64, &'static str, &'static str)>,
+    missing: Option<(f64, f64, String)>,
+}
+
+fn bar(e: &Episode) -> Option<Bar> {
+    let start = e.links.first()?.t_s?;
+    let mut stretches = Vec::new();
+    let mut last = start;
+    for l in &e.links[1..] {
+        let Some(t) = l.t_s else { break };
+        if let Some((_, label, color)) = SEGMENTS.iter().find(|s| s.0 == l.name) {
+            stretches.push((last - start, t - start, *label, *color));
+        }
+        last = t;
+    }
+    let missing = e.missing().map(|why| {
+        (
+            last - start,
+            (e.impact.to_s - start).max(last - start),
+            why.to_string(),
+        )
+    });
+    Some(Bar {
+        label: format!("{} at {} s", e.direction.label(), crate::gates::fmt(start)),
+        tooltip: super::sections::episode_title(e),
+        stretches,
+        missing,
+    })
+}
+
+/// A "nice" tick step for up to `max` seconds.
+fn step(max: f64) -> f64 {
+    [
+        10.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 900.0, 1800.0, 3600.0,
+    ]
+    .into_iter()
+    .find(|s| max / s <= 10.0)
+    .unwrap_or(7200.0)
+}
+
+/// The chart, or `None` without episodes. `standalone`: a fixed-size file
+/// with a white background (as [`super::svg::render_file`]).
+pub fn render(episodes: &[Episode], standalone: bool) -> Option<String> {
+    let bars: Vec<Bar> = episodes.iter().filter_map(bar).collect();
+    if bars.is_empty() {
+        return None;
+    }
+    let h = TOP + ROW * bars.len() as f64 + BOTTOM;
+    let pw = W - LEFT - RIGHT;
+    let x_max = bars
+        .iter()
+        .flat_map(|b| {
+            b.stretches
+                .iter()
+                .map(|s| s.1)
+                .chain(b.missing.as_ref().map(|m| m.1))
+        })
+        .fold(1.0, f64::max);
+    let tick = step(x_max);
+    let x_max = (x_max / tick).ceil() * tick;
+    let xs = |t: f64| LEFT + t.clamp(0.0, x_max) / x_max * pw;
+    let mut o = String::new();
+    let size = if standalone {
+        o.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+        format!("width=\"{W}\" height=\"{h}\"")
+    } else {
+        "width=\"100%\"".to_string()
+    };
+    let _ = write!(
+        o,
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {W} {h}\" {size} role=\"img\" aria-label=\"{TITLE}\" font-family=\"sans-serif\" font-size=\"11\">"
+    );
+    if standalone {
+        let _ = write!(o, "<rect width=\"{W}\" height=\"{h}\" fill=\"#fff\"/>");
+    }
+    let _ = write!(
+        o,
+        "<title>{TITLE}</title><text x=\"10\" y=\"16\" font-size=\"13\" font-weight=\"bold\">{TITLE}</text>"
+    );
+    // Legend: the kinds of time that occur.
+    let mut x = 10.0;
+    let used = |name: &str| bars.iter().any(|b| b.stretches.iter().any(|s| s.2 == name));
+    let mut legend: Vec<(&str, &str)> = SEGMENTS
+        .iter()
+        .filter(|s| used(s.1))
+        .map(|s| (s.1, s.2))
+        .collect();
+    if bars.iter().any(|b| b.missing.is_some()) {
+        legend.push(("never happened", MISSING));
+    }
+    for (label, color) in legend {
+        let _ = write!(
+            o,
+            "<rect x=\"{x:.1}\" y=\"28\" width=\"12\" height=\"8\" fill=\"{color}\"/><text x=\"{:.1}\" y=\"36\">{label}</text>",
+            x + 15.0
+        );
+        x += 7.0 * label.chars().count() as f64 + 30.0;
+    }
+    // Grid: seconds since the episode's first link.
+    let mut t = 0.0;
+    let bottom = TOP + ROW * bars.len() as f64;
+    while t <= x_max + 1e-9 {
+        let gx = xs(t);
+        let _ = write!(
+            o,
+            "<line x1=\"{gx:.1}\" x2=\"{gx:.1}\" y1=\"{TOP}\" y2=\"{bottom:.1}\" stroke=\"#ddd\"/><text x=\"{gx:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>",
+            bottom + 14.0,
+            crate::gates::fmt(t)
+        );
+        t += tick;
+    }
+    let _ = write!(
+        o,
+        "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">seconds since the load change (or the activity)</text>",
+        LEFT + pw / 2.0,
+        h - 4.0
+    );
+    for (i, b) in bars.iter().enumerate() {
+        let y = TOP + ROW * i as f64 + (ROW - BAR) / 2.0;
+        let _ = write!(
+            o,
+            "<g><title>{}</title><text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>",
+            escape(&b.tooltip),
+            LEFT - 8.0,
+            y + BAR / 2.0 + 4.0,
+            escape(&b.label)
+        );
+        for (from, to, label, color) in &b.stretches {
+            let (x0, x1) = (xs(*from), xs(*to));
+            let _ = write!(
+                o,
+                "<rect x=\"{x0:.1}\" y=\"{y:.1}\" width=\"{:.1}\" height=\"{BAR}\" fill=\"{color}\"><title>{label}: {} s</title></rect>",
+                (x1 - x0).max(0.0),
+                crate::gates::fmt(to - from)
+            );
+            if x1 - x0 >= 34.0 {
+                let _ = write!(
+                    o,
+                    "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\" fill=\"#111\">{} s</text>",
+                    (x0 + x1) / 2.0,
+                    y + BAR / 2.0 + 4.0,
+                    crate::gates::fmt(to - from)
+                );
+            }
+        }
+        if let Some((from, to, why)) = &b.missing {
+            let (x0, x1) = (xs(*from), xs(*to));
+            let _ = write!(
+                o,
+                "<rect x=\"{x0:.1}\" y=\"{y:.1}\" width=\"{:.1}\" height=\"{BAR}\" fill=\"{MISSING}\"><title>{}</title></rect><text x=\"{:.1}\" y=\"{:.1}\" fill=\"#444\">{}</text>",
+                (x1 - x0).max(0.0),
+                escape(why),
+                x0 + 4.0,
+                y + BAR / 2.0 + 4.0,
+                escape(why)
+            );
+        }
+        o.push_str("</g>");
+    }
+    o.push_str("</svg>");
+    if standalone {
+        o.push('\n');
+    }
+    Some(o)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fixture;
+    use crate::report::Report;
+
+    #[test]
+    fn each_link_is_a_stretch_and_a_missing_one_is_named() {
+        let r = Report::build(fixture::scale_out_and_in()).unwrap();
+        let svg = render(&r.summary.lag, true).unwrap();
+        roxmltree_free_check(&svg);
+        // Scale-out: 60 s period, 59 s publishing, 121 s alarm, 355 s launch.
+        for s in [
+            "metric period: 60 s",
+            "CloudWatch publishing: 59 s",
+            "alarm evaluation: 121 s",
+            "instances launched or removed: 355 s",
+        ] {
+            assert!(svg.contains(s), "{s} missing");
+        }
+        let r = Report::build(fixture::short_spike()).unwrap();
+        let svg = render(&r.summary.lag, false).unwrap();
+        assert!(svg.contains("alarm never fired: 2 of 3 datapoints breached"));
+        assert!(svg.contains("never happened"));
+    }
+
+    #[test]
+    fn no_episodes_no_chart() {
+        assert_eq!(render(&[], false), None);
+    }
+
+    /// Tags balance (the integration tests parse the files as XML).
+    fn roxmltree_free_check(svg: &str) {
+        assert_eq!(svg.matches("<g>").count(), svg.matches("</g>").count());
+        assert!(svg.ends_with("</svg>\n"));
+    }
+}
