@@ -141,9 +141,12 @@ pub fn render_html(report: &Report) -> String {
         let _ = writeln!(o, "<figure>{}</figure>", c.inline_svg);
     }
     if !s.lag.is_empty() {
+        let names = sections::AlarmNames::of(report);
         o.push_str("<h2>Scaling lag</h2>\n");
         for e in &s.lag {
-            let _ = writeln!(o, "<h3>{}</h3>", escape(&sections::episode_title(e)));
+            // Short alarm names in the heading; the table has the full one.
+            let title = names.apply(&sections::episode_title(e));
+            let _ = writeln!(o, "<h3>{}</h3>", escape(&title));
             o.push_str(&table_html(&sections::lag_table(report, e), "lag"));
             let _ = writeln!(o, "<p>{}</p>", escape(&sections::impact_line(e)));
         }

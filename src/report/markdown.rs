@@ -96,8 +96,11 @@ pub fn render_markdown(report: &Report) -> String {
     }
     if !s.lag.is_empty() {
         let _ = writeln!(out, "### Scaling lag\n");
+        // Short alarm names in the headings; the tables have the full ones.
+        let names = sections::AlarmNames::of(report);
         for e in &s.lag {
-            let _ = writeln!(out, "**{}**\n", md_escape(&sections::episode_title(e)));
+            let title = names.apply(&sections::episode_title(e));
+            let _ = writeln!(out, "**{}**\n", md_escape(&title));
             out.push_str(&sections::lag_table(report, e).to_markdown());
             let _ = writeln!(out, "\n{}\n", md_escape(&sections::impact_line(e)));
         }
