@@ -206,8 +206,12 @@ pub fn merge(mut shards: Vec<ShardRun>) -> Result<JournalData, String> {
             .then(a.t().total_cmp(&b.t()))
     });
 
-    let mut hosts: Vec<&str> = ordered.iter().map(|s| s.data.info.host.as_str()).collect();
-    hosts.dedup();
+    let mut hosts: Vec<&str> = Vec::new();
+    for s in &ordered {
+        if !hosts.contains(&s.data.info.host.as_str()) {
+            hosts.push(&s.data.info.host);
+        }
+    }
     let info = RunInfo {
         schema: zero.data.info.schema.clone(),
         tool_version: zero.data.info.tool_version.clone(),
