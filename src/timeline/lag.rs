@@ -15,8 +15,8 @@
 //! threshold or a scaling activity in that direction starts before the next
 //! load change; rises pair with the scale-out alarm (`Greater…`), drops with
 //! the scale-in alarm (`Less…`). Activities no load change explains
-//! (scheduled actions, manual updates) get their own episode starting at the
-//! activity.
+//! (scheduled actions, manual updates, a follow-up while an episode's alarm
+//! stayed in ALARM) get their own episode starting at the activity.
 //!
 //! Per episode, the impact window runs from the load change to capacity in
 //! service (or to the end of the run when it never came): the requests sent
@@ -471,7 +471,14 @@ pub fn analyze(
         };
         chain.at(ACTIVITY, a.start, Some(activity_detail(a)));
         let in_service = capacity_links(tl, &mut chain, a);
-        let cause = format!("scaling activity: {}", a.cause);
+        let cause = match follow_up_of(tl, &episodes, dir, a.start) {
+            Some((alarm, since)) => format!(
+                "follow-up {}: {alarm} still in ALARM since the load change at {} s",
+                activity_counts(a),
+                num(since)
+            ),
+            None => format!("scaling activity: {}", a.cause),
+        };
         episodes.push(finish(
             data, tl, slo, dir, cause, chain, a.start, in_service,
         )?);
@@ -482,6 +489,38 @@ pub fn analyze(
         episodes,
         scaling: scaling(tl),
     })
+}
+
+/// The episode an activity no load change explains follows up on: one in
+/// the same direction whose alarm was still in ALARM when the activity
+/// started (stale breaching datapoints after capacity arrived, or one
+/// scale-out step not being enough). Returns the alarm and the load
+/// change's time.
+fn follow_up_of(
+    tl: &Timeline,
+    episodes: &[Episode],
+    dir: Direction,
+    start: f64,
+) -> Option<(String, f64)> {
+    episodes
+        .iter()
+        .filter(|e| e.direction == dir && e.links[0].name == LOAD_CHANGE)
+        .filter_map(|e| {
+            let alarm = e.links.iter().find(|l| l.name == ALARM)?;
+            let name = alarm.detail.clone()?;
+            let since = e.links[0].t_s?;
+            (since <= start && tl.alarm_state_at(&name, start) == Some(AlarmState::Alarm))
+                .then_some((name, since))
+        })
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+}
+
+/// "3 → 4 instances", or "scaling" when the counts are unknown.
+fn activity_counts(a: &ActivityRecord) -> String {
+    match (a.from, a.to) {
+        (Some(f), Some(t)) => format!("{f} → {t} instances"),
+        _ => "scaling".into(),
+    }
 }
 
 fn activity_detail(a: &ActivityRecord) -> String {

@@ -195,12 +195,20 @@ fn a_later_activity_raising_desired_does_not_hide_capacity_in_service() {
     );
     assert_eq!(out.total_s, Some(605.0));
     assert_eq!(out.impact.to_s, 905.0);
-    // The second activity has its own chain, to InService with 4.
+    // The second activity has its own chain, to InService with 4: a
+    // follow-up, as AlarmHigh was still in ALARM (540–1020 s).
     let second = a
         .episodes
         .iter()
         .find(|e| e.links[0].name == ACTIVITY)
         .unwrap();
+    assert_eq!(
+        second.cause,
+        format!(
+            "follow-up 3 → 4 instances: {} still in ALARM since the load change at 300 s",
+            fixture::ALARM_HIGH
+        )
+    );
     assert_eq!(
         chain(second)[..3],
         s(&[
