@@ -159,8 +159,18 @@ pub fn render_html(report: &Report) -> String {
         o.push_str("</ul>\n");
     }
     if sections::observed(report) {
+        let names = sections::AlarmNames::of(report);
         o.push_str("<h2>Timeline</h2>\n");
-        o.push_str(&table_html(&sections::timeline_table(report), "timeline"));
+        o.push_str(&table_html(
+            &sections::timeline_table(report, &names),
+            "timeline",
+        ));
+        let legend = names.legend();
+        if !legend.is_empty() {
+            o.push_str("<p class=\"muted\">");
+            o.push_str(&escape(&legend.join(" · ")));
+            o.push_str("</p>\n");
+        }
     }
     o.push_str("<h2>Profile</h2>\n");
     let profile = serde_json::to_string_pretty(&report.data.info.profile).unwrap_or_default();

@@ -112,10 +112,16 @@ pub fn render_markdown(report: &Report) -> String {
         }
     }
     if sections::observed(report) {
+        let names = sections::AlarmNames::of(report);
+        let legend: String = names
+            .legend()
+            .iter()
+            .map(|l| format!("\n{}\n", md_escape(l)))
+            .collect();
         let _ = writeln!(
             out,
-            "\n<details><summary>Timeline</summary>\n\n{}\n</details>",
-            sections::timeline_table(report).to_markdown()
+            "\n<details><summary>Timeline</summary>\n\n{}{legend}\n</details>",
+            sections::timeline_table(report, &names).to_markdown()
         );
     }
     let _ = writeln!(

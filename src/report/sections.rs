@@ -16,15 +16,16 @@ pub fn clock_time(report: &Report, t: f64) -> String {
 }
 
 /// Phase changes, alarm transitions, scaling activities, not-scaled
-/// reasons, endpoint status and counts, warnings.
-pub fn timeline_table(report: &Report) -> Table {
+/// reasons, endpoint status and counts, warnings; alarm names as `names`
+/// shortens them (list [`AlarmNames::legend`] beside it).
+pub fn timeline_table(report: &Report, names: &AlarmNames) -> Table {
     let mut t = Table::new(&["t (s)", "UTC", "what", "event"]);
     for e in &report.timeline.events {
         t.row(vec![
             format!("{:.1}", e.t),
             clock_time(report, e.t),
             e.kind.label().to_string(),
-            e.text.clone(),
+            names.apply(&e.text),
         ]);
     }
     t
@@ -280,7 +281,7 @@ mod tests {
         b.endpoint(1.0, "InService", 1, 1);
         let report = Report::build(b.build()).unwrap();
         let names = AlarmNames::of(&report);
-        let full = text_of(&timeline_table(&report));
+        let full = text_of(&timeline_table(&report, &names));
         let compact = text_of(&compact_timeline_table(&report, &names));
         assert!(full.contains("\"m2\""), "{full}");
         assert!(!compact.contains("\"m2\""), "{compact}");
