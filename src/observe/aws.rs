@@ -325,6 +325,30 @@ impl AwsObserver {
         }
     }
 
+    /// A call's result: on success the back-off eases and the output comes
+    /// back; on failure [`Self::failed`] journals why and `None` comes back.
+    fn settle<T, E>(
+        &mut self,
+        api: &'static str,
+        res: Result<T, SdkError<E, HttpResponse>>,
+        clock: &RunClock,
+        out: &mut Vec<Record>,
+    ) -> Option<T>
+    where
+        E: ProvideErrorMetadata + std::error::Error + 'static,
+    {
+        match res {
+            Ok(o) => {
+                self.succeeded();
+                Some(o)
+            }
+            Err(e) => {
+                self.failed(api, &e, clock, out);
+                None
+            }
+        }
+    }
+
     fn succeeded(&mut self) {
         self.backoff /= 2;
         if self.backoff < Duration::from_millis(500) {
@@ -347,16 +371,7 @@ impl AwsObserver {
             .endpoint_name(&self.what.endpoint)
             .send()
             .await;
-        let ep = match res {
-            Ok(ep) => {
-                self.succeeded();
-                ep
-            }
-            Err(e) => {
-                self.failed("DescribeEndpoint", &e, clock, out);
-                return None;
-            }
-        };
+        let ep = self.settle("DescribeEndpoint", res, clock, out)?;
         if self.variant.is_none() {
             self.variant = ep
                 .production_variants()
@@ -368,26 +383,23 @@ impl AwsObserver {
             && let Some(config) = ep.endpoint_config_name()
         {
             self.pace().await;
-            match self
+            let res = self
                 .c
                 .sagemaker
                 .describe_endpoint_config()
                 .endpoint_config_name(config)
                 .send()
-                .await
-            {
-                Ok(c) => {
-                    let kind = kind_of_config(&c);
-                    self.kind = Some(kind);
-                    // The alarms' own queries, if any came first, stay.
-                    let alarm_queries = std::mem::replace(&mut self.queries, metric_set(kind));
-                    self.metrics = MetricTracker::default();
-                    let variant = self.variant.clone().unwrap_or_default();
-                    for q in alarm_queries {
-                        add_query(&mut self.queries, q, &self.what.endpoint, &variant);
-                    }
+                .await;
+            if let Some(c) = self.settle("DescribeEndpointConfig", res, clock, out) {
+                let kind = kind_of_config(&c);
+                self.kind = Some(kind);
+                // The alarms' own queries, if any came first, stay.
+                let alarm_queries = std::mem::replace(&mut self.queries, metric_set(kind));
+                self.metrics = MetricTracker::default();
+                let variant = self.variant.clone().unwrap_or_default();
+                for q in alarm_queries {
+                    add_query(&mut self.queries, q, &self.what.endpoint, &variant);
                 }
-                Err(e) => self.failed("DescribeEndpointConfig", &e, clock, out),
             }
         }
         let variant = self.variant.clone()?;
@@ -431,30 +443,22 @@ impl AwsObserver {
             .scalable_dimension(ScalableDimension::SageMakerVariantDesiredInstanceCount)
             .send()
             .await;
-        match res {
-            Ok(o) => {
-                self.succeeded();
-                let bounds = o.scalable_targets().first().map(|s| {
-                    (
-                        s.min_capacity().max(0) as u32,
-                        s.max_capacity().max(0) as u32,
-                    )
-                });
-                if bounds != self.last_bounds {
-                    self.last_bounds = bounds;
-                    if let Some((min, max)) = bounds {
-                        out.push(Record::ScalableTarget(ScalableTargetRecord {
-                            t: clock.now_s(),
-                            resource_id: resource.clone(),
-                            min,
-                            max,
-                        }));
-                    }
-                }
-            }
-            Err(e) => {
-                self.failed("DescribeScalableTargets", &e, clock, out);
-                return None;
+        let o = self.settle("DescribeScalableTargets", res, clock, out)?;
+        let bounds = o.scalable_targets().first().map(|s| {
+            (
+                s.min_capacity().max(0) as u32,
+                s.max_capacity().max(0) as u32,
+            )
+        });
+        if bounds != self.last_bounds {
+            self.last_bounds = bounds;
+            if let Some((min, max)) = bounds {
+                out.push(Record::ScalableTarget(ScalableTargetRecord {
+                    t: clock.now_s(),
+                    resource_id: resource.clone(),
+                    min,
+                    max,
+                }));
             }
         }
         self.pace().await;
@@ -467,16 +471,7 @@ impl AwsObserver {
             .scalable_dimension(ScalableDimension::SageMakerVariantDesiredInstanceCount)
             .send()
             .await;
-        let out_policies = match res {
-            Ok(o) => {
-                self.succeeded();
-                o
-            }
-            Err(e) => {
-                self.failed("DescribeScalingPolicies", &e, clock, out);
-                return None;
-            }
-        };
+        let out_policies = self.settle("DescribeScalingPolicies", res, clock, out)?;
         let mut facts = Vec::new();
         let mut alarms = Vec::new();
         for p in out_policies.scaling_policies() {
@@ -523,15 +518,8 @@ impl AwsObserver {
             .include_not_scaled_activities(true)
             .send()
             .await;
-        let o = match res {
-            Ok(o) => {
-                self.succeeded();
-                o
-            }
-            Err(e) => {
-                self.failed("DescribeScalingActivities", &e, clock, out);
-                return;
-            }
+        let Some(o) = self.settle("DescribeScalingActivities", res, clock, out) else {
+            return;
         };
         let since = clock.started_at - BEFORE_START;
         let t = clock.now_s();
@@ -616,15 +604,8 @@ impl AwsObserver {
                 .set_next_token(token.take())
                 .send()
                 .await;
-            let o = match res {
-                Ok(o) => {
-                    self.succeeded();
-                    o
-                }
-                Err(e) => {
-                    self.failed("GetMetricData", &e, clock, out);
-                    return;
-                }
+            let Some(o) = self.settle("GetMetricData", res, clock, out) else {
+                return;
             };
             for r in o.metric_data_results() {
                 let Some(index) = r

@@ -77,19 +77,15 @@ impl AwsObserver {
         let prefix = target_tracking_alarm_prefix(&self.what.endpoint, &variant);
         let mut alarms = Vec::new();
         self.pace().await;
-        match self
+        let res = self
             .c
             .cloudwatch
             .describe_alarms()
             .alarm_name_prefix(&prefix)
             .send()
-            .await
-        {
-            Ok(o) => {
-                self.succeeded();
-                alarms.extend(o.metric_alarms().iter().cloned());
-            }
-            Err(e) => self.failed("DescribeAlarms", &e, clock, out),
+            .await;
+        if let Some(o) = self.settle("DescribeAlarms", res, clock, out) {
+            alarms.extend(o.metric_alarms().iter().cloned());
         }
         let named: Vec<String> = self
             .policy_alarms
@@ -99,19 +95,15 @@ impl AwsObserver {
             .collect();
         for chunk in named.chunks(100) {
             self.pace().await;
-            match self
+            let res = self
                 .c
                 .cloudwatch
                 .describe_alarms()
                 .set_alarm_names(Some(chunk.to_vec()))
                 .send()
-                .await
-            {
-                Ok(o) => {
-                    self.succeeded();
-                    alarms.extend(o.metric_alarms().iter().cloned());
-                }
-                Err(e) => self.failed("DescribeAlarms", &e, clock, out),
+                .await;
+            if let Some(o) = self.settle("DescribeAlarms", res, clock, out) {
+                alarms.extend(o.metric_alarms().iter().cloned());
             }
         }
         let t = clock.now_s();
@@ -175,20 +167,16 @@ impl AwsObserver {
                 .end_date(to_aws(Utc::now() + chrono::Duration::minutes(1)))
                 .send()
                 .await;
-            match res {
-                Ok(o) => {
-                    self.succeeded();
-                    for item in o.alarm_history_items() {
-                        let (Some(at), Some((from, to, reason))) = (
-                            item.timestamp(),
-                            history_transition(item.history_data(), item.history_summary()),
-                        ) else {
-                            continue;
-                        };
-                        transitions.push((name.clone(), to_chrono(at), from, to, reason));
-                    }
+            if let Some(o) = self.settle("DescribeAlarmHistory", res, clock, out) {
+                for item in o.alarm_history_items() {
+                    let (Some(at), Some((from, to, reason))) = (
+                        item.timestamp(),
+                        history_transition(item.history_data(), item.history_summary()),
+                    ) else {
+                        continue;
+                    };
+                    transitions.push((name.clone(), to_chrono(at), from, to, reason));
                 }
-                Err(e) => self.failed("DescribeAlarmHistory", &e, clock, out),
             }
         }
         // The current states; a change the history did not show is a
