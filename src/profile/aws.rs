@@ -91,17 +91,10 @@ mod opt_secs {
     }
 }
 
-/// Fields that only the AWS kinds use, for rejecting them elsewhere.
-pub fn aws_fields_given(raw: &RawTarget) -> Vec<&'static str> {
+/// The fields only `kind = "sagemaker-async"` uses, with whether each is
+/// given.
+fn async_fields(raw: &RawTarget) -> [(&'static str, bool); 7] {
     [
-        ("endpoint_name", raw.endpoint_name.is_some()),
-        ("target_variant", raw.target_variant.is_some()),
-        ("target_model", raw.target_model.is_some()),
-        ("inference_component", raw.inference_component.is_some()),
-        ("custom_attributes", raw.custom_attributes.is_some()),
-        ("region", raw.region.is_some()),
-        ("profile", raw.profile.is_some()),
-        ("endpoint_url", raw.endpoint_url.is_some()),
         ("input_s3_uri", raw.input_s3_uri.is_some()),
         ("unique_inputs", raw.unique_inputs.is_some()),
         ("request_ttl", raw.request_ttl.is_some()),
@@ -113,9 +106,24 @@ pub fn aws_fields_given(raw: &RawTarget) -> Vec<&'static str> {
         ),
         ("output_poll_max", raw.output_poll_max.is_some()),
     ]
-    .iter()
-    .filter(|(_, g)| *g)
-    .map(|(n, _)| *n)
+}
+
+/// Fields that only the AWS kinds use, for rejecting them elsewhere.
+pub fn aws_fields_given(raw: &RawTarget) -> Vec<&'static str> {
+    [
+        ("endpoint_name", raw.endpoint_name.is_some()),
+        ("target_variant", raw.target_variant.is_some()),
+        ("target_model", raw.target_model.is_some()),
+        ("inference_component", raw.inference_component.is_some()),
+        ("custom_attributes", raw.custom_attributes.is_some()),
+        ("region", raw.region.is_some()),
+        ("profile", raw.profile.is_some()),
+        ("endpoint_url", raw.endpoint_url.is_some()),
+    ]
+    .into_iter()
+    .chain(async_fields(raw))
+    .filter(|(_, given)| *given)
+    .map(|(name, _)| name)
     .collect()
 }
 
@@ -219,18 +227,7 @@ pub fn sagemaker(ctx: &Ctx, t: &Spanned<RawTarget>) -> Result<SageMakerTargetSpe
     const KIND: &str = "sagemaker";
     reject_http_fields(ctx, t, KIND)?;
     let raw = t.get_ref();
-    for (field, present) in [
-        ("input_s3_uri", raw.input_s3_uri.is_some()),
-        ("unique_inputs", raw.unique_inputs.is_some()),
-        ("request_ttl", raw.request_ttl.is_some()),
-        ("invocation_timeout", raw.invocation_timeout.is_some()),
-        ("drain_timeout", raw.drain_timeout.is_some()),
-        (
-            "s3_requests_per_second",
-            raw.s3_requests_per_second.is_some(),
-        ),
-        ("output_poll_max", raw.output_poll_max.is_some()),
-    ] {
+    for (field, present) in async_fields(raw) {
         if present {
             return Err(ctx.err(
                 Some(t.span()),
