@@ -7,6 +7,7 @@
 //! inline, `report.md` links them as SVG files in `charts/` beside it.
 
 use super::Report;
+use super::sections::AlarmNames;
 use super::svg::{self, Band, Chart, Series};
 use super::waterfall;
 use crate::gates::fmt;
@@ -187,11 +188,12 @@ pub fn charts(report: &Report) -> Vec<NamedChart> {
             hlines.push((target, format!("target {}", fmt(target))));
         }
         let mut bands = Vec::new();
+        let names = AlarmNames::of(report);
         for c in &tl.alarm_configs {
             if hlines.iter().all(|h| (h.0 - c.threshold).abs() > 1e-9) {
                 hlines.push((
                     c.threshold,
-                    format!("{} threshold {}", short(&c.name), fmt(c.threshold)),
+                    format!("{} threshold {}", names.apply(&c.name), fmt(c.threshold)),
                 ));
             }
             for (from, to, state) in tl.alarm_bands(&c.name) {
@@ -205,7 +207,7 @@ pub fn charts(report: &Report) -> Vec<NamedChart> {
                     from,
                     to,
                     color,
-                    label: format!("{} {}", short(&c.name), state.as_aws()),
+                    label: format!("{} {}", names.apply(&c.name), state.as_aws()),
                 });
             }
         }
@@ -257,14 +259,4 @@ pub fn charts(report: &Report) -> Vec<NamedChart> {
     }
     out.extend(NamedChart::waterfall(&report.summary.lag));
     out
-}
-
-/// `AlarmHigh` from `TargetTracking-…-AlarmHigh-7f3a`.
-fn short(name: &str) -> String {
-    for k in ["AlarmHigh", "AlarmLow"] {
-        if name.contains(k) {
-            return k.into();
-        }
-    }
-    name.to_string()
 }
