@@ -122,22 +122,7 @@ fn draw(c: &Chart, standalone: bool) -> String {
         let m = if right { y2_max } else { y_max };
         TOP + ph - (v / m).clamp(0.0, 1.05) * ph
     };
-    let mut o = String::new();
-    let size = if standalone {
-        o.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-        format!("width=\"{W}\" height=\"{H}\"")
-    } else {
-        "width=\"100%\"".to_string()
-    };
-    let _ = write!(
-        o,
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {W} {H}\" {size} role=\"img\" aria-label=\"{}\" font-family=\"sans-serif\" font-size=\"11\">",
-        escape(&c.title)
-    );
-    if standalone {
-        let _ = write!(o, "<rect width=\"{W}\" height=\"{H}\" fill=\"#fff\"/>");
-    }
-    let _ = write!(o, "<title>{}</title>", escape(&c.title));
+    let mut o = open(&c.title, W, H, standalone);
     let _ = write!(
         o,
         "<text x=\"{LEFT}\" y=\"16\" font-size=\"13\" font-weight=\"bold\">{}</text>",
@@ -310,11 +295,39 @@ fn draw(c: &Chart, standalone: bool) -> String {
             escape(label)
         );
     }
+    close(&mut o, standalone);
+    o
+}
+
+/// The `<svg>` start every chart shares: inline, as wide as the page; as
+/// a file, the XML declaration, a fixed size and a white background. Then
+/// the title as a tooltip (escaped).
+pub fn open(title: &str, w: f64, h: f64, standalone: bool) -> String {
+    let mut o = String::new();
+    let size = if standalone {
+        o.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+        format!("width=\"{w}\" height=\"{h}\"")
+    } else {
+        "width=\"100%\"".to_string()
+    };
+    let title = escape(title);
+    let _ = write!(
+        o,
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {w} {h}\" {size} role=\"img\" aria-label=\"{title}\" font-family=\"sans-serif\" font-size=\"11\">"
+    );
+    if standalone {
+        let _ = write!(o, "<rect width=\"{w}\" height=\"{h}\" fill=\"#fff\"/>");
+    }
+    let _ = write!(o, "<title>{title}</title>");
+    o
+}
+
+/// Ends what [`open`] started (a file ends with a newline).
+pub fn close(o: &mut String, standalone: bool) {
     o.push_str("</svg>");
     if standalone {
         o.push('\n');
     }
-    o
 }
 
 #[cfg(test)]

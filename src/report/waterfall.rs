@@ -4,11 +4,12 @@
 //! launched or removed, recovery), on one shared time scale so episodes
 //! compare at a glance. A chain cut short ends in a grey stretch to the end of its
 //! impact window, labelled with the missing link. Hand-drawn SVG like
-//! [`super::svg`]; every label escaped.
+//! [`super::svg`] (its [`svg::open`]/[`svg::close`]); every label escaped.
 
 use std::fmt::Write;
 
 use super::html::escape;
+use super::svg;
 use crate::timeline::lag::{
     ACTIVITY, ALARM, DESIRED, Episode, IN_SERVICE, PAST_THRESHOLD, READABLE, WITHIN_SLO,
 };
@@ -100,23 +101,10 @@ pub fn render(episodes: &[Episode], standalone: bool) -> Option<String> {
     let tick = step(x_max);
     let x_max = (x_max / tick).ceil() * tick;
     let xs = |t: f64| LEFT + t.clamp(0.0, x_max) / x_max * pw;
-    let mut o = String::new();
-    let size = if standalone {
-        o.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-        format!("width=\"{W}\" height=\"{h}\"")
-    } else {
-        "width=\"100%\"".to_string()
-    };
+    let mut o = svg::open(TITLE, W, h, standalone);
     let _ = write!(
         o,
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {W} {h}\" {size} role=\"img\" aria-label=\"{TITLE}\" font-family=\"sans-serif\" font-size=\"11\">"
-    );
-    if standalone {
-        let _ = write!(o, "<rect width=\"{W}\" height=\"{h}\" fill=\"#fff\"/>");
-    }
-    let _ = write!(
-        o,
-        "<title>{TITLE}</title><text x=\"10\" y=\"16\" font-size=\"13\" font-weight=\"bold\">{TITLE}</text>"
+        "<text x=\"10\" y=\"16\" font-size=\"13\" font-weight=\"bold\">{TITLE}</text>"
     );
     // Legend: the kinds of time that occur.
     let mut x = 10.0;
@@ -198,10 +186,7 @@ pub fn render(episodes: &[Episode], standalone: bool) -> Option<String> {
         }
         o.push_str("</g>");
     }
-    o.push_str("</svg>");
-    if standalone {
-        o.push('\n');
-    }
+    svg::close(&mut o, standalone);
     Some(o)
 }
 
