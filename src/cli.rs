@@ -409,14 +409,10 @@ fn cmd_capacity(args: CapacityArgs) -> u8 {
         Err(m) => return fail(exit::BAD_INPUT, m),
     };
     let dir = args.run_dir.clone().unwrap_or_else(|| {
-        let clock = crate::clock::RunClock {
-            origin: tokio::time::Instant::now(),
-            started_at: chrono::Utc::now(),
-        };
         crate::run::default_run_dir(
             Path::new("reports"),
             &format!("{}-capacity", profile.name),
-            &clock,
+            chrono::Utc::now(),
         )
     });
     if !args.quiet {
@@ -462,11 +458,10 @@ fn cmd_simulate(args: SimulateArgs) -> u8 {
         Err(e) => return fail(exit::BAD_INPUT, e),
     };
     let dir = args.run_dir.clone().unwrap_or_else(|| {
-        let clock = crate::clock::RunClock::start();
         crate::run::default_run_dir(
             Path::new("reports"),
             &format!("{}-simulate", profile.name),
-            &clock,
+            chrono::Utc::now(),
         )
     });
     let opts = crate::simulate::SimulateOptions {

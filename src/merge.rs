@@ -333,12 +333,8 @@ fn write(data: &JournalData, dir: &Path) -> Result<(), String> {
 
 /// `reports/<UTC start>-<name>-merged`.
 pub fn default_dir(root: &Path, data: &JournalData) -> PathBuf {
-    let clock = crate::clock::RunClock {
-        origin: tokio::time::Instant::now(),
-        started_at: data.info.started_at,
-    };
     let name = data.info.profile["name"].as_str().unwrap_or("run");
-    crate::run::default_run_dir(root, &format!("{name}-merged"), &clock)
+    crate::run::default_run_dir(root, &format!("{name}-merged"), data.info.started_at)
 }
 
 #[cfg(test)]

@@ -60,10 +60,9 @@ pub async fn observe_with(opts: ObserveOptions, config: SdkConfig) -> Result<Run
     }
     let clock = RunClock::start();
     let name = format!("observe-{}", opts.endpoint);
-    let dir = opts
-        .run_dir
-        .clone()
-        .unwrap_or_else(|| crate::run::default_run_dir(&opts.reports_root, &name, &clock));
+    let dir = opts.run_dir.clone().unwrap_or_else(|| {
+        crate::run::default_run_dir(&opts.reports_root, &name, clock.started_at)
+    });
     let info = RunInfo {
         schema: RunInfo::SCHEMA.into(),
         tool_version: env!("CARGO_PKG_VERSION").into(),

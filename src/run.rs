@@ -90,7 +90,11 @@ pub fn run(profile: Profile, opts: RunOptions) -> Result<RunResult, RunError> {
 }
 
 /// Default run directory name: `20261122T105709Z-demo`.
-pub fn default_run_dir(root: &Path, name: &str, clock: &RunClock) -> PathBuf {
+pub fn default_run_dir(
+    root: &Path,
+    name: &str,
+    started_at: chrono::DateTime<chrono::Utc>,
+) -> PathBuf {
     let safe: String = name
         .chars()
         .map(|c| {
@@ -101,10 +105,7 @@ pub fn default_run_dir(root: &Path, name: &str, clock: &RunClock) -> PathBuf {
             }
         })
         .collect();
-    root.join(format!(
-        "{}-{safe}",
-        clock.started_at.format("%Y%m%dT%H%M%SZ")
-    ))
+    root.join(format!("{}-{safe}", started_at.format("%Y%m%dT%H%M%SZ")))
 }
 
 async fn run_async(
@@ -156,7 +157,7 @@ async fn run_async(
     let dir = opts
         .run_dir
         .clone()
-        .unwrap_or_else(|| default_run_dir(&opts.reports_root, &profile.name, &clock));
+        .unwrap_or_else(|| default_run_dir(&opts.reports_root, &profile.name, clock.started_at));
     let info = RunInfo {
         schema: RunInfo::SCHEMA.into(),
         tool_version: env!("CARGO_PKG_VERSION").into(),
