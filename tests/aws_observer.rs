@@ -12,10 +12,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use aws_config::SdkConfig;
-use aws_sdk_applicationautoscaling::types::{
-    MetricType, PolicyType, PredefinedMetricSpecification, ScalableDimension, ServiceNamespace,
-    TargetTrackingScalingPolicyConfiguration,
-};
+use aws_sdk_applicationautoscaling::types::{ScalableDimension, ServiceNamespace};
 use aws_sdk_cloudwatch::primitives::DateTime as AwsTime;
 use aws_sdk_cloudwatch::types::{
     ComparisonOperator, Dimension, MetricDatum, StateValue, Statistic,
@@ -47,39 +44,8 @@ fn observer(clients: AwsClients) -> AwsObserver {
 /// target-tracking policy and its high alarm.
 async fn setup(config: &SdkConfig) {
     moto::create_endpoint(config, "obs-ep", 1, None).await;
-    let aas = aws_sdk_applicationautoscaling::Client::new(config);
-    aas.register_scalable_target()
-        .service_namespace(ServiceNamespace::Sagemaker)
-        .resource_id(RESOURCE)
-        .scalable_dimension(ScalableDimension::SageMakerVariantDesiredInstanceCount)
-        .min_capacity(1)
-        .max_capacity(4)
-        .send()
-        .await
-        .expect("RegisterScalableTarget");
-    aas.put_scaling_policy()
-        .policy_name(BUILT_IN_POLICY)
-        .service_namespace(ServiceNamespace::Sagemaker)
-        .resource_id(RESOURCE)
-        .scalable_dimension(ScalableDimension::SageMakerVariantDesiredInstanceCount)
-        .policy_type(PolicyType::TargetTrackingScaling)
-        .target_tracking_scaling_policy_configuration(
-            TargetTrackingScalingPolicyConfiguration::builder()
-                .target_value(70.0)
-                .predefined_metric_specification(
-                    PredefinedMetricSpecification::builder()
-                        .predefined_metric_type(MetricType::SageMakerVariantInvocationsPerInstance)
-                        .build()
-                        .unwrap(),
-                )
-                .scale_in_cooldown(300)
-                .scale_out_cooldown(60)
-                .build()
-                .unwrap(),
-        )
-        .send()
-        .await
-        .expect("PutScalingPolicy");
+    moto::register_target(config, RESOURCE, 1, 4).await;
+    moto::put_invocations_policy(config, RESOURCE, BUILT_IN_POLICY, 70.0).await;
     let cw = aws_sdk_cloudwatch::Client::new(config);
     cw.put_metric_alarm()
         .alarm_name(ALARM)

@@ -11,8 +11,7 @@ use std::process::{Command, Output, Stdio};
 
 use aws_config::SdkConfig;
 use aws_sdk_applicationautoscaling::types::{
-    MetricType, PolicyType, PredefinedMetricSpecification, ScalableDimension, ServiceNamespace,
-    TargetTrackingScalingPolicyConfiguration,
+    MetricType, ScalableDimension, ServiceNamespace, TargetTrackingScalingPolicyConfiguration,
 };
 use aws_sdk_cloudwatch::types::{ComparisonOperator, Dimension, Statistic};
 use aws_smithy_mocks::{MockResponseInterceptor, RuleMode, mock};
@@ -34,48 +33,14 @@ fn aas(config: &SdkConfig) -> aws_sdk_applicationautoscaling::Client {
 
 /// Puts a target-tracking policy on InvocationsPerInstance; returns its ARN.
 async fn put_policy(config: &SdkConfig, name: &str, target: f64) -> String {
-    aas(config)
-        .put_scaling_policy()
-        .policy_name(name)
-        .service_namespace(ServiceNamespace::Sagemaker)
-        .resource_id(RESOURCE)
-        .scalable_dimension(ScalableDimension::SageMakerVariantDesiredInstanceCount)
-        .policy_type(PolicyType::TargetTrackingScaling)
-        .target_tracking_scaling_policy_configuration(
-            TargetTrackingScalingPolicyConfiguration::builder()
-                .target_value(target)
-                .predefined_metric_specification(
-                    PredefinedMetricSpecification::builder()
-                        .predefined_metric_type(MetricType::SageMakerVariantInvocationsPerInstance)
-                        .build()
-                        .unwrap(),
-                )
-                .scale_in_cooldown(300)
-                .scale_out_cooldown(60)
-                .build()
-                .unwrap(),
-        )
-        .send()
-        .await
-        .expect("PutScalingPolicy")
-        .policy_arn()
-        .to_string()
+    moto::put_invocations_policy(config, RESOURCE, name, target).await
 }
 
 /// An endpoint at 4 instances, a scalable target 1..4, the built-in policy
 /// (target 70) with its high alarm, and a custom-named policy (target 500).
 async fn setup(config: &SdkConfig) {
     moto::create_endpoint(config, EP, 4, None).await;
-    aas(config)
-        .register_scalable_target()
-        .service_namespace(ServiceNamespace::Sagemaker)
-        .resource_id(RESOURCE)
-        .scalable_dimension(ScalableDimension::SageMakerVariantDesiredInstanceCount)
-        .min_capacity(1)
-        .max_capacity(4)
-        .send()
-        .await
-        .expect("RegisterScalableTarget");
+    moto::register_target(config, RESOURCE, 1, 4).await;
     let arn = put_policy(config, BUILT_IN_POLICY, 70.0).await;
     put_policy(config, CUSTOM, 500.0).await;
     let dim = |n: &str, v: &str| Dimension::builder().name(n).value(v).build();

@@ -194,3 +194,59 @@ pub async fn create_endpoint(
         .await
         .expect("CreateEndpoint");
 }
+
+/// Registers the scalable target of `resource`
+/// (`endpoint/<e>/variant/<v>`) with `min`..`max` instances.
+pub async fn register_target(config: &SdkConfig, resource: &str, min: i32, max: i32) {
+    use aws_sdk_applicationautoscaling::types::{ScalableDimension, ServiceNamespace};
+    aws_sdk_applicationautoscaling::Client::new(config)
+        .register_scalable_target()
+        .service_namespace(ServiceNamespace::Sagemaker)
+        .resource_id(resource)
+        .scalable_dimension(ScalableDimension::SageMakerVariantDesiredInstanceCount)
+        .min_capacity(min)
+        .max_capacity(max)
+        .send()
+        .await
+        .expect("RegisterScalableTarget");
+}
+
+/// Puts a target-tracking policy `name` on InvocationsPerInstance
+/// (cooldowns: in 300 s, out 60 s) for `resource`; returns its ARN.
+pub async fn put_invocations_policy(
+    config: &SdkConfig,
+    resource: &str,
+    name: &str,
+    target: f64,
+) -> String {
+    use aws_sdk_applicationautoscaling::types::{
+        MetricType, PolicyType, PredefinedMetricSpecification, ScalableDimension, ServiceNamespace,
+        TargetTrackingScalingPolicyConfiguration,
+    };
+    aws_sdk_applicationautoscaling::Client::new(config)
+        .put_scaling_policy()
+        .policy_name(name)
+        .service_namespace(ServiceNamespace::Sagemaker)
+        .resource_id(resource)
+        .scalable_dimension(ScalableDimension::SageMakerVariantDesiredInstanceCount)
+        .policy_type(PolicyType::TargetTrackingScaling)
+        .target_tracking_scaling_policy_configuration(
+            TargetTrackingScalingPolicyConfiguration::builder()
+                .target_value(target)
+                .predefined_metric_specification(
+                    PredefinedMetricSpecification::builder()
+                        .predefined_metric_type(MetricType::SageMakerVariantInvocationsPerInstance)
+                        .build()
+                        .unwrap(),
+                )
+                .scale_in_cooldown(300)
+                .scale_out_cooldown(60)
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .expect("PutScalingPolicy")
+        .policy_arn()
+        .to_string()
+}
