@@ -536,13 +536,14 @@ fn apply_on_an_async_endpoint_refuses_invocations_and_tracks_the_backlog() {
         text(&out.stderr)
     );
     // Min 0 needs a way out of 0: the plan adds the documented step
-    // policy and its alarm, so the "cannot leave 0" warning is gone.
+    // policy and its alarm, so the "step policy is the faster path"
+    // warning is gone.
     assert!(
         stdout.contains("HasBacklogWithoutCapacity-ScalingPolicy (scale from zero)"),
         "{stdout}"
     );
     assert!(
-        !stdout.contains("target tracking cannot leave 0"),
+        !stdout.contains("the step policy is the faster path"),
         "{stdout}"
     );
     let (target, policies) = rt.block_on(aws_state(&config));

@@ -358,7 +358,7 @@ pub fn startup_warnings(f: &ScalingFacts) -> Vec<String> {
         && !f.policies.iter().any(|p| p.policy_type == "StepScaling")
     {
         w.push(format!(
-            "{resource} may scale in to 0 instances (min capacity 0) but has no step-scaling policy (e.g. on HasBacklogWithoutCapacity >= 1): target tracking cannot leave 0"
+            "{resource} may scale in to 0 instances (min capacity 0) but has no step-scaling policy (e.g. on HasBacklogWithoutCapacity >= 1): target tracking alone leaves 0 only after the backlog exceeds its target value, minutes later; the step policy is the faster path"
         ));
     }
     if f.policies.is_empty() {
@@ -476,7 +476,11 @@ mod tests {
         ));
         assert!(w.iter().any(|m| m.contains("will never scale")), "{w:?}");
         assert!(w.iter().any(|m| m.contains("custom name")), "{w:?}");
-        assert!(w.iter().any(|m| m.contains("cannot leave 0")), "{w:?}");
+        assert!(
+            w.iter()
+                .any(|m| m.contains("the step policy is the faster path")),
+            "{w:?}"
+        );
 
         let w = startup_warnings(&facts(
             EndpointKind::RealTime,

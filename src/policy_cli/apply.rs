@@ -325,7 +325,7 @@ pub fn render_plan(p: &ApplyPlan) -> String {
         let _ = writeln!(out, "policy {} (scale from zero)", w.policy_name);
         let _ = writeln!(
             out,
-            "  (MinCapacity 0 on an async endpoint: target tracking on the backlog cannot leave 0 instances)"
+            "  (MinCapacity 0 on an async endpoint: target tracking alone leaves 0 instances only after the backlog exceeds its target value; this step policy wakes it faster)"
         );
         let _ = writeln!(out, "  before  none");
         let _ = writeln!(

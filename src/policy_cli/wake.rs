@@ -1,7 +1,8 @@
-//! Scale from zero for async endpoints: target tracking on the backlog
-//! cannot leave 0 instances (with none, there is no per-instance backlog to
-//! track), so an async variant whose MinCapacity is 0 also needs the step
-//! policy AWS documents: +1 instance when an alarm on
+//! Scale from zero for async endpoints: without a step policy, AWS
+//! documents that target tracking "starts scaling up from zero only after
+//! the number of backlog requests exceeds the target tracking value"
+//! (users report about 5 minutes), so an async variant whose MinCapacity
+//! is 0 gets the faster step policy AWS documents as well: +1 instance when an alarm on
 //! `HasBacklogWithoutCapacity` (Average ≥ 1 for 2 of 2 one-minute periods,
 //! dimension EndpointName) fires. `apply` adds both when it sets min 0 on
 //! an async variant that has no step policy yet.

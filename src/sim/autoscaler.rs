@@ -14,8 +14,12 @@
 //!   instances in service during the period the datapoint measures (its
 //!   average, rounded). Using the count the metric was measured with, not
 //!   the count when the alarm fires, keeps a lagging datapoint from
-//!   compounding with capacity that has just arrived; with 0 instances it
-//!   gives 0, so target tracking cannot leave 0 (as AWS documents).
+//!   compounding with capacity that has just arrived. At 0 instances it
+//!   sizes from one instance: AWS documents that target tracking alone
+//!   scales up from zero "only after the number of backlog requests
+//!   exceeds the target tracking value" (slower than the optional
+//!   scale-from-zero step policy on `HasBacklogWithoutCapacity`, not
+//!   impossible).
 //! - Several policies: scale out when any asks, scale in only when every
 //!   target-tracking policy with scale-in enabled agrees (its low alarm is
 //!   in ALARM); the largest capacity wins. No scale-in on
@@ -603,8 +607,10 @@ impl Autoscaler {
             .any(|s| s.cfg.min_capacity.is_some_and(|m| m > 0));
         if self.min == 0 && !leaves_zero && !scheduled_up {
             w.push(
-                "MinCapacity is 0 but no step policy on HasBacklogWithoutCapacity (or ApproximateBacklogSize) \
-                 adds capacity: target tracking alone cannot scale out from 0 instances"
+                "MinCapacity is 0 and no step policy on HasBacklogWithoutCapacity (or ApproximateBacklogSize) \
+                 adds capacity: target tracking alone scales out from 0 instances only after the backlog \
+                 exceeds its target value for 3 datapoints (users report about 5 minutes); the \
+                 scale-from-zero step policy AWS documents is the faster path"
                     .into(),
             );
         }

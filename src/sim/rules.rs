@@ -7,12 +7,20 @@ use super::policy::{AdjustmentType, StepAdjustment};
 /// before clamping to [min, max].
 pub type CapacityRule = fn(u32, f64, f64) -> u32;
 
-/// The target-tracking rule: `ceil(current × metric / target)`. AWS does
-/// not publish its exact rule (scale out is proportional and fast, scale in
-/// gradual); this is the model SAGEMAKER.md asks for. Swap
+/// The target-tracking rule: `ceil(max(current, 1) × metric / target)`.
+/// AWS does not publish its exact rule (scale out is proportional and fast,
+/// scale in gradual); this is the model SAGEMAKER.md asks for. Swap
 /// [`super::autoscaler::Autoscaler::rule`] to try another.
+///
+/// At 0 instances the rule sizes from one instance. The SageMaker page
+/// "Autoscale an asynchronous endpoint" says that without the optional
+/// scale-from-zero step policy "the endpoint starts scaling up from zero
+/// only after the number of backlog requests exceeds the target tracking
+/// value", so target tracking alone *does* leave 0: `ceil(0 × m / t) = 0`
+/// would never scale out. A metric of 0 still proposes 0.
+/// <https://docs.aws.amazon.com/sagemaker/latest/dg/async-inference-autoscale.html>
 pub fn proportional(current: u32, metric: f64, target: f64) -> u32 {
-    let x = current as f64 * metric / target;
+    let x = current.max(1) as f64 * metric / target;
     if !x.is_finite() || x <= 0.0 {
         return 0;
     }
@@ -73,7 +81,11 @@ mod tests {
         assert_eq!(proportional(1, 6600.0, 2400.0), 3);
         assert_eq!(proportional(3, 2200.0, 2200.0), 3);
         assert_eq!(proportional(3, 40.0, 2400.0), 1);
-        assert_eq!(proportional(0, 50.0, 5.0), 0);
+        // From 0 instances the rule sizes from one (AWS: scaling up from
+        // zero starts once the backlog exceeds the target value).
+        assert_eq!(proportional(0, 50.0, 5.0), 10);
+        assert_eq!(proportional(0, 1.0, 0.5), 2);
+        assert_eq!(proportional(0, 0.0, 5.0), 0);
     }
 
     fn steps() -> Vec<StepAdjustment> {

@@ -383,17 +383,24 @@ fn async_scales_from_zero_through_has_backlog_without_capacity() {
         .iter()
         .find(|a| a.not_scaled.is_none())
         .unwrap();
-    assert_eq!((first.from, first.to), (Some(0), Some(1)));
+    // Both policies act at 360 s: the step alarm (minutes 3 and 4 are the
+    // first full minutes with a backlog, Average = 1) and target tracking
+    // (backlog per instance, sized from one instance at 0, > 5 for minutes
+    // 2, 3 and 4). The largest capacity wins: target tracking's
+    // ceil(1 × backlog / 5), clamped to MaxCapacity 5.
+    assert_eq!((first.from, first.to), (Some(0), Some(5)));
     assert!(
-        first.cause.contains(
-            "async-endpoint-has-backlog-without-capacity in state ALARM triggered policy \
-             HasBacklogWithoutCapacity-ScalingPolicy"
-        ),
+        first.cause.contains("AlarmHigh")
+            && first
+                .cause
+                .contains("SageMakerEndpointInvocationScalingPolicy"),
         "{}",
         first.cause
     );
-    // Minutes 3 and 4 are the first full minutes with a backlog (Average
-    // = 1): readable at 360.
+    assert_eq!(
+        first_transition(&w, "has-backlog-without-capacity", AlarmState::Alarm),
+        Some(360.0)
+    );
     assert_eq!(first.start, 360.0);
     // Target tracking on the backlog then sizes the fleet, and brings it
     // back to 0 once the backlog is gone.
@@ -410,6 +417,61 @@ fn async_scales_from_zero_through_has_backlog_without_capacity() {
         .filter(|d| matches!(d, crate::sim::endpoint::AsyncDone::Finished(_)))
         .count();
     assert_eq!(done, 1200);
+}
+
+/// Target tracking alone scales an async endpoint from 0: the SageMaker
+/// page "Autoscale an asynchronous endpoint" says that without the step
+/// policy "the endpoint starts scaling up from zero only after the number of
+/// backlog requests exceeds the target tracking value". A user's set-up
+/// (HasBacklogWithoutCapacity, Maximum, TargetValue 0.5, MinCapacity 0,
+/// MaxCapacity 1) goes 0 -> 1 after the 3-datapoint alarm.
+/// <https://docs.aws.amazon.com/sagemaker/latest/dg/async-inference-autoscale.html>
+#[test]
+fn async_target_tracking_alone_scales_from_zero() {
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("profiles/async-target-tracking-only.toml");
+    let cfg = Profile::load(&path).unwrap().sim.unwrap();
+    let mut w = world(&cfg);
+    assert_eq!(w.current(), 0);
+    // One job every 5 s from 120 s to 720 s, as the profile's phases.
+    let mut tickets = Vec::new();
+    for i in 0..120 {
+        tickets.push(w.invoke_async(120.0 + i as f64 * 5.0).unwrap());
+    }
+    w.advance(40.0 * 60.0);
+    let s = w.scaler.as_ref().unwrap();
+    // Never "did not scale" at 0 instances: the rule sizes from one (the
+    // model used to log AlreadyAtDesiredCapacity with current 0 here).
+    assert!(
+        s.activities.iter().all(|a| a
+            .not_scaled
+            .as_ref()
+            .is_none_or(|n| n.code != "AlreadyAtDesiredCapacity")),
+        "{:?}",
+        s.activities
+    );
+    let first = &s.activities[0];
+    assert_eq!((first.from, first.to), (Some(0), Some(1)));
+    assert!(first.cause.contains("AlarmHigh"), "{}", first.cause);
+    // Minutes 2, 3 and 4 read Maximum 1 (> 0.5); minute 4 ends at 300 and
+    // is readable after the 1-minute publishing delay: ALARM at 360.
+    assert_eq!(
+        first_transition(&w, "AlarmHigh", AlarmState::Alarm),
+        Some(360.0)
+    );
+    assert_eq!(first.start, 360.0);
+    // The instance launches for 5 minutes and then serves every request.
+    assert_eq!(first.end, Some(660.0));
+    // Back to 0 once 15 one-minute datapoints read 0 (< 0.45).
+    assert_eq!(scalings(&w), vec![(360.0, 0, 1), (1620.0, 1, 0)]);
+    assert_eq!(w.endpoint.counts.processed, 120);
+    assert_eq!(w.endpoint.counts.expired, 0);
+    let done = tickets
+        .iter_mut()
+        .filter_map(|t| t.rx.try_recv().ok())
+        .filter(|d| matches!(d, crate::sim::endpoint::AsyncDone::Finished(_)))
+        .count();
+    assert_eq!(done, 120);
 }
 
 /// Runs a profile's phases through the model with uniform arrivals.
@@ -538,7 +600,7 @@ PredefinedMetricSpecification = { PredefinedMetricType = "SageMakerVariantInvoca
         "{warnings}"
     );
     assert!(
-        warnings.contains("cannot scale out from 0 instances"),
+        warnings.contains("target tracking alone scales out from 0 instances only after the backlog exceeds its target value"),
         "{warnings}"
     );
 }
