@@ -411,12 +411,17 @@ fn async_scales_from_zero_through_has_backlog_without_capacity() {
     // Every request finished (none expired with a one-hour TTL).
     assert_eq!(w.endpoint.counts.processed, 1200);
     assert_eq!(w.endpoint.counts.expired, 0);
-    let done = tickets
+    let done = finished(&mut tickets);
+    assert_eq!(done, 1200);
+}
+
+/// How many async tickets finished (not expired or failed).
+fn finished(tickets: &mut [crate::sim::endpoint::AsyncTicket]) -> usize {
+    tickets
         .iter_mut()
         .filter_map(|t| t.rx.try_recv().ok())
         .filter(|d| matches!(d, crate::sim::endpoint::AsyncDone::Finished(_)))
-        .count();
-    assert_eq!(done, 1200);
+        .count()
 }
 
 /// Target tracking alone scales an async endpoint from 0: the SageMaker
@@ -466,11 +471,7 @@ fn async_target_tracking_alone_scales_from_zero() {
     assert_eq!(scalings(&w), vec![(360.0, 0, 1), (1620.0, 1, 0)]);
     assert_eq!(w.endpoint.counts.processed, 120);
     assert_eq!(w.endpoint.counts.expired, 0);
-    let done = tickets
-        .iter_mut()
-        .filter_map(|t| t.rx.try_recv().ok())
-        .filter(|d| matches!(d, crate::sim::endpoint::AsyncDone::Finished(_)))
-        .count();
+    let done = finished(&mut tickets);
     assert_eq!(done, 120);
 }
 
