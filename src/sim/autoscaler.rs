@@ -10,11 +10,8 @@
 //!   periods; the scale-in alarm keeps one-minute periods — an assumption,
 //!   AWS does not publish it.)
 //! - New capacity is [`rules::proportional`] (`ceil(current × metric /
-//!   target)`), clamped to [min, max], where `current` is the number of
-//!   instances in service during the period the datapoint measures (its
-//!   average, rounded). Using the count the metric was measured with, not
-//!   the count when the alarm fires, keeps a lagging datapoint from
-//!   compounding with capacity that has just arrived. At 0 instances it
+//!   target)`), clamped to [min, max] (see the cooldown rule below for
+//!   which `current`). At 0 instances it
 //!   sizes from one instance: AWS documents that target tracking alone
 //!   scales up from zero "only after the number of backlog requests
 //!   exceeds the target tracking value" (slower than the optional
@@ -25,14 +22,20 @@
 //!   in ALARM); the largest capacity wins. No scale-in on
 //!   INSUFFICIENT_DATA (the alarm is not in ALARM). `DisableScaleIn` stops
 //!   a policy from removing capacity (and from voting).
-//! - Cooldowns run from the activity's start. After a scale out, a further
-//!   scale out happens only if it asks for more than the desired count,
-//!   which includes capacity still being added. For target tracking that
-//!   comparison is the whole of `ScaleOutCooldown`'s effect (the rule
-//!   already sizes from the capacity the datapoint was measured with); for
-//!   step policies the adjustment is measured, during `Cooldown`, from the
-//!   capacity before the cooldown began. A scale-in cooldown blocks scale
-//!   in, but a scale out interrupts it. Scheduled actions ignore cooldowns.
+//! - Cooldowns run from when the activity **completes** (the new instances
+//!   in service), not from its start; see [`cooling`]. During a scale-out
+//!   cooldown the capacity just added counts toward the next scale out: a
+//!   further scale out happens only if it asks for more than the desired
+//!   count. Target tracking then sizes from the instances the datapoint was
+//!   measured with (a datapoint from before the new instances does not ask
+//!   for them twice); outside the cooldown it sizes from the instances in
+//!   service now, so with `ScaleOutCooldown = 0` a stale datapoint
+//!   compounds with capacity that just arrived and overshoots (the
+//!   overshoot AWS's cooldown exists to prevent; how AAS sizes is not
+//!   published, this is the model). Step policies measure the adjustment,
+//!   during `Cooldown`, from the capacity before the cooldown began. A
+//!   scale-in cooldown blocks scale in, but a scale out interrupts it.
+//!   Scheduled actions ignore cooldowns.
 //! - Not-scaled activities (`IncludeNotScaledActivities`) carry a reason:
 //!   `AlreadyAtMaxCapacity`, `AlreadyAtMinCapacity`,
 //!   `AlreadyAtDesiredCapacity`; a repeat of the same reason for the same
@@ -73,8 +76,10 @@ struct PolicyState {
     /// Target tracking: AlarmHigh, AlarmLow. Step: its alarm in `high`.
     high: usize,
     low: Option<usize>,
-    last_out: Option<f64>,
-    last_in: Option<f64>,
+    /// The scale-out activity whose cooldown this policy observes.
+    out_activity: Option<usize>,
+    /// The scale-in activity whose cooldown this policy observes.
+    in_activity: Option<usize>,
     /// Step: desired count before the scale out that started the cooldown.
     cooldown_base: u32,
     last_not_scaled: Option<&'static str>,
@@ -97,6 +102,22 @@ pub struct Autoscaler {
     scheduled: Vec<ScheduledState>,
     pub activities: Vec<Activity>,
     alarm_prefix: String,
+}
+
+/// Whether the cooldown that activity `a` started still runs at `now`.
+///
+/// AWS runs cooldowns from when the activity **completes** (for SageMaker:
+/// the endpoint InService with the new count), so the cooldown covers the
+/// whole activity plus `cooldown_s`. Application Auto Scaling API reference,
+/// TargetTrackingScalingPolicyConfiguration: ScaleInCooldown is "the amount
+/// of time, in seconds, after a scale-in activity completes before another
+/// scale-in activity can start"; ScaleOutCooldown likewise "after a scale-out
+/// activity completes", and while it runs "the capacity that has been added
+/// by the previous scale-out action that initiated the cooldown is
+/// calculated as part of the desired capacity for the next scale out".
+/// <https://docs.aws.amazon.com/autoscaling/application/APIReference/API_TargetTrackingScalingPolicyConfiguration.html>
+fn cooling(activities: &[Activity], a: Option<usize>, cooldown_s: f64, now: f64) -> bool {
+    a.is_some_and(|i| activities[i].end.is_none_or(|end| now < end + cooldown_s))
 }
 
 /// Where a UTC-dependent schedule is: the run's start in UTC seconds.
@@ -165,8 +186,8 @@ impl Autoscaler {
                 cfg: p.clone(),
                 high,
                 low,
-                last_out: None,
-                last_in: None,
+                out_activity: None,
+                in_activity: None,
                 cooldown_base: 0,
                 last_not_scaled: None,
             });
@@ -275,21 +296,21 @@ impl Autoscaler {
     }
 
     /// Runs the policies whose alarms are in ALARM at this evaluation
-    /// (`invoked`), with `current` instances in service.
+    /// (`invoked`), with `in_service` instances in service now.
     pub fn on_alarms(
         &mut self,
         now: f64,
         invoked: &[usize],
         alarms: &[Alarm],
         store: &MetricStore,
+        in_service: u32,
         uuid: &mut dyn FnMut() -> String,
     ) -> Option<Change> {
         // Instances in service while alarm `a`'s latest datapoint was measured.
-        let current = |a: &Alarm| -> u32 {
+        let measured = |a: &Alarm| -> f64 {
             a.latest_k
                 .and_then(|k| store.instances_during(a.spec.period_s, k))
-                .map(|n| n.round() as u32)
-                .unwrap_or(0)
+                .unwrap_or(0.0)
         };
         let mut out: Option<(u32, usize, usize)> = None;
         let mut inn: Option<(u32, usize, usize)> = None;
@@ -308,9 +329,10 @@ impl Autoscaler {
             let (min, max, desired) = (self.min, self.max, self.desired);
             let is_low = self.policies[p].low == Some(a);
             let is_tt = matches!(self.policies[p].cfg.kind, PolicyKind::TargetTracking(_));
+            let ps = &self.policies[p];
             // The direction a step may move capacity (0: either way).
             let mut step_sign = 0i64;
-            let proposal: i64 = match &self.policies[p].cfg.kind {
+            let proposal: i64 = match &ps.cfg.kind {
                 PolicyKind::TargetTracking(t) => {
                     let Some(v) = alarms[a].latest() else {
                         continue;
@@ -318,7 +340,30 @@ impl Autoscaler {
                     if is_low && t.disable_scale_in {
                         continue;
                     }
-                    (self.rule)(current(&alarms[a]), v, t.target_value) as i64
+                    if is_low
+                        && cooling(&self.activities, ps.in_activity, t.scale_in_cooldown_s, now)
+                    {
+                        continue;
+                    }
+                    // During the scale-out cooldown the capacity just added
+                    // counts: size from the instances the datapoint was
+                    // measured with, so a datapoint from before the new
+                    // instances does not ask for them again. Outside it AAS
+                    // has only the current capacity to size from, and a
+                    // stale datapoint compounds with it: that overshoot is
+                    // what ScaleOutCooldown exists to prevent.
+                    let base = if !is_low
+                        && cooling(
+                            &self.activities,
+                            ps.out_activity,
+                            t.scale_out_cooldown_s,
+                            now,
+                        ) {
+                        measured(&alarms[a])
+                    } else {
+                        in_service as f64
+                    };
+                    (self.rule)(base, v, t.target_value) as i64
                 }
                 PolicyKind::Step(s) => {
                     let vals: Vec<f64> = alarms[a].window.iter().flatten().copied().collect();
@@ -340,12 +385,11 @@ impl Autoscaler {
                     if s.adjustment_type != super::policy::AdjustmentType::ExactCapacity {
                         step_sign = step.adjustment.signum();
                     }
-                    let ps = &self.policies[p];
                     let in_cooldown =
-                        |last: Option<f64>| last.is_some_and(|l| now < l + s.cooldown_s);
-                    let base = if step.adjustment > 0 && in_cooldown(ps.last_out) {
+                        |act: Option<usize>| cooling(&self.activities, act, s.cooldown_s, now);
+                    let base = if step.adjustment > 0 && in_cooldown(ps.out_activity) {
                         ps.cooldown_base
-                    } else if step.adjustment < 0 && in_cooldown(ps.last_in) {
+                    } else if step.adjustment < 0 && in_cooldown(ps.in_activity) {
                         continue;
                     } else {
                         desired
@@ -398,22 +442,24 @@ impl Autoscaler {
                 "monitor alarm {} in state ALARM triggered policy {}",
                 alarms[a].spec.name, self.policies[p].cfg.name
             );
-            let ps = &mut self.policies[p];
-            let cooling = match &ps.cfg.kind {
-                PolicyKind::Step(s) => ps.last_out.is_some_and(|l| now < l + s.cooldown_s),
-                PolicyKind::TargetTracking(_) => false,
+            let activity = self.activity(now, uuid, cause, from, to);
+            let cooldown_s = match &self.policies[p].cfg.kind {
+                PolicyKind::Step(s) => s.cooldown_s,
+                PolicyKind::TargetTracking(t) => t.scale_out_cooldown_s,
             };
-            if !cooling {
+            let ps = &mut self.policies[p];
+            // A scale out during the cooldown keeps the cooldown's base (the
+            // capacity it added still counts) but restarts it.
+            if !cooling(&self.activities, ps.out_activity, cooldown_s, now) {
                 ps.cooldown_base = from;
-                ps.last_out = Some(now);
             }
+            ps.out_activity = Some(activity);
             // A scale out interrupts every scale-in cooldown.
             for q in &mut self.policies {
-                q.last_in = None;
+                q.in_activity = None;
                 q.last_not_scaled = None;
             }
             self.desired = to;
-            let activity = self.activity(now, uuid, cause, from, to);
             return Some(Change {
                 desired: to,
                 activity,
@@ -436,11 +482,12 @@ impl Autoscaler {
                 if low.state != AlarmState::Alarm {
                     return None;
                 }
-                if q.last_in.is_some_and(|l| now < l + t.scale_in_cooldown_s) {
+                if cooling(&self.activities, q.in_activity, t.scale_in_cooldown_s, now) {
                     return None;
                 }
                 let v = low.latest()?;
-                let c = ((self.rule)(current(low), v, t.target_value)).clamp(self.min, self.max);
+                let c =
+                    ((self.rule)(in_service as f64, v, t.target_value)).clamp(self.min, self.max);
                 to = to.max(c);
             }
             if to >= self.desired {
@@ -452,14 +499,14 @@ impl Autoscaler {
             "monitor alarm {} in state ALARM triggered policy {}",
             alarms[a].spec.name, self.policies[p].cfg.name
         );
+        let activity = self.activity(now, uuid, cause, from, to);
         for (i, q) in self.policies.iter_mut().enumerate() {
             if i == p || (is_tt && matches!(q.cfg.kind, PolicyKind::TargetTracking(_))) {
-                q.last_in = Some(now);
+                q.in_activity = Some(activity);
             }
             q.last_not_scaled = None;
         }
         self.desired = to;
-        let activity = self.activity(now, uuid, cause, from, to);
         Some(Change {
             desired: to,
             activity,

@@ -388,18 +388,31 @@ impl MetricStore {
         self.instances[i] = n;
     }
 
-    /// Average instances in service during period `k` of length `period_s`.
+    /// The instance count a per-instance datapoint of period `k` (length
+    /// `period_s`) was measured with: the harmonic mean of the per-second
+    /// counts in service, seconds with none left out. Each request adds
+    /// `1 / instances` to `InvocationsPerInstance`, so it is this mean that
+    /// turns the datapoint back into the period's total (`total = n × m`);
+    /// the arithmetic mean overstates it while instances arrive (1 instance
+    /// for 35 s then 3 for 25 s: 1.83 instead of 1.38, which sized a fourth
+    /// instance the load never needed). `None` before the period has any
+    /// samples; `Some(0.0)` when nothing was in service.
     pub fn instances_during(&self, period_s: u32, k: usize) -> Option<f64> {
         let start = self.period_start(period_s, k).ceil().max(0.0) as usize;
         let end =
             (self.period_start(period_s, k + 1).ceil().max(0.0) as usize).min(self.instances.len());
-        (end > start).then(|| {
-            self.instances[start..end]
-                .iter()
-                .map(|n| *n as f64)
-                .sum::<f64>()
-                / (end - start) as f64
-        })
+        if end <= start {
+            return None;
+        }
+        let serving: Vec<f64> = self.instances[start..end]
+            .iter()
+            .filter(|n| **n > 0)
+            .map(|n| *n as f64)
+            .collect();
+        if serving.is_empty() {
+            return Some(0.0);
+        }
+        Some(serving.len() as f64 / serving.iter().map(|n| 1.0 / n).sum::<f64>())
     }
 
     /// The statistic of period `k`, if there is a datapoint.

@@ -5,7 +5,7 @@ use super::policy::{AdjustmentType, StepAdjustment};
 
 /// A target-tracking capacity rule: `(current, metric, target) → capacity`
 /// before clamping to [min, max].
-pub type CapacityRule = fn(u32, f64, f64) -> u32;
+pub type CapacityRule = fn(f64, f64, f64) -> u32;
 
 /// The target-tracking rule: `ceil(max(current, 1) × metric / target)`.
 /// AWS does not publish its exact rule (scale out is proportional and fast,
@@ -19,8 +19,11 @@ pub type CapacityRule = fn(u32, f64, f64) -> u32;
 /// value", so target tracking alone *does* leave 0: `ceil(0 × m / t) = 0`
 /// would never scale out. A metric of 0 still proposes 0.
 /// <https://docs.aws.amazon.com/sagemaker/latest/dg/async-inference-autoscale.html>
-pub fn proportional(current: u32, metric: f64, target: f64) -> u32 {
-    let x = current.max(1) as f64 * metric / target;
+///
+/// `current` may be fractional: during a scale-out cooldown it is the
+/// (harmonic) mean count the datapoint was measured with.
+pub fn proportional(current: f64, metric: f64, target: f64) -> u32 {
+    let x = current.max(1.0) * metric / target;
     if !x.is_finite() || x <= 0.0 {
         return 0;
     }
@@ -78,14 +81,16 @@ mod tests {
 
     #[test]
     fn proportional_rounds_up() {
-        assert_eq!(proportional(1, 6600.0, 2400.0), 3);
-        assert_eq!(proportional(3, 2200.0, 2200.0), 3);
-        assert_eq!(proportional(3, 40.0, 2400.0), 1);
+        assert_eq!(proportional(1.0, 6600.0, 2400.0), 3);
+        assert_eq!(proportional(3.0, 2200.0, 2200.0), 3);
+        assert_eq!(proportional(3.0, 40.0, 2400.0), 1);
         // From 0 instances the rule sizes from one (AWS: scaling up from
         // zero starts once the backlog exceeds the target value).
-        assert_eq!(proportional(0, 50.0, 5.0), 10);
-        assert_eq!(proportional(0, 1.0, 0.5), 2);
-        assert_eq!(proportional(0, 0.0, 5.0), 0);
+        assert_eq!(proportional(0.0, 50.0, 5.0), 10);
+        assert_eq!(proportional(0.0, 1.0, 0.5), 2);
+        assert_eq!(proportional(0.0, 0.0, 5.0), 0);
+        // A fractional count measured while instances arrived.
+        assert_eq!(proportional(1.385, 4767.0, 2400.0), 3);
     }
 
     fn steps() -> Vec<StepAdjustment> {

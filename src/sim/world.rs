@@ -215,8 +215,14 @@ impl World {
             changes.push(c);
         }
         if !invoked.is_empty()
-            && let Some(c) =
-                s.on_alarms(t, &invoked, &self.alarms, &self.metrics, &mut || uuid(ctl))
+            && let Some(c) = s.on_alarms(
+                t,
+                &invoked,
+                &self.alarms,
+                &self.metrics,
+                current,
+                &mut || uuid(ctl),
+            )
         {
             changes.push(c);
         }

@@ -290,36 +290,6 @@ EvaluationPeriods = 1
 }
 
 #[test]
-fn step_policy_cooldown_counts_capacity_being_added() {
-    // +1 every minute while in ALARM: within the 300 s cooldown the +1 is
-    // measured from the capacity before it began, so it adds nothing more.
-    let cfg = sim_config(
-        r#"
-[sim.instance]
-launch_time = "10m"
-[sim.scalable_target]
-MinCapacity = 1
-MaxCapacity = 10
-[[sim.policies]]
-PolicyName = "step"
-[sim.policies.StepScalingPolicyConfiguration]
-AdjustmentType = "ChangeInCapacity"
-Cooldown = 300
-StepAdjustments = [{ MetricIntervalLowerBound = 0, ScalingAdjustment = 1 }]
-[sim.policies.Alarm]
-MetricName = "Invocations"
-Statistic = "Sum"
-Threshold = 600
-ComparisonOperator = "GreaterThanThreshold"
-EvaluationPeriods = 1
-"#,
-    );
-    let mut w = world(&cfg);
-    drive(&mut w, 0.0, 500.0, 20.0);
-    assert_eq!(scalings(&w), vec![(120.0, 1, 2), (420.0, 2, 3)]);
-}
-
-#[test]
 fn scheduled_action_raises_min_and_ignores_cooldowns() {
     let cfg = tt_config(
         1,

@@ -1,8 +1,9 @@
 //! Larger simulator tests: one per scaling mechanic, driving the
-//! synchronous model with explicit times ([`mechanics`]), and the async
+//! synchronous model with explicit times ([`mechanics`], [`cooldowns`]), and the async
 //! layer under a paused tokio clock ([`runtime`]).
 
 mod config_errors;
+mod cooldowns;
 mod mechanics;
 mod runtime;
 
