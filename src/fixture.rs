@@ -148,6 +148,7 @@ impl JournalBuilder {
             scale_out_cooldown_s: Some(300),
             disable_scale_in: false,
             alarms: vec![ALARM_HIGH.into(), ALARM_LOW.into()],
+            simulated_scale_in_rule: None,
         }));
         self.push(Record::ScalableTarget(ScalableTargetRecord {
             t,

@@ -39,7 +39,9 @@ PolicyName = "SageMakerEndpointInvocationScalingPolicy"
 TargetValue = 600.0
 PredefinedMetricSpecification = { PredefinedMetricType = "SageMakerVariantInvocationsPerInstance" }
 ScaleInCooldown = 60
-ScaleOutCooldown = 60
+# Longer than the metric's own lag (1-minute period + 1-minute delay), so a
+# datapoint measured before the new instance does not compound with it.
+ScaleOutCooldown = 180
 "#;
 
 fn run_sim(dir: &Path, load: &str) -> JournalData {
@@ -199,5 +201,28 @@ fn the_same_seed_gives_a_byte_identical_journal() {
     assert_eq!(
         std::fs::read(a.path().join("summary.json")).unwrap(),
         std::fs::read(b.path().join("summary.json")).unwrap()
+    );
+}
+
+#[test]
+fn the_report_names_the_simulated_scale_in_rule() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = run_sim(tmp.path(), "phases = [{ duration = \"2m\", rate = 1 }]");
+    let report = scaletrace::report::Report::build(data).unwrap();
+    let rule = report
+        .summary
+        .scaling
+        .as_ref()
+        .and_then(|s| s.control_plane.scale_in_rule.clone());
+    assert_eq!(
+        rule.as_deref(),
+        Some(
+            "halfway: each scale in removes half the gap to ceil(current × metric / target), at least one instance"
+        )
+    );
+    let text = scaletrace::report::text::render_text(&report);
+    assert!(
+        text.contains("simulated scale-in rule (an assumption; AWS publishes none): halfway: "),
+        "{text}"
     );
 }

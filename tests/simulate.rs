@@ -198,3 +198,53 @@ fn measured_capacity_sets_one_instances_throughput() {
     assert_eq!(cands[1]["scale_in_cooldown_s"].as_f64(), Some(600.0));
     assert_eq!(cands[1]["run"], "tv300-in600-out300");
 }
+
+/// AWS runs both cooldowns from the activity's completion, and they change
+/// what happens (a what-if printing identical rows would be a bug): on the
+/// demo, ScaleOutCooldown 0 lets a datapoint measured on one instance
+/// compound with the two that just arrived (a 4th instance), and a longer
+/// ScaleInCooldown holds the gradual scale in's second step back.
+#[test]
+fn cooldowns_change_the_demo_results() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_scaletrace"))
+        .args([
+            "simulate",
+            "profiles/demo.toml",
+            "--target-values",
+            "2400",
+            "--scale-in-cooldowns",
+            "0,900",
+            "--scale-out-cooldowns",
+            "0,600",
+            "-q",
+        ])
+        .arg("--run-dir")
+        .arg(tmp.path())
+        .output()
+        .unwrap();
+    // No candidate meets the demo's SLO (exit 1): the rows are what matter.
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    let rows: Vec<Vec<&str>> = text
+        .lines()
+        .filter(|l| l.trim_start().starts_with("2400 "))
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    assert_eq!(rows.len(), 4, "{text}");
+    // Fields: value, in cooldown, "s", out cooldown, "s", instance-min, …;
+    // max inst comes before the SLO verdict.
+    let find = |inn: &str, out: &str| {
+        rows.iter()
+            .find(|r| r[1] == inn && r[3] == out)
+            .unwrap_or_else(|| panic!("no row {inn}/{out}:\n{text}"))
+    };
+    let max_inst = |r: &Vec<&str>| r[18].to_string();
+    assert_eq!(max_inst(find("0", "0")), "4", "{text}");
+    assert_eq!(max_inst(find("0", "600")), "3", "{text}");
+    let instance_min = |r: &Vec<&str>| r[5].parse::<f64>().unwrap();
+    assert!(
+        instance_min(find("900", "600")) > instance_min(find("0", "600")),
+        "{text}"
+    );
+}

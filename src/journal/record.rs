@@ -238,6 +238,11 @@ pub struct PolicyRecord {
     pub disable_scale_in: bool,
     /// Names of the CloudWatch alarms the policy owns or is triggered by.
     pub alarms: Vec<String>,
+    /// Simulator only: the scale-in rule the model ran for this
+    /// target-tracking policy ("halfway: …"), an assumption AWS does not
+    /// publish, named so reports can say which one ran.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub simulated_scale_in_rule: Option<String>,
 }
 
 /// Something the observer wants the user to know ("this policy can never

@@ -220,6 +220,7 @@ pub fn policy_record(p: &ScalingPolicy, t: f64) -> PolicyRecord {
             .iter()
             .map(|a| a.alarm_name().to_string())
             .collect(),
+        simulated_scale_in_rule: None,
     }
 }
 

@@ -200,7 +200,7 @@ fn stat(s: &Stat, what: &str) -> String {
 }
 
 pub fn scaling_lines(s: &Scaling) -> Vec<String> {
-    vec![
+    let mut lines = vec![
         format!(
             "CloudWatch publishing delay (first seen − period end): {}",
             stat(&s.publishing_delay, "datapoints")
@@ -213,7 +213,13 @@ pub fn scaling_lines(s: &Scaling) -> Vec<String> {
             "most instances in service: {}",
             s.max_instances.map(|m| m.to_string()).unwrap_or("—".into())
         ),
-    ]
+    ];
+    if let Some(rule) = &s.scale_in_rule {
+        lines.push(format!(
+            "simulated scale-in rule (an assumption; AWS publishes none): {rule}"
+        ));
+    }
+    lines
 }
 
 pub fn gates_table(gates: &[GateResult]) -> Table {

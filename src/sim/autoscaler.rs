@@ -17,6 +17,9 @@
 //!   exceeds the target tracking value" (slower than the optional
 //!   scale-from-zero step policy on `HasBacklogWithoutCapacity`, not
 //!   impossible).
+//! - Scale in is gradual: the proportional size, clamped, goes through the
+//!   [`ScaleInRule`] (default `halfway`, an assumption; AWS publishes no
+//!   rule, only that target tracking "scales in more gradually").
 //! - Several policies: scale out when any asks, scale in only when every
 //!   target-tracking policy with scale-in enabled agrees (its low alarm is
 //!   in ALARM); the largest capacity wins. No scale-in on
@@ -45,7 +48,7 @@ use super::alarm::{Alarm, AlarmSpec, Comparison, TreatMissing};
 use super::config::SimConfig;
 use super::metrics::{MetricId, MetricStore};
 use super::policy::{Aggregation, PolicyConfig, PolicyKind, ScalingConfig, ScheduledActionConfig};
-use super::rules::{self, CapacityRule};
+use super::rules::{self, CapacityRule, ScaleInRule};
 use super::schedule::Schedule;
 use crate::journal::record::{AlarmState, NotScaledReason};
 
@@ -95,6 +98,8 @@ struct ScheduledState {
 pub struct Autoscaler {
     /// The target-tracking capacity rule; replaceable for what-if runs.
     pub rule: CapacityRule,
+    /// How far one target-tracking scale in moves (`[sim.autoscaler]`).
+    pub scale_in: ScaleInRule,
     pub min: u32,
     pub max: u32,
     pub desired: u32,
@@ -213,6 +218,7 @@ impl Autoscaler {
             .collect();
         Autoscaler {
             rule: rules::proportional,
+            scale_in: sim.autoscaler.scale_in,
             min: scaling.min_capacity,
             max: scaling.max_capacity,
             desired: sim.endpoint.initial_instances,
@@ -363,7 +369,12 @@ impl Autoscaler {
                     } else {
                         in_service as f64
                     };
-                    (self.rule)(base, v, t.target_value) as i64
+                    let sized = (self.rule)(base, v, t.target_value).clamp(min, max);
+                    if is_low {
+                        (self.scale_in.function())(desired, sized) as i64
+                    } else {
+                        sized as i64
+                    }
                 }
                 PolicyKind::Step(s) => {
                     let vals: Vec<f64> = alarms[a].window.iter().flatten().copied().collect();
@@ -486,9 +497,9 @@ impl Autoscaler {
                     return None;
                 }
                 let v = low.latest()?;
-                let c =
+                let sized =
                     ((self.rule)(in_service as f64, v, t.target_value)).clamp(self.min, self.max);
-                to = to.max(c);
+                to = to.max((self.scale_in.function())(self.desired, sized));
             }
             if to >= self.desired {
                 return None;

@@ -16,6 +16,7 @@ use super::dist::Dist;
 use super::policy::{ScalingConfig, scaling_config};
 pub use super::raw::RawSimConfig;
 use super::raw::{RawDist, RawDistTable};
+pub use super::rules::ScaleInRule;
 use crate::profile::raw::DurationValue;
 use crate::profile::{Ctx, ProfileError};
 
@@ -31,6 +32,8 @@ pub struct SimConfig {
     pub async_: AsyncConfig,
     /// `[sim.cloudwatch]`.
     pub cloudwatch: CloudWatchConfig,
+    /// `[sim.autoscaler]`: model choices where AWS publishes no rule.
+    pub autoscaler: AutoscalerModel,
     /// Application Auto Scaling; `None` keeps the instance count fixed.
     pub scaling: Option<ScalingConfig>,
 }
@@ -116,6 +119,18 @@ pub struct AsyncConfig {
     pub request_ttl_s: f64,
     /// Optional cap on queued requests; beyond it a request is throttled.
     pub queue_bound: Option<u32>,
+    /// How long a backlog must sit with no instance before
+    /// `HasBacklogWithoutCapacity` reads 1. AWS publishes no number; users
+    /// see 2–3 minutes between the first request at 0 instances and the
+    /// metric moving from 0 to 1, so the default is 150 s (an assumption).
+    pub backlog_without_capacity_onset_s: f64,
+}
+
+/// Model choices for Application Auto Scaling where AWS publishes no rule.
+#[derive(Debug, Clone, Serialize)]
+pub struct AutoscalerModel {
+    /// How far one target-tracking scale in moves; default `halfway`.
+    pub scale_in: ScaleInRule,
 }
 
 /// Whether a minute without invocations gives a 0 datapoint or none.
@@ -181,11 +196,15 @@ impl Default for SimConfig {
             async_: AsyncConfig {
                 request_ttl_s: 6.0 * 3600.0,
                 queue_bound: None,
+                backlog_without_capacity_onset_s: 150.0,
             },
             cloudwatch: CloudWatchConfig {
                 publishing_delay_s: 60.0,
                 idle_minutes: IdleMinutes::Zero,
                 period_alignment: PeriodAlignment::RunStart,
+            },
+            autoscaler: AutoscalerModel {
+                scale_in: ScaleInRule::Halfway,
             },
             scaling: None,
         }
@@ -386,6 +405,9 @@ impl SimConfig {
             if let Some(v) = &a.queue_bound {
                 c.async_.queue_bound = Some(count(ctx, v, "sim.async.queue_bound", 1, i64::MAX)?);
             }
+            if let Some(v) = &a.backlog_without_capacity_onset {
+                c.async_.backlog_without_capacity_onset_s = secs(v);
+            }
         }
         if let Some(w) = &r.cloudwatch {
             let w = w.get_ref();
@@ -414,6 +436,20 @@ impl SimConfig {
                     ],
                 )?;
             }
+        }
+        if let Some(a) = &r.autoscaler
+            && let Some(v) = &a.get_ref().scale_in
+        {
+            c.autoscaler.scale_in = choice(
+                ctx,
+                v,
+                "sim.autoscaler.scale_in",
+                &[
+                    ("halfway", ScaleInRule::Halfway),
+                    ("one-instance", ScaleInRule::OneInstance),
+                    ("proportional", ScaleInRule::Proportional),
+                ],
+            )?;
         }
         c.scaling = scaling_config(ctx, raw, &c)?;
         Ok(c)

@@ -14,7 +14,8 @@
 //! Async: one queue shared by all instances; a request starts when a worker
 //! frees (event-driven, exactly at that time) and expires if still queued
 //! after the TTL. With no instance at all the backlog only grows, which is
-//! what `HasBacklogWithoutCapacity` reports.
+//! what `HasBacklogWithoutCapacity` reports, once it has lasted
+//! `sim.async.backlog_without_capacity_onset` (default 150 s).
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
@@ -115,6 +116,8 @@ pub struct Endpoint {
     queue: VecDeque<Queued>,
     in_processing: u64,
     completions: BinaryHeap<Reverse<(Time, u32)>>,
+    /// Async: since when a backlog has waited with no instance in service.
+    without_capacity_since: Option<f64>,
     pub counts: EndpointCounts,
 }
 
@@ -128,6 +131,7 @@ impl Endpoint {
             queue: VecDeque::new(),
             in_processing: 0,
             completions: BinaryHeap::new(),
+            without_capacity_since: None,
             counts: EndpointCounts::default(),
         };
         e.add_instances(cfg.endpoint.initial_instances);
@@ -346,7 +350,16 @@ impl Endpoint {
             );
             let age = self.queue.front().map(|q| now - q.arrival).unwrap_or(0.0);
             metrics.add(MetricId::ApproximateAgeOfOldestRequest, now, age);
-            let without = backlog > 0.0 && n == 0;
+            // The metric lags the backlog it reports (users see 2–3 minutes
+            // before it moves from 0 to 1; AWS publishes no number).
+            if backlog > 0.0 && n == 0 {
+                self.without_capacity_since.get_or_insert(now);
+            } else {
+                self.without_capacity_since = None;
+            }
+            let without = self.without_capacity_since.is_some_and(|since| {
+                now - since >= self.cfg.async_.backlog_without_capacity_onset_s - 1e-9
+            });
             metrics.add(
                 MetricId::HasBacklogWithoutCapacity,
                 now,

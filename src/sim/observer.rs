@@ -188,6 +188,11 @@ impl SimObserver {
                         scale_out_cooldown_s: Some(t.scale_out_cooldown_s as u32),
                         disable_scale_in: t.disable_scale_in,
                         alarms: names,
+                        simulated_scale_in_rule: Some(format!(
+                            "{}: {}",
+                            s.scale_in.name(),
+                            s.scale_in.describe()
+                        )),
                     },
                     PolicyKind::Step(st) => PolicyRecord {
                         t: now,
@@ -199,6 +204,7 @@ impl SimObserver {
                         scale_out_cooldown_s: Some(st.cooldown_s as u32),
                         disable_scale_in: false,
                         alarms: names,
+                        simulated_scale_in_rule: None,
                     },
                 }));
             }

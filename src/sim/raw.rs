@@ -19,6 +19,7 @@ pub struct RawSimConfig {
     #[serde(rename = "async")]
     pub async_: Option<Spanned<RawAsync>>,
     pub cloudwatch: Option<Spanned<RawCloudWatch>>,
+    pub autoscaler: Option<Spanned<RawAutoscaler>>,
     pub scalable_target: Option<Spanned<RawScalableTarget>>,
     pub policies: Option<Vec<Spanned<RawPolicy>>>,
     pub scheduled_actions: Option<Vec<Spanned<RawScheduledAction>>>,
@@ -105,6 +106,7 @@ pub struct RawDistTable {
 pub struct RawAsync {
     pub request_ttl: Option<Spanned<DurationValue>>,
     pub queue_bound: Option<Spanned<i64>>,
+    pub backlog_without_capacity_onset: Option<Spanned<DurationValue>>,
 }
 
 /// `[sim.cloudwatch]`.
@@ -114,6 +116,14 @@ pub struct RawCloudWatch {
     pub publishing_delay: Option<Spanned<DurationValue>>,
     pub idle_minutes: Option<Spanned<String>>,
     pub period_alignment: Option<Spanned<String>>,
+}
+
+/// `[sim.autoscaler]`: the parts of Application Auto Scaling AWS does not
+/// publish, as model choices.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAutoscaler {
+    pub scale_in: Option<Spanned<String>>,
 }
 
 /// `[sim.scalable_target]` (RegisterScalableTarget).

@@ -143,6 +143,9 @@ pub struct Scaling {
     /// Instance launch: scale-out activity start → InService with the new count.
     pub launch: Stat,
     pub max_instances: Option<u32>,
+    /// Simulated runs: the scale-in rule the model ran ("halfway: …").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scale_in_rule: Option<String>,
 }
 
 pub struct LagAnalysis {
@@ -691,6 +694,10 @@ fn scaling(tl: &Timeline) -> Scaling {
         publishing_delay: Stat::of(delays),
         launch: Stat::of(launches),
         max_instances: tl.max_instances(),
+        scale_in_rule: tl
+            .policies
+            .iter()
+            .find_map(|p| p.simulated_scale_in_rule.clone()),
     }
 }
 

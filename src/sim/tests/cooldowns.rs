@@ -113,3 +113,31 @@ EvaluationPeriods = 1
     // From the start (120 + 300) it would have added the next at 420.
     assert_eq!(scalings(&w), vec![(120.0, 1, 2), (1020.0, 2, 3)]);
 }
+
+#[test]
+fn the_scale_in_rule_is_a_profile_setting() {
+    // Same load as above with the rule that goes straight to the
+    // proportional size: 3 → ceil(3 × 300 / 600) = 2 either way, but at
+    // 200 a minute each (10 req/s) halfway stops at 2 where proportional
+    // goes to 1.
+    let run = |rule: &str| {
+        let mut cfg = tt_config(3, 1, 5, 600.0, "1m", "");
+        cfg.autoscaler.scale_in = match rule {
+            "proportional" => crate::sim::config::ScaleInRule::Proportional,
+            "one-instance" => crate::sim::config::ScaleInRule::OneInstance,
+            _ => crate::sim::config::ScaleInRule::Halfway,
+        };
+        let mut w = world(&cfg);
+        drive(&mut w, 0.0, 1000.0, 10.0);
+        scalings(&w)
+    };
+    assert_eq!(run("halfway"), vec![(960.0, 3, 2)]);
+    assert_eq!(run("proportional"), vec![(960.0, 3, 1)]);
+    assert_eq!(run("one-instance"), vec![(960.0, 3, 2)]);
+    // And it parses from [sim.autoscaler].
+    let cfg = sim_config("[sim.autoscaler]\nscale_in = \"proportional\"\n");
+    assert_eq!(
+        cfg.autoscaler.scale_in,
+        crate::sim::config::ScaleInRule::Proportional
+    );
+}
