@@ -16,6 +16,7 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use super::alarm_eval::{Point, decide, evaluation_range};
 use super::metrics::{MetricId, MetricStore, Stat};
 use crate::journal::record::AlarmState;
 
@@ -154,64 +155,58 @@ impl Alarm {
         let s = &self.spec;
         let p = s.period_s;
         self.next_eval = now + Self::interval_of(s) as f64;
-        // Periods whose datapoint is readable now end at or before now - delay.
+        // Periods whose datapoint is readable now end at or before now -
+        // delay: a datapoint still being published is not yet missing.
         let horizon = now - store.delay_s();
         let first_start = store.period_start(p, 0);
         let ended = ((horizon - first_start) / p as f64 + 1e-9).floor() as i64; // periods fully ended
-        let n = s.evaluation_periods as i64;
-        self.window.clear();
-        self.latest_k = None;
-        let mut stamps = Vec::new();
-        for k in (ended - n)..ended {
-            let v = if k < 0 {
-                None
-            } else {
-                store.value(s.metric, s.stat, p, k as usize)
-            };
-            if v.is_some() {
-                self.latest_k = Some(k as usize);
-            }
-            self.window.push(v);
-            stamps.push(if k < 0 {
-                None
-            } else {
-                Some(store.period_start(p, k as usize))
-            });
-        }
-        let present = self.window.iter().filter(|v| v.is_some()).count();
-        let breaching: Vec<(f64, f64)> = self
-            .window
-            .iter()
-            .zip(&stamps)
-            .filter_map(|(v, t)| match (v, t) {
-                (Some(v), Some(t)) if s.comparison.breaches(*v, s.threshold) => Some((*v, *t)),
-                _ => None,
+        let n = s.evaluation_periods as usize;
+        let span = evaluation_range(s.evaluation_periods) as i64;
+        // The evaluation range, oldest first: (period start, value).
+        let range: Vec<(Option<f64>, Option<f64>)> = ((ended - span)..ended)
+            .map(|k| {
+                if k < 0 {
+                    (None, None)
+                } else {
+                    let k = k as usize;
+                    (
+                        Some(store.period_start(p, k)),
+                        store.value(s.metric, s.stat, p, k),
+                    )
+                }
             })
             .collect();
-        let missing = s.evaluation_periods as usize - present;
-        let breach_count = breaching.len()
-            + match s.treat_missing {
-                TreatMissing::Breaching => missing,
-                _ => 0,
-            };
-        let new_state = if present == 0
-            && matches!(
-                s.treat_missing,
-                TreatMissing::Missing | TreatMissing::Ignore
-            ) {
-            if s.treat_missing == TreatMissing::Ignore {
-                self.state
-            } else {
-                AlarmState::InsufficientData
-            }
-        } else if breach_count >= s.datapoints_to_alarm as usize {
-            AlarmState::Alarm
-        } else {
-            AlarmState::Ok
-        };
+        let points: Vec<Point> = range
+            .iter()
+            .map(|(_, v)| match v {
+                None => Point::Missing,
+                Some(v) if s.comparison.breaches(*v, s.threshold) => Point::Breaching,
+                Some(_) => Point::NotBreaching,
+            })
+            .collect();
+        let decision = decide(&points, n, s.datapoints_to_alarm as usize, s.treat_missing);
+        self.window = decision.evaluated.iter().map(|&i| range[i].1).collect();
+        self.latest_k = decision
+            .evaluated
+            .last()
+            .map(|&i| (ended - span + i as i64) as usize);
+        let new_state = decision.state.unwrap_or(self.state);
         if new_state == self.state {
             return None;
         }
+        let pick = |want: Point| -> Vec<(f64, f64)> {
+            decision
+                .evaluated
+                .iter()
+                .filter(|&&i| points[i] == want)
+                .filter_map(|&i| match range[i] {
+                    (Some(t), Some(v)) => Some((v, t)),
+                    _ => None,
+                })
+                .collect()
+        };
+        let breaching = pick(Point::Breaching);
+        let breach_count = decision.breaching;
         let fmt = |list: &[(f64, f64)]| {
             let items: Vec<String> = list
                 .iter()
@@ -222,7 +217,23 @@ impl Alarm {
         };
         let th = s.threshold;
         let words = s.comparison.words();
+        let treated = match s.treat_missing {
+            TreatMissing::Breaching => "Breaching",
+            _ => "NotBreaching",
+        };
         let reason = match new_state {
+            // CloudWatch's wording when missing periods were filled in.
+            AlarmState::Alarm | AlarmState::Ok if decision.filled > 0 => format!(
+                "Threshold Crossed: no datapoints were received for {f} period{p} and {f} missing \
+                 datapoint{p} {were} treated as [{treated}]; {b} out of the last {n} datapoints \
+                 {bwere} {words} the threshold ({th:?}).",
+                f = decision.filled,
+                p = plural(decision.filled),
+                were = if decision.filled == 1 { "was" } else { "were" },
+                b = breach_count,
+                n = s.evaluation_periods,
+                bwere = if breach_count == 1 { "was" } else { "were" },
+            ),
             AlarmState::InsufficientData => format!(
                 "Insufficient Data: {} datapoint{} {} unknown.",
                 s.evaluation_periods,
@@ -252,15 +263,7 @@ impl Alarm {
                 self.state.as_aws(),
             ),
             AlarmState::Ok => {
-                let good: Vec<(f64, f64)> = self
-                    .window
-                    .iter()
-                    .zip(&stamps)
-                    .filter_map(|(v, t)| match (v, t) {
-                        (Some(v), Some(t)) if !s.comparison.breaches(*v, th) => Some((*v, *t)),
-                        _ => None,
-                    })
-                    .collect();
+                let good = pick(Point::NotBreaching);
                 format!(
                     "Threshold Crossed: {} out of the last {} datapoint{} [{}] {} not {words} the threshold ({th:?}) \
                      (minimum 1 datapoint for {} -> OK transition).",
@@ -326,9 +329,12 @@ mod tests {
     fn m_of_n_with_reason_text() {
         let st = store(&[2000.0, 2000.0, 2000.0]);
         let mut a = Alarm::new(spec(3, 3, Comparison::GreaterThanThreshold, 1500.0), &st);
-        // Period 2 ends at 180, readable at 240.
-        let t = a.evaluate(180.0, &st, &utc).unwrap();
-        assert_eq!(t.to, AlarmState::Ok);
+        // Period 2 ends at 180, readable at 240. At 180 two breaching
+        // datapoints of three are readable: too few for ALARM, and with no
+        // good datapoint CloudWatch does not go to OK either (it avoids a
+        // premature transition), so the alarm stays INSUFFICIENT_DATA.
+        assert_eq!(a.evaluate(180.0, &st, &utc), None);
+        assert_eq!(a.state, AlarmState::InsufficientData);
         let t = a.evaluate(240.0, &st, &utc).unwrap();
         assert_eq!(t.to, AlarmState::Alarm);
         assert_eq!(
@@ -336,6 +342,49 @@ mod tests {
             "Threshold Crossed: 3 datapoints [2000.0 (22/11/26 11:02:00), 2000.0 (22/11/26 11:01:00), \
              2000.0 (22/11/26 11:00:00)] were greater than the threshold (1500.0)."
         );
+    }
+
+    #[test]
+    fn one_good_datapoint_turns_insufficient_data_to_ok_with_its_value() {
+        // "0 - - - -" is OK (AWS's first table, row 2); the reason names the
+        // datapoint, never an empty list.
+        let st = store(&[100.0]);
+        let mut a = Alarm::new(spec(3, 3, Comparison::GreaterThanThreshold, 1500.0), &st);
+        let t = a.evaluate(120.0, &st, &utc).unwrap();
+        assert_eq!(t.to, AlarmState::Ok);
+        assert_eq!(
+            t.reason,
+            "Threshold Crossed: 1 out of the last 3 datapoints [100.0 (22/11/26 11:00:00)] was not \
+             greater than the threshold (1500.0) (minimum 1 datapoint for INSUFFICIENT_DATA -> OK transition)."
+        );
+    }
+
+    #[test]
+    fn gaps_reach_back_into_the_evaluation_range() {
+        // Minutes 0..2 breach, 3 and 4 have no datapoint: at 360 (minute 4
+        // readable) the range is minutes 0..4 = "X X X - -", three existing
+        // datapoints, so the alarm evaluates them and stays in ALARM; with
+        // exactly the last 3 periods it would have had one datapoint.
+        let mut st = MetricStore::new(0.0, 0.0, 60.0, false, [true; METRIC_COUNT]);
+        for k in 0..3 {
+            st.add(
+                MetricId::InvocationsPerInstance,
+                k as f64 * 60.0 + 1.0,
+                2000.0,
+            );
+        }
+        let mut a = Alarm::new(spec(3, 3, Comparison::GreaterThanThreshold, 1500.0), &st);
+        assert_eq!(a.evaluate(240.0, &st, &utc).unwrap().to, AlarmState::Alarm);
+        assert_eq!(a.evaluate(300.0, &st, &utc), None);
+        assert_eq!(a.evaluate(360.0, &st, &utc), None);
+        assert_eq!(a.window, vec![Some(2000.0); 3]);
+        // At 420 and 480 the range holds two, then one breaching datapoint:
+        // too few for 3 of 3, no good one for OK, so the state is kept.
+        assert_eq!(a.evaluate(420.0, &st, &utc), None);
+        // At 540 the range is minutes 3..7: nothing left, INSUFFICIENT_DATA.
+        assert_eq!(a.evaluate(480.0, &st, &utc), None);
+        let t = a.evaluate(540.0, &st, &utc).unwrap();
+        assert_eq!(t.to, AlarmState::InsufficientData);
     }
 
     #[test]

@@ -26,6 +26,7 @@
 //! `step`, report it from [`observer`], and test it with explicit times.
 
 pub mod alarm;
+pub mod alarm_eval;
 pub mod autoscaler;
 pub mod config;
 pub mod dist;

@@ -4,6 +4,7 @@
 
 mod config_errors;
 mod cooldowns;
+mod idle;
 mod mechanics;
 mod runtime;
 
