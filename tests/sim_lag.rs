@@ -226,3 +226,81 @@ fn the_report_names_the_simulated_scale_in_rule() {
         "{text}"
     );
 }
+
+/// An async endpoint woken from 0 by target tracking alone
+/// (`profiles/async-target-tracking-only.toml`): the scale out is linked to
+/// the first request after the idle period, the scale in is timed from the
+/// backlog draining (not from the last send, while the scale out was still
+/// pending), and the impact reports what the queued requests waited.
+#[test]
+fn async_chains_start_at_the_first_request_and_at_the_drained_backlog() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("profiles/async-target-tracking-only.toml");
+    let profile = Profile::load(&path).unwrap();
+    run(
+        profile,
+        RunOptions {
+            run_dir: Some(tmp.path().to_path_buf()),
+            reports_root: tmp.path().to_path_buf(),
+            quiet: true,
+            shard: Shard::WHOLE,
+            started_at: Some(chrono::Utc.with_ymd_and_hms(2026, 1, 5, 9, 0, 0).unwrap()),
+        },
+    )
+    .unwrap();
+    let data = read_run_dir(tmp.path()).unwrap();
+    let intervals: Vec<_> = data
+        .records
+        .iter()
+        .filter_map(|r| match r {
+            Record::Interval(i) => Some(i.clone()),
+            _ => None,
+        })
+        .collect();
+    let first_sent = intervals.iter().find(|i| i.sent > 0).unwrap().start;
+    // The phase "jobs" starts at 120 s; the first request is in its first
+    // seconds (Poisson arrivals).
+    assert!((120.0..125.0).contains(&first_sent), "{first_sent}");
+    let drained = intervals
+        .iter()
+        .find(|i| i.t >= 720.0 && i.in_flight == 0)
+        .unwrap()
+        .t;
+    let episodes = analyze(&data);
+    // In time order.
+    let starts: Vec<f64> = episodes.iter().map(|e| e.impact.from_s).collect();
+    assert!(starts.windows(2).all(|w| w[0] <= w[1]), "{starts:?}");
+    let out = &episodes[0];
+    assert_eq!(out.direction, Direction::Out);
+    assert_eq!(link(out, lag::LOAD_CHANGE), first_sent);
+    assert!(
+        out.cause
+            .contains(&format!("first request at {first_sent} s")),
+        "{}",
+        out.cause
+    );
+    // Every job sent before the instance arrived waited for it: minutes.
+    assert_eq!(
+        out.impact.requests,
+        intervals
+            .iter()
+            .filter(|i| i.start < 780.0)
+            .map(|i| i.sent)
+            .sum::<u64>()
+    );
+    let p50 = out.impact.p50_ms.unwrap();
+    assert!(p50 > 60_000.0, "{p50}");
+    assert!(out.impact.p99_ms.unwrap() >= p50);
+    let inn = episodes
+        .iter()
+        .find(|e| e.direction == Direction::In)
+        .unwrap();
+    // The queue built up at 0 instances drains only after the instance came
+    // at 780 s; the scale in is timed from there.
+    assert!(drained > 780.0, "{drained}");
+    assert_eq!(link(inn, lag::LOAD_CHANGE), drained);
+    assert_eq!(link(inn, lag::ALARM), 1740.0);
+    assert_eq!(inn.impact.requests, 0);
+    assert_eq!(inn.impact.p50_ms, None);
+}

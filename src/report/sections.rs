@@ -176,14 +176,22 @@ pub fn impact_line(e: &Episode) -> String {
     } else {
         "the end of the run"
     };
+    // No latency when nothing was sent, rather than a misleading "0 ms".
+    let suffered = match (i.requests, i.p50_ms, i.p99_ms) {
+        (0, _, _) => String::new(),
+        (_, Some(p50), Some(p99)) => format!(
+            ": p50 {} ms, p99 {} ms, errors {:.2}%",
+            fmt(p50),
+            fmt(p99),
+            i.error_rate * 100.0
+        ),
+        _ => ": none completed".to_string(),
+    };
     format!(
-        "impact: {} requests sent while {state} ({}–{} s, until {until}): p50 {} ms, p99 {} ms, errors {:.2}%",
+        "impact: {} requests sent while {state} ({}–{} s, until {until}){suffered}",
         i.requests,
         fmt(i.from_s),
         fmt(i.to_s),
-        fmt(i.p50_ms),
-        fmt(i.p99_ms),
-        i.error_rate * 100.0
     )
 }
 

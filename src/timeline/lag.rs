@@ -31,7 +31,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Datapoint, Timeline, median};
 use crate::journal::JournalData;
-use crate::journal::record::{ActivityRecord, AlarmConfigRecord, AlarmState, PhaseEvent};
+use crate::journal::record::{ActivityRecord, AlarmConfigRecord, AlarmState, PhaseEvent, Record};
 use crate::profile::Slo;
 use capacity::{capacity_links, in_service_at};
 
@@ -93,8 +93,11 @@ pub struct Impact {
     /// end of the run).
     pub until_in_service: bool,
     pub requests: u64,
-    pub p50_ms: f64,
-    pub p99_ms: f64,
+    /// Latency of those requests; `None` when none completed (or none was
+    /// sent). Async endpoints: matched to completions by queue order
+    /// ([`super::Timeline::window_of_sends`]).
+    pub p50_ms: Option<f64>,
+    pub p99_ms: Option<f64>,
     pub error_rate: f64,
 }
 
@@ -253,7 +256,7 @@ pub fn analyze(
         .iter()
         .filter(|p| p.event == PhaseEvent::Start)
         .collect();
-    let mut changes: Vec<(f64, Direction, String)> = Vec::new();
+    let mut changes: Vec<(f64, Direction, String, f64)> = Vec::new();
     let mut prev_rate = 0.0;
     for p in &starts {
         let new_rate = p.from_rate.max(p.to_rate);
@@ -278,10 +281,12 @@ pub fn analyze(
                     }),
                     p.name
                 ),
+                prev_rate,
             ));
         }
         prev_rate = p.to_rate;
     }
+    let changes = refine_load_changes(data, tl, changes);
     for (i, (t0, dir, cause)) in changes.iter().enumerate() {
         let t_next = changes.get(i + 1).map(|c| c.0).unwrap_or(f64::INFINITY);
         let mut chain = Chain {
@@ -297,7 +302,14 @@ pub fn analyze(
                 && a.start < t_next
                 && !used.contains(&a.id)
         });
-        let Some(config) = alarm_for(tl, *dir) else {
+        let first_activity = tl.activities.iter().find(|a| {
+            a.not_scaled.is_empty()
+                && direction_of_activity(a) == Some(*dir)
+                && a.start >= *t0
+                && a.start < t_next
+                && !used.contains(&a.id)
+        });
+        let Some(config) = alarm_for(tl, *dir, first_activity) else {
             if activity_in_window {
                 chain.missing(
                     PAST_THRESHOLD,
@@ -532,17 +544,83 @@ fn activity_detail(a: &ActivityRecord) -> String {
     }
 }
 
-/// The scale-out (rising) or scale-in (falling) alarm: one owned by a policy
-/// first, then any.
-fn alarm_for(tl: &Timeline, dir: Direction) -> Option<&AlarmConfigRecord> {
+/// The scale-out (rising) or scale-in (falling) alarm to follow: the one
+/// the episode's scaling activity names in its cause ("monitor alarm X in
+/// state ALARM triggered policy Y"), so an activity a step policy started is
+/// credited to its alarm and not to target tracking's; else one owned by a
+/// policy, then any.
+fn alarm_for<'a>(
+    tl: &'a Timeline,
+    dir: Direction,
+    activity: Option<&ActivityRecord>,
+) -> Option<&'a AlarmConfigRecord> {
     let matching = || {
         tl.alarm_configs
             .iter()
             .filter(move |c| direction_of_alarm(c) == Some(dir))
     };
-    matching()
-        .find(|c| c.policy.is_some())
+    let named = activity
+        .and_then(|a| matching().find(|c| a.cause.contains(&format!("monitor alarm {} ", c.name))));
+    named
+        .or_else(|| matching().find(|c| c.policy.is_some()))
         .or_else(|| matching().next())
+}
+
+/// Moves each load change to when the endpoint felt it, from the journal's
+/// one-second intervals:
+/// - from a rate of 0, the first request sent (a phase "0 → 2/s" may send
+///   its first request seconds later; what wakes an idle endpoint is that
+///   request);
+/// - on an async endpoint, a drop counts from when the backlog drained (no
+///   request in flight), not from the last send: until then instances are
+///   still busy with the queue, and a scale out may still be pending.
+fn refine_load_changes(
+    data: &JournalData,
+    tl: &Timeline,
+    changes: Vec<(f64, Direction, String, f64)>,
+) -> Vec<(f64, Direction, String)> {
+    let intervals: Vec<_> = data
+        .records
+        .iter()
+        .filter_map(|r| match r {
+            Record::Interval(i) => Some(i),
+            _ => None,
+        })
+        .collect();
+    let next_of: Vec<f64> = (0..changes.len())
+        .map(|i| changes.get(i + 1).map(|c| c.0).unwrap_or(f64::INFINITY))
+        .collect();
+    changes
+        .into_iter()
+        .zip(next_of)
+        .map(|((t0, dir, cause, prev_rate), t_next)| {
+            if dir == Direction::Out && prev_rate <= 0.0 {
+                if let Some(i) = intervals
+                    .iter()
+                    .find(|i| i.start >= t0 - 1e-9 && i.start < t_next && i.sent > 0)
+                {
+                    return (
+                        i.start,
+                        dir,
+                        format!("{cause}, first request at {} s", num(i.start)),
+                    );
+                }
+            } else if dir == Direction::In
+                && tl.is_async()
+                && let Some(i) = intervals
+                    .iter()
+                    .find(|i| i.t >= t0 && i.t < t_next && i.in_flight == 0)
+                && i.t > t0 + 1.0 + 1e-9
+            {
+                return (
+                    i.t,
+                    dir,
+                    format!("{cause}, backlog drained at {} s", num(i.t)),
+                );
+            }
+            (t0, dir, cause)
+        })
+        .collect()
 }
 
 /// "alarm never fired: 2 of 3 datapoints breached": the best run of
@@ -619,7 +697,15 @@ fn finish(
         }
     }
     let to = in_service.unwrap_or(tl.end.max(from));
-    let w = tl.window(data, from, to)?;
+    let w = if tl.is_async() {
+        tl.window_of_sends(data, from, to)?
+    } else {
+        tl.window(data, from, to)?
+    };
+    let quantile = |q| {
+        (w.sent > 0 && !w.latency.is_empty())
+            .then(|| round3(crate::histogram::quantile_ms(&w.latency, q)))
+    };
     Ok(Episode {
         direction,
         cause,
@@ -630,8 +716,8 @@ fn finish(
             to_s: round3(to),
             until_in_service: in_service.is_some(),
             requests: w.sent,
-            p50_ms: round3(crate::histogram::quantile_ms(&w.latency, 0.5)),
-            p99_ms: round3(crate::histogram::quantile_ms(&w.latency, 0.99)),
+            p50_ms: quantile(0.5),
+            p99_ms: quantile(0.99),
             error_rate: (w.error_rate() * 1e6).round() / 1e6,
         },
     })

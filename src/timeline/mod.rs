@@ -292,6 +292,15 @@ impl Timeline {
         self.metrics.iter().find(|(k, _)| k.name == name)
     }
 
+    /// Whether the endpoint is asynchronous (it publishes the backlog
+    /// metrics). Async requests wait in a queue for minutes, so their
+    /// latency lands long after they were sent.
+    pub fn is_async(&self) -> bool {
+        self.metrics
+            .keys()
+            .any(|k| k.name == "ApproximateBacklogSize" || k.name == "HasBacklogWithoutCapacity")
+    }
+
     /// The series an alarm watches.
     pub fn alarm_metric(&self, c: &AlarmConfigRecord) -> Option<&Vec<Datapoint>> {
         self.metrics.get(&MetricKey {
@@ -350,6 +359,61 @@ impl Timeline {
                         .add(histogram::decode(&i.latency)?)
                         .map_err(|e| format!("{e:?}"))?;
                 }
+            }
+        }
+        Ok(w)
+    }
+}
+
+impl Timeline {
+    /// The requests *sent* in `(from, to)` and what they suffered, for
+    /// queues where latency lands long after the send (async endpoints).
+    ///
+    /// Intervals hold latency by completion, so the window's requests are
+    /// matched to completions by order: an async queue serves first come
+    /// first served, so the requests sent in the window are the completions
+    /// ranked after the S0 sent before it, up to S0 + sent; the intervals
+    /// holding those ranks give the latency and errors (to the second).
+    pub fn window_of_sends(
+        &self,
+        data: &JournalData,
+        from: f64,
+        to: f64,
+    ) -> Result<Window, String> {
+        let intervals: Vec<_> = data
+            .records
+            .iter()
+            .filter_map(|r| match r {
+                Record::Interval(i) => Some(i),
+                _ => None,
+            })
+            .collect();
+        let before: u64 = intervals
+            .iter()
+            .filter(|i| i.t <= from)
+            .map(|i| i.sent)
+            .sum();
+        let sent: u64 = intervals
+            .iter()
+            .filter(|i| i.t > from && i.start < to)
+            .map(|i| i.sent)
+            .sum();
+        let mut w = Window {
+            sent,
+            completed: 0,
+            errors: 0,
+            latency: histogram::new_hist(),
+        };
+        let mut done = 0u64;
+        for i in intervals {
+            let rank_before = done;
+            done += i.completed;
+            if i.completed > 0 && done > before && rank_before < before + sent {
+                w.completed += i.completed;
+                w.errors += i.by_outcome.errors();
+                w.latency
+                    .add(histogram::decode(&i.latency)?)
+                    .map_err(|e| format!("{e:?}"))?;
             }
         }
         Ok(w)
