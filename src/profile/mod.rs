@@ -7,10 +7,12 @@
 //! files are read later, by [`crate::payload`].
 
 pub mod aws;
+pub mod capacity;
 pub mod error;
 pub mod gates;
 mod load;
 pub mod raw;
+pub mod sim;
 
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -43,7 +45,7 @@ pub struct Profile {
     pub payload: PayloadSpec,
     pub load: LoadSpec,
     pub observe: ObserveSpec,
-    pub sim: Option<crate::sim::config::SimConfig>,
+    pub sim: Option<sim::SimConfig>,
     pub capacity: CapacitySpec,
     /// `[slo]`: when latency and errors count as recovered (lag analysis).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -57,7 +59,7 @@ pub struct Profile {
 /// the SLO a step must hold.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CapacitySpec {
-    pub search: crate::capacity::SearchConfig,
+    pub search: capacity::SearchConfig,
     /// Warm-up at each step's rate, not measured.
     #[serde(with = "secs")]
     pub settle: Duration,
@@ -71,7 +73,7 @@ pub struct CapacitySpec {
 impl Default for CapacitySpec {
     fn default() -> Self {
         CapacitySpec {
-            search: crate::capacity::SearchConfig {
+            search: capacity::SearchConfig {
                 start_rate: 1.0,
                 max_rate: 10_000.0,
                 growth: 2.0,
@@ -251,8 +253,8 @@ impl Profile {
             None => return Err(ctx.err(None, "target", "missing [target] section")),
         };
         let sim = match (&target, &raw.sim) {
-            (TargetSpec::Sim, Some(s)) => Some(crate::sim::config::SimConfig::from_raw(&ctx, s)?),
-            (TargetSpec::Sim, None) => Some(crate::sim::config::SimConfig::default()),
+            (TargetSpec::Sim, Some(s)) => Some(sim::SimConfig::from_raw(&ctx, s)?),
+            (TargetSpec::Sim, None) => Some(sim::SimConfig::default()),
             (_, Some(s)) => {
                 return Err(ctx.err(
                     Some(s.span()),

@@ -17,7 +17,7 @@ pub struct RawProfile {
     pub payload: Option<Spanned<RawPayload>>,
     pub load: Option<Spanned<RawLoad>>,
     pub observe: Option<Spanned<RawObserve>>,
-    pub sim: Option<Spanned<crate::sim::config::RawSimConfig>>,
+    pub sim: Option<Spanned<super::sim::RawSimConfig>>,
     pub capacity: Option<Spanned<RawCapacity>>,
     pub slo: Option<Spanned<super::gates::RawSlo>>,
     pub gates: Option<Spanned<super::gates::RawGates>>,

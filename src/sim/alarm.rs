@@ -13,89 +13,12 @@
 //! Alarms owned by scaling policies re-invoke their action at every
 //! evaluation while in ALARM, as CloudWatch does for Auto Scaling actions.
 
-use chrono::{DateTime, Utc};
-use serde::Serialize;
-
 use super::alarm_eval::{Point, decide, evaluation_range};
-use super::metrics::{MetricId, MetricStore, Stat};
+use super::metrics::MetricStore;
 use crate::journal::record::AlarmState;
+use chrono::{DateTime, Utc};
 
-/// CloudWatch's ComparisonOperator (the threshold forms).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub enum Comparison {
-    GreaterThanOrEqualToThreshold,
-    GreaterThanThreshold,
-    LessThanThreshold,
-    LessThanOrEqualToThreshold,
-}
-
-impl Comparison {
-    pub const ALL: [Comparison; 4] = [
-        Comparison::GreaterThanOrEqualToThreshold,
-        Comparison::GreaterThanThreshold,
-        Comparison::LessThanThreshold,
-        Comparison::LessThanOrEqualToThreshold,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Comparison::GreaterThanOrEqualToThreshold => "GreaterThanOrEqualToThreshold",
-            Comparison::GreaterThanThreshold => "GreaterThanThreshold",
-            Comparison::LessThanThreshold => "LessThanThreshold",
-            Comparison::LessThanOrEqualToThreshold => "LessThanOrEqualToThreshold",
-        }
-    }
-
-    fn words(self) -> &'static str {
-        match self {
-            Comparison::GreaterThanOrEqualToThreshold => "greater than or equal to",
-            Comparison::GreaterThanThreshold => "greater than",
-            Comparison::LessThanThreshold => "less than",
-            Comparison::LessThanOrEqualToThreshold => "less than or equal to",
-        }
-    }
-
-    pub fn breaches(self, value: f64, threshold: f64) -> bool {
-        match self {
-            Comparison::GreaterThanOrEqualToThreshold => value >= threshold,
-            Comparison::GreaterThanThreshold => value > threshold,
-            Comparison::LessThanThreshold => value < threshold,
-            Comparison::LessThanOrEqualToThreshold => value <= threshold,
-        }
-    }
-
-    /// True for the "greater" forms (the breach lies above the threshold).
-    pub fn is_upper(self) -> bool {
-        matches!(
-            self,
-            Comparison::GreaterThanOrEqualToThreshold | Comparison::GreaterThanThreshold
-        )
-    }
-}
-
-/// TreatMissingData.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub enum TreatMissing {
-    Missing,
-    NotBreaching,
-    Breaching,
-    Ignore,
-}
-
-/// An alarm's configuration (PutMetricAlarm).
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct AlarmSpec {
-    pub name: String,
-    pub metric: MetricId,
-    pub stat: Stat,
-    pub period_s: u32,
-    pub threshold: f64,
-    pub comparison: Comparison,
-    pub evaluation_periods: u32,
-    pub datapoints_to_alarm: u32,
-    pub treat_missing: TreatMissing,
-}
+pub use crate::profile::sim::alarm::{AlarmSpec, Comparison, TreatMissing};
 
 /// A state change.
 #[derive(Debug, Clone, PartialEq)]
@@ -295,7 +218,7 @@ fn plural(n: usize) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sim::metrics::METRIC_COUNT;
+    use crate::sim::metrics::{METRIC_COUNT, MetricId, Stat};
     use chrono::TimeZone;
 
     fn spec(m: u32, n: u32, cmp: Comparison, th: f64) -> AlarmSpec {

@@ -28,16 +28,16 @@
 pub mod alarm;
 pub mod alarm_eval;
 pub mod autoscaler;
-pub mod config;
-pub mod dist;
+pub use crate::profile::sim::config;
+pub use crate::profile::sim::dist;
 pub mod endpoint;
 pub mod fleet;
 pub mod metrics;
 pub mod observer;
-pub mod policy;
-pub mod raw;
+pub use crate::profile::sim::policy;
+pub use crate::profile::sim::raw;
 pub mod rules;
-pub mod schedule;
+pub use crate::profile::sim::schedule;
 pub mod target;
 pub mod world;
 

@@ -16,7 +16,7 @@ use super::dist::Dist;
 use super::policy::{ScalingConfig, scaling_config};
 pub use super::raw::RawSimConfig;
 use super::raw::{RawDist, RawDistTable};
-pub use super::rules::ScaleInRule;
+pub use super::scale_in::ScaleInRule;
 use crate::profile::raw::DurationValue;
 use crate::profile::{Ctx, ProfileError};
 

@@ -15,7 +15,7 @@ use toml::Spanned;
 
 use super::alarm::{AlarmSpec, Comparison, TreatMissing};
 use super::config::SimConfig;
-use super::metrics::{MetricId, Stat};
+use super::metric::{MetricId, Stat};
 use super::raw::{RawAlarm, RawPolicy, RawSimConfig, RawStepScaling, RawTargetTracking};
 use super::schedule::Schedule;
 use crate::profile::{Ctx, ProfileError};
