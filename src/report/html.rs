@@ -148,6 +148,9 @@ pub fn render_html(report: &Report) -> String {
             let title = names.apply(&sections::episode_title(e));
             let _ = writeln!(o, "<h3>{}</h3>", escape(&title));
             o.push_str(&table_html(&sections::lag_table(report, e), "lag"));
+            if let Some(l) = sections::time_went_line(e) {
+                let _ = writeln!(o, "<p>{}</p>", escape(&l));
+            }
             let _ = writeln!(o, "<p>{}</p>", escape(&sections::impact_line(e)));
         }
     }

@@ -102,6 +102,9 @@ pub fn render_markdown(report: &Report) -> String {
             let title = names.apply(&sections::episode_title(e));
             let _ = writeln!(out, "**{}**\n", md_escape(&title));
             out.push_str(&sections::lag_table(report, e).to_markdown());
+            if let Some(l) = sections::time_went_line(e) {
+                let _ = writeln!(out, "\n{}", md_escape(&l));
+            }
             let _ = writeln!(out, "\n{}\n", md_escape(&sections::impact_line(e)));
         }
     }

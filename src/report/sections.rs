@@ -148,14 +148,29 @@ pub fn lag_table(report: &Report, e: &Episode) -> Table {
                 "—".into(),
                 "—".into(),
                 "".into(),
-                format!(
-                    "MISSING: {}",
-                    l.missing.as_deref().unwrap_or("never happened")
-                ),
+                match &l.detail {
+                    // What the link waited for (the alarm's condition).
+                    Some(d) => format!(
+                        "MISSING: {} ({d})",
+                        l.missing.as_deref().unwrap_or("never happened")
+                    ),
+                    None => format!(
+                        "MISSING: {}",
+                        l.missing.as_deref().unwrap_or("never happened")
+                    ),
+                },
             ]),
         }
     }
     t
+}
+
+/// "where the time went: 3 one-minute datapoints had to breach (3 min) +
+/// …", printed under each chain.
+pub fn time_went_line(e: &Episode) -> Option<String> {
+    e.where_time_went
+        .as_ref()
+        .map(|s| format!("where the time went: {s}"))
 }
 
 pub fn impact_line(e: &Episode) -> String {

@@ -131,6 +131,9 @@ fn scaling_sections(report: &Report, out: &mut String) {
                 }
             }
             out.push_str(&table.to_text("    "));
+            if let Some(l) = sections::time_went_line(e) {
+                let _ = writeln!(out, "    {}", names.apply(&l));
+            }
             let _ = writeln!(out, "    {}", sections::impact_line(e));
         }
     }
