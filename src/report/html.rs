@@ -140,6 +140,10 @@ pub fn render_html(report: &Report) -> String {
     for c in charts::charts(report) {
         let _ = writeln!(o, "<figure>{}</figure>", c.inline_svg);
     }
+    if !report.timeline.alarm_configs.is_empty() {
+        o.push_str("<h2>Alarms</h2>\n");
+        o.push_str(&table_html(&sections::alarms_table(report), "alarms"));
+    }
     if !s.lag.is_empty() {
         let names = sections::AlarmNames::of(report);
         o.push_str("<h2>Scaling lag</h2>\n");

@@ -94,6 +94,11 @@ pub fn render_markdown(report: &Report) -> String {
     for c in charts::charts(report) {
         let _ = writeln!(out, "{}\n", image(&c));
     }
+    if !report.timeline.alarm_configs.is_empty() {
+        let _ = writeln!(out, "### Alarms\n");
+        out.push_str(&sections::alarms_table(report).to_markdown());
+        out.push('\n');
+    }
     if !s.lag.is_empty() {
         let _ = writeln!(out, "### Scaling lag\n");
         // Short alarm names in the headings; the tables have the full ones.

@@ -173,6 +173,21 @@ pub fn time_went_line(e: &Episode) -> Option<String> {
         .map(|s| format!("where the time went: {s}"))
 }
 
+/// Every alarm the observer saw, with the policy that owns it and its
+/// condition in the CloudWatch console's words: the rule that decides how
+/// long scaling waits, which target tracking sets without showing it.
+pub fn alarms_table(report: &Report) -> Table {
+    let mut t = Table::new(&["alarm", "policy", "condition"]);
+    for c in &report.timeline.alarm_configs {
+        t.row(vec![
+            c.name.clone(),
+            c.policy.clone().unwrap_or_else(|| "—".into()),
+            c.condition(),
+        ]);
+    }
+    t
+}
+
 pub fn impact_line(e: &Episode) -> String {
     use crate::timeline::lag::{Direction, LOAD_CHANGE};
     let i = &e.impact;
