@@ -110,7 +110,7 @@ pub struct Episode {
     pub impact: Impact,
     /// One plain sentence on where the time went ("3 one-minute datapoints
     /// had to breach (3 min) + CloudWatch publishing (59 s) + …"), cut from
-    /// the links and the alarm's rule; see [`time_went`].
+    /// the links and the alarm's rule (module `time_went`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub where_time_went: Option<String>,
 }
