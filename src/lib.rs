@@ -17,7 +17,8 @@
 //! - [`observe`]: one `Observer` trait; `aws` reads CloudWatch, Application
 //!   Auto Scaling and DescribeEndpoint; [`observe_run`] runs it alone.
 //! - [`recorder`], [`histogram`]: per-second HDR histograms and counts.
-//! - [`journal`]: the run directory (append-only journal, `run.json`);
+//! - [`journal`]: the run directory (append-only journal, `run.json`;
+//!   `alarm_words` states an alarm's condition as the console does);
 //!   [`merge`] combines the run directories of a plan's shards.
 //! - [`summary`], [`scaling`], [`timeline`] (series, events, lag
 //!   analysis), [`gates`], [`compare`]: pure functions of the journal.

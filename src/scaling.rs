@@ -9,7 +9,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::clock::{rfc3339, utc_at};
 use crate::journal::JournalData;
-use crate::journal::record::{ActivityRecord, AlarmRecord, EndpointRecord, Record};
+use crate::journal::record::{
+    ActivityRecord, AlarmConfigRecord, AlarmRecord, EndpointRecord, Record,
+};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ScalingSummary {
@@ -46,6 +48,49 @@ pub struct Activity {
 pub struct Alarm {
     pub name: String,
     pub transitions: Vec<Transition>,
+    /// The scaling policy that owns or is triggered by the alarm.
+    #[serde(default)]
+    pub policy: Option<String>,
+    /// The condition in the CloudWatch console's words ("InvocationsPerInstance
+    /// (Sum) > 1500 for 3 datapoints within 3 minutes"): the rule that
+    /// decides how long scaling waits. Null when the journal has no
+    /// `alarm_config` line for the alarm.
+    #[serde(default)]
+    pub condition: Option<String>,
+    /// The same rule as fields, for machines.
+    #[serde(default)]
+    pub config: Option<AlarmRule>,
+}
+
+/// An alarm's rule as CloudWatch configures it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AlarmRule {
+    pub namespace: String,
+    pub metric: String,
+    pub stat: String,
+    /// As CloudWatch spells it: `GreaterThanThreshold`, …
+    pub comparison: String,
+    pub threshold: f64,
+    pub period_s: u32,
+    /// M of N: M.
+    pub datapoints_to_alarm: u32,
+    /// M of N: N.
+    pub evaluation_periods: u32,
+}
+
+impl From<&AlarmConfigRecord> for AlarmRule {
+    fn from(c: &AlarmConfigRecord) -> AlarmRule {
+        AlarmRule {
+            namespace: c.namespace.clone(),
+            metric: c.metric.clone(),
+            stat: c.stat.clone(),
+            comparison: c.comparison.clone(),
+            threshold: c.threshold,
+            period_s: c.period_s,
+            datapoints_to_alarm: c.datapoints_to_alarm,
+            evaluation_periods: c.evaluation_periods,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -115,6 +160,15 @@ pub fn summarize(data: &JournalData) -> Option<ScalingSummary> {
         last: counts.last().copied().unwrap_or(0),
     };
     let mut alarms: BTreeMap<&str, Vec<Transition>> = BTreeMap::new();
+    // The latest configuration per alarm; an alarm that never changed
+    // state is listed too, for its condition.
+    let mut configs: BTreeMap<&str, &AlarmConfigRecord> = BTreeMap::new();
+    for r in &data.records {
+        if let Record::AlarmConfig(c) = r {
+            configs.insert(&c.name, c);
+            alarms.entry(&c.name).or_default();
+        }
+    }
     for a in &transitions {
         alarms.entry(&a.name).or_default().push(Transition {
             at: at(a.at),
@@ -137,9 +191,15 @@ pub fn summarize(data: &JournalData) -> Option<ScalingSummary> {
             .collect(),
         alarms: alarms
             .into_iter()
-            .map(|(name, transitions)| Alarm {
-                name: name.into(),
-                transitions,
+            .map(|(name, transitions)| {
+                let config = configs.get(name).copied();
+                Alarm {
+                    name: name.into(),
+                    transitions,
+                    policy: config.and_then(|c| c.policy.clone()),
+                    condition: config.map(AlarmConfigRecord::condition),
+                    config: config.map(AlarmRule::from),
+                }
             })
             .collect(),
         control_plane: Default::default(),

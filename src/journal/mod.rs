@@ -5,6 +5,7 @@
 //! leaves a journal whose complete lines can be read back; a torn last line
 //! is ignored. Reports are pure functions of [`JournalData`].
 
+pub mod alarm_words;
 mod reader;
 pub mod record;
 mod writer;

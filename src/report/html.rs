@@ -140,6 +140,10 @@ pub fn render_html(report: &Report) -> String {
     for c in charts::charts(report) {
         let _ = writeln!(o, "<figure>{}</figure>", c.inline_svg);
     }
+    if !report.timeline.alarm_configs.is_empty() {
+        o.push_str("<h2>Alarms</h2>\n");
+        o.push_str(&table_html(&sections::alarms_table(report), "alarms"));
+    }
     if !s.lag.is_empty() {
         let names = sections::AlarmNames::of(report);
         o.push_str("<h2>Scaling lag</h2>\n");
@@ -148,6 +152,9 @@ pub fn render_html(report: &Report) -> String {
             let title = names.apply(&sections::episode_title(e));
             let _ = writeln!(o, "<h3>{}</h3>", escape(&title));
             o.push_str(&table_html(&sections::lag_table(report, e), "lag"));
+            if let Some(l) = sections::time_went_line(e) {
+                let _ = writeln!(o, "<p>{}</p>", escape(&l));
+            }
             let _ = writeln!(o, "<p>{}</p>", escape(&sections::impact_line(e)));
         }
     }

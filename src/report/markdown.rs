@@ -94,6 +94,11 @@ pub fn render_markdown(report: &Report) -> String {
     for c in charts::charts(report) {
         let _ = writeln!(out, "{}\n", image(&c));
     }
+    if !report.timeline.alarm_configs.is_empty() {
+        let _ = writeln!(out, "### Alarms\n");
+        out.push_str(&sections::alarms_table(report).to_markdown());
+        out.push('\n');
+    }
     if !s.lag.is_empty() {
         let _ = writeln!(out, "### Scaling lag\n");
         // Short alarm names in the headings; the tables have the full ones.
@@ -102,6 +107,9 @@ pub fn render_markdown(report: &Report) -> String {
             let title = names.apply(&sections::episode_title(e));
             let _ = writeln!(out, "**{}**\n", md_escape(&title));
             out.push_str(&sections::lag_table(report, e).to_markdown());
+            if let Some(l) = sections::time_went_line(e) {
+                let _ = writeln!(out, "\n{}", md_escape(&l));
+            }
             let _ = writeln!(out, "\n{}\n", md_escape(&sections::impact_line(e)));
         }
     }

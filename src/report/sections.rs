@@ -148,12 +148,42 @@ pub fn lag_table(report: &Report, e: &Episode) -> Table {
                 "—".into(),
                 "—".into(),
                 "".into(),
-                format!(
-                    "MISSING: {}",
-                    l.missing.as_deref().unwrap_or("never happened")
-                ),
+                match &l.detail {
+                    // What the link waited for (the alarm's condition).
+                    Some(d) => format!(
+                        "MISSING: {} ({d})",
+                        l.missing.as_deref().unwrap_or("never happened")
+                    ),
+                    None => format!(
+                        "MISSING: {}",
+                        l.missing.as_deref().unwrap_or("never happened")
+                    ),
+                },
             ]),
         }
+    }
+    t
+}
+
+/// "where the time went: 3 one-minute datapoints had to breach (3 min) +
+/// …", printed under each chain.
+pub fn time_went_line(e: &Episode) -> Option<String> {
+    e.where_time_went
+        .as_ref()
+        .map(|s| format!("where the time went: {s}"))
+}
+
+/// Every alarm the observer saw, with the policy that owns it and its
+/// condition in the CloudWatch console's words: the rule that decides how
+/// long scaling waits, which target tracking sets without showing it.
+pub fn alarms_table(report: &Report) -> Table {
+    let mut t = Table::new(&["alarm", "policy", "condition"]);
+    for c in &report.timeline.alarm_configs {
+        t.row(vec![
+            c.name.clone(),
+            c.policy.clone().unwrap_or_else(|| "—".into()),
+            c.condition(),
+        ]);
     }
     t
 }

@@ -120,6 +120,14 @@ fn scaling_sections(report: &Report, out: &mut String) {
             let _ = writeln!(out, "  {l}");
         }
     }
+    if !report.timeline.alarm_configs.is_empty() {
+        let _ = writeln!(out, "\nalarms");
+        let mut table = sections::alarms_table(report);
+        for row in &mut table.rows {
+            row[0] = names.apply(&row[0]);
+        }
+        out.push_str(&table.to_text("  "));
+    }
     if !s.lag.is_empty() {
         let _ = writeln!(out, "\nscaling lag");
         for e in &s.lag {
@@ -131,6 +139,9 @@ fn scaling_sections(report: &Report, out: &mut String) {
                 }
             }
             out.push_str(&table.to_text("    "));
+            if let Some(l) = sections::time_went_line(e) {
+                let _ = writeln!(out, "    {}", names.apply(&l));
+            }
             let _ = writeln!(out, "    {}", sections::impact_line(e));
         }
     }

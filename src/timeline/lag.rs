@@ -111,6 +111,11 @@ pub struct Episode {
     /// First link → capacity in service; absent when capacity never came.
     pub total_s: Option<f64>,
     pub impact: Impact,
+    /// One plain sentence on where the time went ("3 one-minute datapoints
+    /// had to breach (3 min) + CloudWatch publishing (59 s) + …"), cut from
+    /// the links and the alarm's rule (module `time_went`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub where_time_went: Option<String>,
 }
 
 impl Episode {
@@ -229,13 +234,19 @@ impl Chain {
     }
 
     fn missing(&mut self, name: &str, why: String) {
+        self.missing_with(name, why, None);
+    }
+
+    /// A missing link that still says what it waited for (the alarm's
+    /// condition, when the alarm never fired).
+    fn missing_with(&mut self, name: &str, why: String, detail: Option<String>) {
         self.links.push(Link {
             name: name.into(),
             at: None,
             t_s: None,
             delta_s: None,
             missing: Some(why),
-            detail: None,
+            detail,
         });
     }
 }
@@ -344,7 +355,7 @@ pub fn analyze(
                     } else {
                         f64::min
                     });
-                chain.missing(
+                chain.missing_with(
                     PAST_THRESHOLD,
                     match best {
                         Some(b) => format!(
@@ -356,6 +367,7 @@ pub fn analyze(
                         ),
                         None => format!("no {} datapoints after the load change", config.metric),
                     },
+                    Some(alarm_words(config)),
                 );
                 episodes.push(finish(
                     data,
@@ -411,7 +423,11 @@ pub fn analyze(
                     .flatten()
             });
         let Some(fired) = fired else {
-            chain.missing(ALARM, never_fired(config, &in_window, t_next, tl.end));
+            chain.missing_with(
+                ALARM,
+                never_fired(config, &in_window, t_next, tl.end),
+                Some(alarm_words(config)),
+            );
             episodes.push(finish(
                 data,
                 tl,
@@ -424,7 +440,7 @@ pub fn analyze(
             )?);
             continue;
         };
-        chain.at(ALARM, fired.at, Some(config.name.clone()));
+        chain.at(ALARM, fired.at, Some(alarm_words(config)));
         let activity = tl.activities.iter().find(|a| {
             a.not_scaled.is_empty()
                 && direction_of_activity(a) == Some(*dir)
@@ -498,6 +514,21 @@ pub fn analyze(
         )?);
     }
     episodes.sort_by(|a, b| a.impact.from_s.total_cmp(&b.impact.from_s));
+    for e in &mut episodes {
+        // The alarm the chain followed (its link names it), else the default.
+        let followed = e
+            .links
+            .iter()
+            .find(|l| l.name == ALARM)
+            .and_then(|l| l.detail.as_deref())
+            .and_then(|d| {
+                tl.alarm_configs
+                    .iter()
+                    .find(|c| d.starts_with(&format!("{}: ", c.name)))
+            });
+        e.where_time_went =
+            time_went::sentence(e, followed.or_else(|| alarm_for(tl, e.direction, None)));
+    }
 
     Ok(LagAnalysis {
         episodes,
@@ -516,15 +547,18 @@ fn follow_up_of(
     dir: Direction,
     start: f64,
 ) -> Option<(String, f64)> {
+    // A load change's chain follows the alarm `alarm_for` picks.
+    let name = &alarm_for(tl, dir, None)?.name;
     episodes
         .iter()
         .filter(|e| e.direction == dir && e.links[0].name == LOAD_CHANGE)
         .filter_map(|e| {
-            let alarm = e.links.iter().find(|l| l.name == ALARM)?;
-            let name = alarm.detail.clone()?;
+            e.links
+                .iter()
+                .find(|l| l.name == ALARM && l.t_s.is_some())?;
             let since = e.links[0].t_s?;
-            (since <= start && tl.alarm_state_at(&name, start) == Some(AlarmState::Alarm))
-                .then_some((name, since))
+            (since <= start && tl.alarm_state_at(name, start) == Some(AlarmState::Alarm))
+                .then(|| (name.clone(), since))
         })
         .max_by(|a, b| a.1.total_cmp(&b.1))
 }
@@ -542,6 +576,12 @@ fn activity_detail(a: &ActivityRecord) -> String {
         (Some(f), Some(t)) => format!("{} → {} instances ({})", f, t, a.status),
         _ => a.description.clone(),
     }
+}
+
+/// The alarm link's detail: its name and its condition in the console's
+/// words, so the chain says what the alarm waited for.
+fn alarm_words(c: &AlarmConfigRecord) -> String {
+    format!("{}: {}", c.name, c.condition())
 }
 
 /// The scale-out (rising) or scale-in (falling) alarm to follow: the one
@@ -711,6 +751,7 @@ fn finish(
         cause,
         links: chain.links,
         total_s: in_service.map(|t| round3(t - from)),
+        where_time_went: None,
         impact: Impact {
             from_s: round3(from),
             to_s: round3(to),
@@ -790,3 +831,4 @@ fn scaling(tl: &Timeline) -> Scaling {
 mod capacity;
 #[cfg(test)]
 mod tests;
+mod time_went;

@@ -275,3 +275,142 @@ fn activities_read_from_aws_without_a_from_count_still_join_their_chains() {
     // The not-scaled activity keeps what it had.
     assert_eq!(from, [Some(1), Some(3), None]);
 }
+
+#[test]
+fn the_alarm_link_states_the_alarms_condition() {
+    let a = analysis(&fixture::scale_out_and_in());
+    let detail = |e: &Episode| {
+        e.links
+            .iter()
+            .find(|l| l.name == ALARM)
+            .and_then(|l| l.detail.clone())
+    };
+    assert_eq!(
+        detail(&a.episodes[0]).unwrap(),
+        format!(
+            "{}: InvocationsPerInstance (Sum) > 600 for 3 datapoints within 3 minutes",
+            fixture::ALARM_HIGH
+        )
+    );
+    assert_eq!(
+        detail(&a.episodes[1]).unwrap(),
+        format!(
+            "{}: InvocationsPerInstance (Sum) < 540 for 15 datapoints within 15 minutes",
+            fixture::ALARM_LOW
+        )
+    );
+    // An alarm that never fired still says what it waited for.
+    let spike = analysis(&fixture::short_spike());
+    let alarm = spike.episodes[0].links.last().unwrap();
+    assert_eq!(alarm.t_s, None);
+    assert_eq!(
+        alarm.detail.clone().unwrap(),
+        format!(
+            "{}: InvocationsPerInstance (Sum) > 600 for 3 datapoints within 3 minutes",
+            fixture::ALARM_HIGH
+        )
+    );
+}
+
+#[test]
+fn each_episode_says_where_its_time_went() {
+    // Scale out: 300 → 480 s three breaching periods, 59 s publishing
+    // (419 − 360), 1 s until ALARM at 540, 5 s to the activity, 360 s to
+    // three in service at 905: 605 s in all.
+    let a = analysis(&fixture::scale_out_and_in());
+    assert_eq!(
+        a.episodes[0].where_time_went.as_deref(),
+        Some(
+            "3 one-minute datapoints had to breach (3 min) + CloudWatch publishing (59 s) \
+             + alarm evaluation (1 s) + autoscaler reaction (5 s) + launch (6 min) = 10 min 5 s"
+        )
+    );
+    assert_eq!(
+        a.episodes[1].where_time_went.as_deref(),
+        Some(
+            "15 one-minute datapoints had to breach (15 min) + CloudWatch publishing (59 s) \
+             + alarm evaluation (1 s) + autoscaler reaction (5 s) + instance removal (2 min 5 s) \
+             = 18 min 10 s"
+        )
+    );
+    let spike = analysis(&fixture::short_spike());
+    assert_eq!(
+        spike.episodes[0].where_time_went.as_deref(),
+        Some(
+            "first datapoint past the threshold (1 min) + CloudWatch publishing (59 s), \
+             then alarm never fired: 2 of 3 datapoints breached"
+        )
+    );
+}
+
+#[test]
+fn where_the_time_went_adds_a_slow_metric_and_merges_an_early_alarm() {
+    use crate::journal::record::Record;
+    // The first breaching period starts a minute after the load change
+    // (period 360–420 s, readable 45 s after it); the alarm fires at 600
+    // and the activity starts at 605.
+    let mut data = fixture::scale_out_and_in();
+    for r in &mut data.records {
+        match r {
+            Record::Metric(m) if m.name == "InvocationsPerInstance" && m.period_start == 300.0 => {
+                m.value = 500.0
+            }
+            Record::Alarm(a) if a.at == 540.0 => a.at = 600.0,
+            Record::Activity(a) if a.id == "act-out-1" => a.start = 605.0,
+            _ => {}
+        }
+    }
+    let out = &analysis(&data).episodes[0];
+    assert_eq!(
+        out.where_time_went.as_deref(),
+        Some(
+            "metric not yet past the threshold (1 min) + 3 one-minute datapoints had to breach (3 min) \
+             + CloudWatch publishing (45 s) + alarm evaluation (15 s) + autoscaler reaction (5 s) \
+             + launch (5 min) = 10 min 5 s"
+        ),
+        "{out:#?}"
+    );
+    // The observer first read the first breaching datapoint late (500 s,
+    // it polls), after the alarm had fired at 540 on the third: publishing
+    // and evaluation are one stretch, 480 → 540 s, so the terms still add
+    // up to the 605 s.
+    let mut data = fixture::scale_out_and_in();
+    for r in &mut data.records {
+        if let Record::Metric(m) = r
+            && m.name == "InvocationsPerInstance"
+            && m.period_start == 300.0
+        {
+            m.t = 500.0;
+        }
+    }
+    data.records.sort_by(|a, b| a.t().total_cmp(&b.t()));
+    let out = &analysis(&data).episodes[0];
+    assert_eq!(
+        out.where_time_went.as_deref(),
+        Some(
+            "3 one-minute datapoints had to breach (3 min) + CloudWatch publishing and alarm \
+             evaluation (1 min) + autoscaler reaction (5 s) + launch (6 min) = 10 min 5 s"
+        ),
+        "{out:#?}"
+    );
+    // A follow-up chain (no alarm of its own) is the launch alone.
+    let data = with(fixture::scale_out_and_in(), |b| {
+        b.activity(
+            "act-out-2",
+            1000.0,
+            1300.0,
+            3,
+            4,
+            "monitor alarm AlarmHigh in state ALARM",
+        );
+        b.endpoint(1001.0, "Updating", 3, 4);
+        b.endpoint(1300.0, "InService", 4, 4);
+    });
+    let a = analysis(&data);
+    let second = a
+        .episodes
+        .iter()
+        .find(|e| e.links[0].name == ACTIVITY)
+        .unwrap();
+    assert_eq!(second.where_time_went.as_deref(), Some("launch (5 min)"));
+}
