@@ -129,6 +129,7 @@ impl JournalBuilder {
                 evaluation_periods: n,
                 datapoints_to_alarm: n,
                 policy: Some(POLICY.into()),
+                treat_missing_data: None,
             }));
             self.alarm(
                 t,

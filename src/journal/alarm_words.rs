@@ -17,7 +17,7 @@ impl AlarmConfigRecord {
     /// comparison, threshold, M of N datapoints, and the window N periods
     /// span.
     pub fn condition(&self) -> String {
-        condition_words(self, None)
+        condition_words(self, self.treat_missing_data.as_deref())
     }
 }
 
@@ -114,7 +114,23 @@ mod tests {
             evaluation_periods: n,
             datapoints_to_alarm: m,
             policy: None,
+            treat_missing_data: None,
         }
+    }
+
+    #[test]
+    fn the_recorded_treat_missing_data_is_part_of_the_condition() {
+        let mut a = alarm("LessThanThreshold", 1350.0, 60, 15, 15);
+        a.treat_missing_data = Some("missing".into());
+        assert_eq!(
+            a.condition(),
+            "InvocationsPerInstance (Sum) < 1350 for 15 datapoints within 15 minutes"
+        );
+        a.treat_missing_data = Some("breaching".into());
+        assert_eq!(
+            a.condition(),
+            "InvocationsPerInstance (Sum) < 1350 for 15 datapoints within 15 minutes, missing data treated as breaching"
+        );
     }
 
     #[test]

@@ -167,6 +167,11 @@ pub struct AlarmConfigRecord {
     pub datapoints_to_alarm: u32,
     /// The scaling policy that owns the alarm, if any.
     pub policy: Option<String>,
+    /// CloudWatch's TreatMissingData (`missing`, `notBreaching`,
+    /// `breaching`, `ignore`); absent in journals written before it was
+    /// recorded, which then read as the default `missing`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub treat_missing_data: Option<String>,
 }
 
 /// Why Application Auto Scaling did not scale.

@@ -227,6 +227,7 @@ impl SimObserver {
                     .as_ref()
                     .and_then(|sc| sc.policy_of_alarm(i))
                     .map(str::to_string),
+                treat_missing_data: Some(s.treat_missing.name().into()),
             }));
         }
         for message in w.warnings() {

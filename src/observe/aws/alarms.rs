@@ -43,6 +43,7 @@ pub fn alarm_config_record(a: &MetricAlarm, t: f64, policy: Option<String>) -> A
             .or(a.evaluation_periods())
             .unwrap_or(1)
             .max(0) as u32,
+        treat_missing_data: a.treat_missing_data().map(str::to_string),
         policy,
     }
 }

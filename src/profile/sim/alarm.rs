@@ -69,6 +69,18 @@ pub enum TreatMissing {
     Ignore,
 }
 
+impl TreatMissing {
+    /// As the CloudWatch API spells it.
+    pub fn name(self) -> &'static str {
+        match self {
+            TreatMissing::Missing => "missing",
+            TreatMissing::NotBreaching => "notBreaching",
+            TreatMissing::Breaching => "breaching",
+            TreatMissing::Ignore => "ignore",
+        }
+    }
+}
+
 /// An alarm's configuration (PutMetricAlarm).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AlarmSpec {
