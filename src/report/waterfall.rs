@@ -1,6 +1,6 @@
 //! "Where the time went": one bar per lag episode, from its first link to
-//! its last, cut into the links' deltas (metric period, CloudWatch
-//! publishing, alarm evaluation, autoscaler, desired count, instances
+//! its last, cut into the links' deltas (first breaching period, CloudWatch
+//! publishing, more breaching datapoints + alarm evaluation, autoscaler, desired count, instances
 //! launched or removed, recovery), on one shared time scale so episodes
 //! compare at a glance. A chain cut short ends in a grey stretch to the end of its
 //! impact window, labelled with the missing link. Hand-drawn SVG like
@@ -24,9 +24,16 @@ const BOTTOM: f64 = 34.0;
 
 /// What the time before each link was spent on, and its colour.
 const SEGMENTS: [(&str, &str, &str); 7] = [
-    (PAST_THRESHOLD, "metric period", "#9ecae1"),
+    // The alarm link's delta holds the rest of the M datapoints that had to
+    // breach as well as the evaluation itself (the episode's "where the time
+    // went" sentence splits it), so the label names both.
+    (PAST_THRESHOLD, "first breaching period", "#9ecae1"),
     (READABLE, "CloudWatch publishing", "#4292c6"),
-    (ALARM, "alarm evaluation", "#fd8d3c"),
+    (
+        ALARM,
+        "more breaching datapoints + alarm evaluation",
+        "#fd8d3c",
+    ),
     (ACTIVITY, "autoscaler reaction", "#d94801"),
     (DESIRED, "desired count update", "#a1d99b"),
     (IN_SERVICE, "instances launched or removed", "#31a354"),
@@ -87,7 +94,30 @@ pub fn render(episodes: &[Episode], standalone: bool) -> Option<String> {
     if bars.is_empty() {
         return None;
     }
-    let h = TOP + ROW * bars.len() as f64 + BOTTOM;
+    // Legend: the kinds of time that occur, wrapped onto more lines when
+    // they do not fit the width (the bars move down by the extra lines).
+    let used = |name: &str| bars.iter().any(|b| b.stretches.iter().any(|s| s.2 == name));
+    let mut legend: Vec<(&str, &str)> = SEGMENTS
+        .iter()
+        .filter(|s| used(s.1))
+        .map(|s| (s.1, s.2))
+        .collect();
+    if bars.iter().any(|b| b.missing.is_some()) {
+        legend.push(("never happened", MISSING));
+    }
+    let mut placed = Vec::new();
+    let (mut x, mut line) = (10.0, 0.0);
+    for (label, color) in legend {
+        let width = 6.5 * label.chars().count() as f64 + 30.0;
+        if x > 10.0 && x + width > W - 10.0 {
+            x = 10.0;
+            line += 1.0;
+        }
+        placed.push((x, 28.0 + 14.0 * line, label, color));
+        x += width;
+    }
+    let top = TOP + 14.0 * line;
+    let h = top + ROW * bars.len() as f64 + BOTTOM;
     let pw = W - LEFT - RIGHT;
     let x_max = bars
         .iter()
@@ -106,33 +136,22 @@ pub fn render(episodes: &[Episode], standalone: bool) -> Option<String> {
         o,
         "<text x=\"10\" y=\"16\" font-size=\"13\" font-weight=\"bold\">{TITLE}</text>"
     );
-    // Legend: the kinds of time that occur.
-    let mut x = 10.0;
-    let used = |name: &str| bars.iter().any(|b| b.stretches.iter().any(|s| s.2 == name));
-    let mut legend: Vec<(&str, &str)> = SEGMENTS
-        .iter()
-        .filter(|s| used(s.1))
-        .map(|s| (s.1, s.2))
-        .collect();
-    if bars.iter().any(|b| b.missing.is_some()) {
-        legend.push(("never happened", MISSING));
-    }
-    for (label, color) in legend {
+    for (x, y, label, color) in placed {
         let _ = write!(
             o,
-            "<rect x=\"{x:.1}\" y=\"28\" width=\"12\" height=\"8\" fill=\"{color}\"/><text x=\"{:.1}\" y=\"36\">{label}</text>",
-            x + 15.0
+            "<rect x=\"{x:.1}\" y=\"{y:.0}\" width=\"12\" height=\"8\" fill=\"{color}\"/><text x=\"{:.1}\" y=\"{:.0}\">{label}</text>",
+            x + 15.0,
+            y + 8.0
         );
-        x += 7.0 * label.chars().count() as f64 + 30.0;
     }
     // Grid: seconds since the episode's first link.
     let mut t = 0.0;
-    let bottom = TOP + ROW * bars.len() as f64;
+    let bottom = top + ROW * bars.len() as f64;
     while t <= x_max + 1e-9 {
         let gx = xs(t);
         let _ = write!(
             o,
-            "<line x1=\"{gx:.1}\" x2=\"{gx:.1}\" y1=\"{TOP}\" y2=\"{bottom:.1}\" stroke=\"#ddd\"/><text x=\"{gx:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>",
+            "<line x1=\"{gx:.1}\" x2=\"{gx:.1}\" y1=\"{top}\" y2=\"{bottom:.1}\" stroke=\"#ddd\"/><text x=\"{gx:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>",
             bottom + 14.0,
             crate::gates::fmt(t)
         );
@@ -145,7 +164,7 @@ pub fn render(episodes: &[Episode], standalone: bool) -> Option<String> {
         h - 4.0
     );
     for (i, b) in bars.iter().enumerate() {
-        let y = TOP + ROW * i as f64 + (ROW - BAR) / 2.0;
+        let y = top + ROW * i as f64 + (ROW - BAR) / 2.0;
         let _ = write!(
             o,
             "<g><title>{}</title><text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>",
@@ -203,12 +222,24 @@ mod tests {
         roxmltree_free_check(&svg);
         // Scale-out: 60 s period, 59 s publishing, 121 s alarm, 355 s launch.
         for s in [
-            "metric period: 60 s",
+            "first breaching period: 60 s",
             "CloudWatch publishing: 59 s",
-            "alarm evaluation: 121 s",
+            "more breaching datapoints + alarm evaluation: 121 s",
             "instances launched or removed: 355 s",
         ] {
             assert!(svg.contains(s), "{s} missing");
+        }
+        // The legend wraps instead of running past the width: every label
+        // starts, and (at 6.5 px a character) ends, inside it.
+        for piece in svg.split("<text x=\"").skip(1) {
+            let x: f64 = piece.split('"').next().unwrap().parse().unwrap();
+            let label = piece.split('>').nth(1).unwrap().split('<').next().unwrap();
+            if piece.contains("y=\"36\"") || piece.contains("y=\"50\"") {
+                assert!(
+                    x + 6.5 * label.chars().count() as f64 <= W,
+                    "{label} at {x}"
+                );
+            }
         }
         let r = Report::build(fixture::short_spike()).unwrap();
         let svg = render(&r.summary.lag, false).unwrap();
