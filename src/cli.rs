@@ -12,13 +12,8 @@ use crate::run::{RunEnd, RunError, RunOptions};
 use crate::schedule::Shard;
 
 /// Exit codes, as the README documents them.
-pub mod exit {
-    pub const DONE: u8 = 0;
-    pub const GATE_FAILED: u8 = 1;
-    pub const BAD_INPUT: u8 = 2;
-    pub const BROKE: u8 = 3;
-    pub const INTERRUPTED: u8 = 130;
-}
+/// Exit codes (defined in [`crate::exit`], where the library can use them).
+pub use crate::exit;
 
 /// The profile `scaletrace run` uses when given none.
 pub const DEFAULT_PROFILE: &str = "profiles/demo.toml";
@@ -641,7 +636,10 @@ fn cmd_compare(args: &CompareArgs) -> u8 {
     };
     let rows = crate::compare::compare(&base, &cur, &tol);
     println!("{} → {}", base.name, cur.name);
-    print!("{}", crate::compare::table(&rows).to_text("  "));
+    print!(
+        "{}",
+        crate::report::compare::comparison_table(&rows).to_text("  ")
+    );
     let exceeded: Vec<_> = rows.iter().filter(|r| r.exceeded).collect();
     for r in &exceeded {
         if let Some(g) = r.gate() {

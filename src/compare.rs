@@ -4,10 +4,12 @@
 
 use std::path::Path;
 
-use crate::gates::{GateResult, fmt, worst_lag};
+use crate::format::fmt;
 use crate::profile::Tolerances;
 use crate::summary::Summary;
 use crate::timeline::lag::Direction;
+use crate::timeline::lag::worst_lag;
+use crate::verdict::GateResult;
 
 /// One compared quantity.
 #[derive(Debug, Clone, PartialEq)]
@@ -160,43 +162,4 @@ pub fn compare(base: &Summary, cur: &Summary, tol: &Tolerances) -> Vec<Row> {
             }
         })
         .collect()
-}
-
-/// The comparison as a table (terminal or Markdown layout).
-pub fn table(rows: &[Row]) -> crate::report::table::Table {
-    let mut t = crate::report::table::Table::new(&[
-        "metric",
-        "baseline",
-        "current",
-        "change",
-        "tolerance",
-        "verdict",
-    ]);
-    let opt = |v: Option<f64>| v.map(fmt).unwrap_or_else(|| "—".into());
-    for r in rows {
-        let change = match (r.change, r.tolerance) {
-            (Some(c), Some((n, _))) if n.ends_with("_pct") => format!("{c:+.1}%"),
-            (Some(c), Some(_)) => format!("{c:+.4}"),
-            (Some(c), None) => format!("{c:+.1}%"),
-            (None, _) => "—".into(),
-        };
-        let tol = r
-            .tolerance
-            .map(|(n, v)| format!("{n} = {}", fmt(v)))
-            .unwrap_or_else(|| "—".into());
-        let verdict = match (r.tolerance, r.exceeded) {
-            (None, _) => "",
-            (Some(_), false) => "ok",
-            (Some(_), true) => "EXCEEDED",
-        };
-        t.row(vec![
-            r.metric.to_string(),
-            opt(r.baseline),
-            opt(r.current),
-            change,
-            tol,
-            verdict.into(),
-        ]);
-    }
-    t
 }

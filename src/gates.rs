@@ -9,27 +9,13 @@
 //! To add a gate: add the field to [`crate::profile::Gates`] (raw and
 //! validated), evaluate it in [`evaluate`], and document it in the README.
 
-use serde::{Deserialize, Serialize};
-
 use crate::compare;
 use crate::profile::Gates;
 use crate::summary::Summary;
 use crate::timeline::Timeline;
-use crate::timeline::lag::{Direction, Episode};
+use crate::timeline::lag::Direction;
 
-/// One gate's verdict, as `summary.json` and `junit.xml` carry it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct GateResult {
-    /// The `[gates]` field, e.g. `p99_ms`, or `baseline.p99_increase_pct`.
-    pub name: String,
-    pub threshold: f64,
-    /// The measured value; absent when the journal has no data for it.
-    pub value: Option<f64>,
-    pub passed: bool,
-    /// Why the value is absent, or what it was measured on.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub note: Option<String>,
-}
+pub use crate::verdict::GateResult;
 
 /// Whether the value must stay at most (`Max`) or at least (`Min`) the
 /// threshold.
@@ -91,34 +77,9 @@ impl GateResult {
     }
 }
 
-pub fn fmt(v: f64) -> String {
-    if (v - v.round()).abs() < 1e-9 {
-        format!("{v:.0}")
-    } else if v.abs() < 0.1 {
-        format!("{v:.4}")
-    } else {
-        format!("{v:.2}")
-    }
-}
+pub use crate::format::fmt;
 
-/// The longest episode of a direction, load change → capacity in service.
-pub fn worst_lag(episodes: &[Episode], dir: Direction) -> Result<f64, String> {
-    let mut worst: Option<f64> = None;
-    for e in episodes.iter().filter(|e| e.direction == dir) {
-        match e.total_s {
-            Some(t) => worst = Some(worst.map_or(t, |w: f64| w.max(t))),
-            None => {
-                return Err(format!(
-                    "{} at {} s never completed: {}",
-                    dir.label(),
-                    e.impact.from_s,
-                    e.missing().unwrap_or("capacity never in service")
-                ));
-            }
-        }
-    }
-    worst.ok_or_else(|| format!("no data: no {} episode in the journal", dir.label()))
-}
+pub use crate::timeline::lag::worst_lag;
 
 /// Checks every gate set in `g`. `baseline` is the baseline's summary (or
 /// why it could not be read) when `g.baseline` is set.

@@ -35,8 +35,10 @@ pub mod capacity;
 pub mod cli;
 pub mod clock;
 pub mod compare;
+pub mod exit;
 #[doc(hidden)]
 pub mod fixture;
+pub mod format;
 pub mod gates;
 pub mod histogram;
 pub mod invoke;
@@ -60,3 +62,4 @@ pub mod simulate;
 pub mod summary;
 pub mod target;
 pub mod timeline;
+pub mod verdict;

@@ -4,12 +4,12 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::gates::GateResult;
 use crate::histogram::{self, Hist};
 use crate::journal::JournalData;
 use crate::journal::record::{PhaseEvent, Record};
 use crate::outcome::{Outcome, OutcomeCounts};
 use crate::timeline::lag::Episode;
+use crate::verdict::GateResult;
 
 pub const SCHEMA: &str = "scaletrace.summary/1";
 

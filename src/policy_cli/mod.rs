@@ -47,7 +47,7 @@ pub enum PolicyCliError {
 impl PolicyCliError {
     /// The exit code the README documents for this error.
     pub fn exit_code(&self) -> u8 {
-        use crate::cli::exit;
+        use crate::exit;
         match self {
             PolicyCliError::Aws(_) => exit::BROKE,
             PolicyCliError::BadInput(_) | PolicyCliError::NotConfirmed(_) => exit::BAD_INPUT,

@@ -6,6 +6,7 @@
 //! [`exporters`], and add a snapshot test on the fixed journal.
 
 pub mod charts;
+pub mod compare;
 pub mod html;
 pub mod json;
 pub mod junit;

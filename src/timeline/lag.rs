@@ -832,3 +832,22 @@ mod capacity;
 #[cfg(test)]
 mod tests;
 mod time_went;
+
+/// The longest episode of a direction, load change → capacity in service.
+pub fn worst_lag(episodes: &[Episode], dir: Direction) -> Result<f64, String> {
+    let mut worst: Option<f64> = None;
+    for e in episodes.iter().filter(|e| e.direction == dir) {
+        match e.total_s {
+            Some(t) => worst = Some(worst.map_or(t, |w: f64| w.max(t))),
+            None => {
+                return Err(format!(
+                    "{} at {} s never completed: {}",
+                    dir.label(),
+                    e.impact.from_s,
+                    e.missing().unwrap_or("capacity never in service")
+                ));
+            }
+        }
+    }
+    worst.ok_or_else(|| format!("no data: no {} episode in the journal", dir.label()))
+}
