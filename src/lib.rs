@@ -3,32 +3,31 @@
 //!
 //! # Layout
 //!
-//! The data flow of a run, in module order:
+//! Layers, each depending only on the ones above it (checked by
+//! `tests/module_graph.rs`, which also rejects any import cycle):
 //!
-//! - [`profile`]: the TOML schema, defaults, validation with file/line/field
-//!   errors; [`plan`] prints the resolved plan.
-//! - [`schedule`]: phases → intended send times (uniform or Poisson,
-//!   sharded).
-//! - [`invoke`]: the open-model dispatcher (in-flight cap, late requests,
-//!   timeouts); [`outcome`] the outcome classes; [`payload`] the bodies.
-//! - [`target`]: one `Target` trait; `http`, `sagemaker`,
-//!   `sagemaker_async`; [`sim`] brings the simulated endpoint and its
-//!   observer.
-//! - [`observe`]: one `Observer` trait; `aws` reads CloudWatch, Application
-//!   Auto Scaling and DescribeEndpoint; [`observe_run`] runs it alone.
-//! - [`recorder`], [`histogram`]: per-second HDR histograms and counts.
-//! - [`journal`]: the run directory (append-only journal, `run.json`;
-//!   `alarm_words` states an alarm's condition as the console does);
-//!   [`merge`] combines the run directories of a plan's shards.
-//! - [`summary`], [`scaling`], [`timeline`] (series, events, lag
-//!   analysis), [`gates`], [`compare`]: pure functions of the journal.
-//! - [`report`]: one exporter per file (text, JSON, HTML, Markdown, JUnit).
-//! - [`capacity`]: MAX_RPS stairs and the SCALING_VALUE recommendation;
-//!   [`simulate`]: what-if runs per candidate target value;
-//!   [`policy_cli`]: `inspect` and `apply` on a real endpoint.
-//! - [`run`]: a run start to finish (runtime, signals, observer loop);
-//!   [`progress`] the live display; [`clock`] the run's clock; [`aws`] the
-//!   shared AWS client set-up; [`cli`] the commands.
+//! 1. **Vocabulary**: [`exit`] (exit codes), [`format`] (numbers),
+//!    [`verdict`] (a limit's verdict), [`clock`], [`outcome`] (outcome
+//!    classes), [`histogram`] (HDR encoding).
+//! 2. **Input and records**: [`profile`] (the TOML schema, validation with
+//!    file/line/field errors, the `[sim]` and `[capacity]` sections; it
+//!    imports nothing else of the crate), [`plan`] (the resolved plan);
+//!    [`journal`] (the run directory: `run.json` and the append-only
+//!    journal's records).
+//! 3. **Build**: [`schedule`] (phases → intended send times, sharded),
+//!    [`payload`], [`aws`] (client set-up), [`target`] (one `Target` trait:
+//!    HTTP, SageMaker real-time and async), [`observe`] (one `Observer`
+//!    trait: CloudWatch, Application Auto Scaling, DescribeEndpoint), [`sim`]
+//!    (the simulated endpoint, CloudWatch and autoscaler, with its target
+//!    and observer).
+//! 4. **Engine**: [`invoke`] (the open-model dispatcher), [`recorder`]
+//!    (per-second HDR histograms and counts), [`progress`].
+//! 5. **Analysis**, pure functions of the journal: [`timeline`] (series,
+//!    events, lag chains), [`scaling`], [`summary`], [`compare`], [`gates`].
+//! 6. **Report**: [`report`], one exporter per file (text, JSON, HTML,
+//!    Markdown, JUnit).
+//! 7. **Commands**: [`run`] (a run start to finish), [`observe_run`],
+//!    [`merge`], [`capacity`], [`simulate`], [`policy_cli`], [`cli`].
 
 pub mod aws;
 pub mod capacity;
