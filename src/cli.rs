@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 
-use crate::profile::Profile;
+use crate::profile::{Overrides, Profile};
 use crate::run::{RunEnd, RunError, RunOptions};
 use crate::schedule::Shard;
 
@@ -337,35 +337,29 @@ fn run_error(e: RunError) -> u8 {
     }
 }
 
-fn resolve_profile(args: &RunArgs) -> Result<Profile, String> {
-    let mut profile = match (&args.profile, &args.url) {
+/// The profile a command runs: the file given, an ad-hoc one for a bare
+/// `--url`, or the demo; then the command line's overrides.
+fn resolve_profile(path: Option<&Path>, overrides: Overrides) -> Result<Profile, String> {
+    let mut profile = match (path, &overrides.url) {
         (Some(path), _) => Profile::load(path).map_err(|e| e.to_string())?,
-        (None, Some(url)) => Profile::for_url(url).map_err(|e| e.to_string())?,
+        (None, Some(url)) => Profile::for_url(url)?,
         (None, None) => Profile::load(Path::new(DEFAULT_PROFILE)).map_err(|e| e.to_string())?,
     };
-    if let (Some(url), Some(_)) = (&args.url, &args.profile) {
-        match &mut profile.target {
-            crate::profile::TargetSpec::Http(h) => {
-                let p = Profile::for_url(url).map_err(|e| e.to_string())?;
-                if let crate::profile::TargetSpec::Http(new) = p.target {
-                    h.url = new.url;
-                    h.ping_url = h.ping_url.as_ref().and(new.ping_url);
-                }
-            }
-            _ => return Err("--url needs a profile with [target] kind = \"http\"".into()),
-        }
-    }
-    if let Some(r) = args.rate
-        && !(r.is_finite() && r >= 0.0)
-    {
-        return Err(format!("--rate must be a rate ≥ 0 (got {r})"));
-    }
-    profile.override_load(args.rate, args.duration);
+    profile.apply(&Overrides {
+        // A bare --url already made the profile.
+        url: path.and(overrides.url),
+        ..overrides
+    })?;
     Ok(profile)
 }
 
 fn cmd_run(args: RunArgs) -> u8 {
-    let profile = match resolve_profile(&args) {
+    let overrides = Overrides {
+        url: args.url.clone(),
+        rate: args.rate,
+        duration: args.duration,
+    };
+    let profile = match resolve_profile(args.profile.as_deref(), overrides) {
         Ok(p) => p,
         Err(m) => return fail(exit::BAD_INPUT, m),
     };
@@ -390,16 +384,11 @@ fn cmd_run(args: RunArgs) -> u8 {
 }
 
 fn cmd_capacity(args: CapacityArgs) -> u8 {
-    let run_args = RunArgs {
-        profile: Some(args.profile.clone()),
+    let overrides = Overrides {
         url: args.url.clone(),
-        rate: None,
-        duration: None,
-        run_dir: None,
-        shard: Shard::WHOLE,
-        quiet: true,
+        ..Overrides::default()
     };
-    let profile = match resolve_profile(&run_args) {
+    let profile = match resolve_profile(Some(&args.profile), overrides) {
         Ok(p) => p,
         Err(m) => return fail(exit::BAD_INPUT, m),
     };

@@ -220,6 +220,15 @@ impl Ctx<'_> {
     }
 }
 
+/// What the command line may change in a profile, as types (`scaletrace run
+/// --url/--rate/--duration`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Overrides {
+    pub url: Option<String>,
+    pub rate: Option<f64>,
+    pub duration: Option<Duration>,
+}
+
 impl Profile {
     /// Reads and validates a profile file.
     pub fn load(path: &Path) -> Result<Profile, ProfileError> {
@@ -327,14 +336,42 @@ impl Profile {
     }
 
     /// A profile for `scaletrace run --url URL` without a file: 10 requests/s
-    /// for 10 s unless `--rate`/`--duration` say otherwise.
-    pub fn for_url(url: &str) -> Result<Profile, ProfileError> {
-        let source = format!(
-            "name = \"adhoc\"\n[target]\nkind = \"http\"\nurl = {url:?}\n[load]\nphases = [{{ duration = \"10s\", rate = 10 }}]\n"
-        );
-        let mut p = Profile::parse(Path::new("<command line>"), &source)?;
+    /// for 10 s unless `--rate`/`--duration` say otherwise. The URL goes in
+    /// as a typed override (validated like `target.url`), never into TOML.
+    pub fn for_url(url: &str) -> Result<Profile, String> {
+        const ADHOC: &str = "name = \"adhoc\"\n[target]\nkind = \"http\"\nurl = \"http://127.0.0.1\"\n\
+                             [load]\nphases = [{ duration = \"10s\", rate = 10 }]\n";
+        let mut p =
+            Profile::parse(Path::new("<command line>"), ADHOC).map_err(|e| e.to_string())?;
         p.source = None;
+        p.apply(&Overrides {
+            url: Some(url.to_string()),
+            ..Overrides::default()
+        })?;
         Ok(p)
+    }
+
+    /// Applies the command line's overrides: `--url` replaces an HTTP
+    /// target's URL (and its `/ping`, when checked), `--rate`/`--duration`
+    /// the load ([`Profile::override_load`]). Errors name the flag.
+    pub fn apply(&mut self, o: &Overrides) -> Result<(), String> {
+        if let Some(url) = &o.url {
+            let TargetSpec::Http(h) = &mut self.target else {
+                return Err("--url needs a profile with [target] kind = \"http\"".into());
+            };
+            let (invoke_url, origin) = invocation_url(url).map_err(|m| format!("--url: {m}"))?;
+            h.url = invoke_url;
+            if h.ping_url.is_some() {
+                h.ping_url = Some(format!("{origin}/ping"));
+            }
+        }
+        if let Some(r) = o.rate
+            && !(r.is_finite() && r >= 0.0)
+        {
+            return Err(format!("--rate must be a rate ≥ 0 (got {r})"));
+        }
+        self.override_load(o.rate, o.duration);
+        Ok(())
     }
 
     /// Applies `--rate` and `--duration`: with a rate, the load becomes one

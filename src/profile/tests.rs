@@ -121,3 +121,47 @@ fn overrides_replace_or_cut_the_plan() {
     assert_eq!(p.load.phases[0].duration, Duration::from_secs(20));
     assert_eq!(p.load.expected_requests(), 140.0);
 }
+
+#[test]
+fn overrides_apply_as_types() {
+    let mut p = parse(&format!(
+        "{HTTP}[load]\nphases = [{{ duration = \"10s\", rate = 100 }}]\n"
+    ))
+    .unwrap();
+    p.apply(&Overrides {
+        url: Some("http://127.0.0.1:7/v1/predict".into()),
+        rate: Some(5.0),
+        duration: Some(Duration::from_secs(4)),
+    })
+    .unwrap();
+    let TargetSpec::Http(h) = &p.target else {
+        panic!()
+    };
+    assert_eq!(h.url, "http://127.0.0.1:7/v1/predict");
+    assert_eq!(h.ping_url.as_deref(), Some("http://127.0.0.1:7/ping"));
+    assert_eq!(p.load.expected_requests(), 20.0);
+    // A URL with quotes or TOML syntax is just a (bad) URL, never TOML.
+    let bad = p.apply(&Overrides {
+        url: Some("\"\nkind = \"sim".into()),
+        ..Overrides::default()
+    });
+    assert!(bad.unwrap_err().starts_with("--url: "));
+    let bad = p.apply(&Overrides {
+        rate: Some(f64::NAN),
+        ..Overrides::default()
+    });
+    assert_eq!(bad.unwrap_err(), "--rate must be a rate ≥ 0 (got NaN)");
+    let mut sim =
+        parse("[target]\nkind = \"sim\"\n[load]\nphases = [{ duration = \"1s\", rate = 1 }]\n")
+            .unwrap();
+    let err = sim
+        .apply(&Overrides {
+            url: Some("http://127.0.0.1:7".into()),
+            ..Overrides::default()
+        })
+        .unwrap_err();
+    assert_eq!(err, "--url needs a profile with [target] kind = \"http\"");
+    let adhoc = Profile::for_url("http://127.0.0.1:8").unwrap();
+    assert_eq!(adhoc.name, "adhoc");
+    assert_eq!(adhoc.load.expected_requests(), 100.0);
+}
