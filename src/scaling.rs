@@ -69,7 +69,7 @@ pub struct AlarmRule {
     pub metric: String,
     pub stat: String,
     /// As CloudWatch spells it: `GreaterThanThreshold`, …
-    pub comparison: String,
+    pub comparison: crate::journal::record::ComparisonOperator,
     pub threshold: f64,
     pub period_s: u32,
     /// M of N: M.

@@ -40,7 +40,7 @@ pub fn condition_words(c: &AlarmConfigRecord, treat_missing: Option<&str>) -> St
     };
     let mut s = format!(
         "{metric} {} {} for {datapoints} within {}",
-        comparison_symbol(&c.comparison),
+        c.comparison.symbol(),
         threshold_words(c.threshold),
         span_words(n as u64 * c.period_s as u64)
     );
@@ -52,18 +52,6 @@ pub fn condition_words(c: &AlarmConfigRecord, treat_missing: Option<&str>) -> St
         Some(other) => s.push_str(&format!(", TreatMissingData {other}")),
     }
     s
-}
-
-/// The console's symbol for a ComparisonOperator; an operator without one
-/// (the anomaly-detection bands) keeps CloudWatch's name.
-pub fn comparison_symbol(comparison: &str) -> &str {
-    match comparison {
-        "GreaterThanThreshold" => ">",
-        "GreaterThanOrEqualToThreshold" => ">=",
-        "LessThanThreshold" => "<",
-        "LessThanOrEqualToThreshold" => "<=",
-        other => other,
-    }
 }
 
 /// A threshold as typed: `1500`, `0.5`, `1350.25`; float noise from

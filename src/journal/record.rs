@@ -160,7 +160,7 @@ pub struct AlarmConfigRecord {
     pub metric: String,
     pub stat: String,
     /// `GreaterThanThreshold`, `LessThanThreshold`, … as CloudWatch spells it.
-    pub comparison: String,
+    pub comparison: ComparisonOperator,
     pub threshold: f64,
     pub period_s: u32,
     pub evaluation_periods: u32,
@@ -172,6 +172,96 @@ pub struct AlarmConfigRecord {
     /// recorded, which then read as the default `missing`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub treat_missing_data: Option<String>,
+}
+
+/// CloudWatch's ComparisonOperator, stored as CloudWatch spells it (so
+/// journals read the same either way); operators without a threshold
+/// comparison (the anomaly-detection bands) are kept as `Other`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum ComparisonOperator {
+    GreaterThanOrEqualToThreshold,
+    GreaterThanThreshold,
+    LessThanThreshold,
+    LessThanOrEqualToThreshold,
+    Other(String),
+}
+
+impl ComparisonOperator {
+    /// As CloudWatch spells it.
+    pub fn as_str(&self) -> &str {
+        match self {
+            ComparisonOperator::GreaterThanOrEqualToThreshold => "GreaterThanOrEqualToThreshold",
+            ComparisonOperator::GreaterThanThreshold => "GreaterThanThreshold",
+            ComparisonOperator::LessThanThreshold => "LessThanThreshold",
+            ComparisonOperator::LessThanOrEqualToThreshold => "LessThanOrEqualToThreshold",
+            ComparisonOperator::Other(s) => s,
+        }
+    }
+
+    /// The console's symbol (`>`, `>=`, `<`, `<=`); `Other` keeps its name.
+    pub fn symbol(&self) -> &str {
+        match self {
+            ComparisonOperator::GreaterThanOrEqualToThreshold => ">=",
+            ComparisonOperator::GreaterThanThreshold => ">",
+            ComparisonOperator::LessThanThreshold => "<",
+            ComparisonOperator::LessThanOrEqualToThreshold => "<=",
+            ComparisonOperator::Other(s) => s,
+        }
+    }
+
+    /// Whether `value` breaches `threshold`; never for `Other`.
+    pub fn breaches(&self, value: f64, threshold: f64) -> bool {
+        match self {
+            ComparisonOperator::GreaterThanOrEqualToThreshold => value >= threshold,
+            ComparisonOperator::GreaterThanThreshold => value > threshold,
+            ComparisonOperator::LessThanThreshold => value < threshold,
+            ComparisonOperator::LessThanOrEqualToThreshold => value <= threshold,
+            ComparisonOperator::Other(_) => false,
+        }
+    }
+
+    /// `Some(true)` for the "greater" forms (a scale-out alarm), `Some(false)`
+    /// for the "less" forms, `None` for `Other`.
+    pub fn is_upper(&self) -> Option<bool> {
+        match self {
+            ComparisonOperator::GreaterThanOrEqualToThreshold
+            | ComparisonOperator::GreaterThanThreshold => Some(true),
+            ComparisonOperator::LessThanThreshold
+            | ComparisonOperator::LessThanOrEqualToThreshold => Some(false),
+            ComparisonOperator::Other(_) => None,
+        }
+    }
+}
+
+impl From<String> for ComparisonOperator {
+    fn from(s: String) -> Self {
+        match s.as_str() {
+            "GreaterThanOrEqualToThreshold" => ComparisonOperator::GreaterThanOrEqualToThreshold,
+            "GreaterThanThreshold" => ComparisonOperator::GreaterThanThreshold,
+            "LessThanThreshold" => ComparisonOperator::LessThanThreshold,
+            "LessThanOrEqualToThreshold" => ComparisonOperator::LessThanOrEqualToThreshold,
+            _ => ComparisonOperator::Other(s),
+        }
+    }
+}
+
+impl From<&str> for ComparisonOperator {
+    fn from(s: &str) -> Self {
+        ComparisonOperator::from(s.to_string())
+    }
+}
+
+impl From<ComparisonOperator> for String {
+    fn from(c: ComparisonOperator) -> String {
+        c.as_str().to_string()
+    }
+}
+
+impl std::fmt::Display for ComparisonOperator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// Why Application Auto Scaling did not scale.

@@ -152,7 +152,7 @@ impl AlarmView {
             namespace: c.namespace,
             metric: c.metric,
             stat: c.stat,
-            comparison: c.comparison,
+            comparison: c.comparison.to_string(),
             threshold: c.threshold,
             period_s: c.period_s,
             datapoints_to_alarm: c.datapoints_to_alarm,

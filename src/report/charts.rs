@@ -197,7 +197,7 @@ pub fn charts(report: &Report) -> Vec<NamedChart> {
                 ));
             }
             for (from, to, state) in tl.alarm_bands(&c.name) {
-                let color = match (state, c.comparison.starts_with("Greater")) {
+                let color = match (state, c.comparison.is_upper() == Some(true)) {
                     (AlarmState::Alarm, true) => "#d62728",
                     (AlarmState::Alarm, false) => "#1f77b4",
                     (AlarmState::InsufficientData, _) => "#999999",

@@ -45,8 +45,8 @@ fn table_html(t: &Table, class: &str) -> String {
         let _ = write!(o, "<th>{}</th>", escape(h));
     }
     o.push_str("</tr></thead><tbody>");
-    for r in &t.rows {
-        let bad = r.iter().any(|c| c == "FAIL" || c.starts_with("MISSING"));
+    for (i, r) in t.rows.iter().enumerate() {
+        let bad = t.bad.get(i).copied().unwrap_or(false);
         o.push_str(if bad { "<tr class=\"bad\">" } else { "<tr>" });
         for c in r {
             let _ = write!(o, "<td>{}</td>", escape(c));

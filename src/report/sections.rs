@@ -143,7 +143,7 @@ pub fn lag_table(report: &Report, e: &Episode) -> Table {
                 l.delta_s.map(|d| format!("+{d:.1}")).unwrap_or_default(),
                 l.detail.clone().unwrap_or_default(),
             ]),
-            None => t.row(vec![
+            None => t.bad_row(vec![
                 l.name.clone(),
                 "—".into(),
                 "—".into(),
@@ -263,13 +263,18 @@ pub fn scaling_lines(s: &Scaling) -> Vec<String> {
 pub fn gates_table(gates: &[GateResult]) -> Table {
     let mut t = Table::new(&["gate", "limit", "value", "verdict", "note"]);
     for g in gates {
-        t.row(vec![
+        let cells = vec![
             g.name.clone(),
             fmt(g.threshold),
             g.value.map(fmt).unwrap_or_else(|| "no data".into()),
             if g.passed { "PASS" } else { "FAIL" }.into(),
             g.note.clone().unwrap_or_default(),
-        ]);
+        ];
+        if g.passed {
+            t.row(cells);
+        } else {
+            t.bad_row(cells);
+        }
     }
     t
 }

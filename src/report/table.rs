@@ -4,6 +4,10 @@
 pub struct Table {
     pub headers: Vec<String>,
     pub rows: Vec<Vec<String>>,
+    /// Per row: whether it reports a failure (a failed gate, a missing
+    /// link), set by whoever builds the row so formats can highlight it
+    /// without reading the cells' words.
+    pub bad: Vec<bool>,
 }
 
 impl Table {
@@ -11,11 +15,19 @@ impl Table {
         Table {
             headers: headers.iter().map(|h| h.to_string()).collect(),
             rows: Vec::new(),
+            bad: Vec::new(),
         }
     }
 
     pub fn row(&mut self, cells: Vec<String>) {
         self.rows.push(cells);
+        self.bad.push(false);
+    }
+
+    /// A row that reports a failure.
+    pub fn bad_row(&mut self, cells: Vec<String>) {
+        self.rows.push(cells);
+        self.bad.push(true);
     }
 
     fn widths(&self) -> Vec<usize> {

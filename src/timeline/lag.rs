@@ -166,23 +166,13 @@ fn round3(v: f64) -> f64 {
 }
 
 fn breaches(c: &AlarmConfigRecord, v: f64) -> bool {
-    match c.comparison.as_str() {
-        "GreaterThanThreshold" => v > c.threshold,
-        "GreaterThanOrEqualToThreshold" => v >= c.threshold,
-        "LessThanThreshold" => v < c.threshold,
-        "LessThanOrEqualToThreshold" => v <= c.threshold,
-        _ => false,
-    }
+    c.comparison.breaches(v, c.threshold)
 }
 
 fn direction_of_alarm(c: &AlarmConfigRecord) -> Option<Direction> {
-    if c.comparison.starts_with("Greater") {
-        Some(Direction::Out)
-    } else if c.comparison.starts_with("Less") {
-        Some(Direction::In)
-    } else {
-        None
-    }
+    c.comparison
+        .is_upper()
+        .map(|up| if up { Direction::Out } else { Direction::In })
 }
 
 fn direction_of_activity(a: &ActivityRecord) -> Option<Direction> {
@@ -193,12 +183,12 @@ fn direction_of_activity(a: &ActivityRecord) -> Option<Direction> {
     }
 }
 
-fn cmp_symbol(c: &AlarmConfigRecord) -> &'static str {
-    match c.comparison.as_str() {
-        "GreaterThanThreshold" => ">",
-        "GreaterThanOrEqualToThreshold" => "≥",
-        "LessThanThreshold" => "<",
-        _ => "≤",
+/// The lag table's glyphs (`≥`/`≤` where the console writes `>=`/`<=`).
+fn cmp_symbol(c: &AlarmConfigRecord) -> &str {
+    match c.comparison.symbol() {
+        ">=" => "≥",
+        "<=" => "≤",
+        s => s,
     }
 }
 

@@ -33,8 +33,9 @@ pub fn alarm_config_record(a: &MetricAlarm, t: f64, policy: Option<String>) -> A
             .unwrap_or_default(),
         comparison: a
             .comparison_operator()
-            .map(|c| c.as_str().to_string())
-            .unwrap_or_default(),
+            .map(|c| c.as_str())
+            .unwrap_or_default()
+            .into(),
         threshold: a.threshold().unwrap_or(0.0),
         period_s: a.period().unwrap_or(60).max(0) as u32,
         evaluation_periods: a.evaluation_periods().unwrap_or(1).max(0) as u32,
