@@ -35,6 +35,7 @@ pub mod capacity;
 pub mod cli;
 pub mod clock;
 pub mod compare;
+#[cfg(any(test, feature = "fixtures"))]
 #[doc(hidden)]
 pub mod fixture;
 pub mod gates;
