@@ -508,33 +508,6 @@ fn the_demo_tells_the_whole_story() {
     assert_eq!(w.current(), 1);
 }
 
-/// Prints a profile's scaling story:
-/// `cargo test story -- --ignored --nocapture`.
-#[test]
-#[ignore]
-fn story() {
-    for name in ["demo", "step-scaling"] {
-        let (w, outcomes) = run_profile(name);
-        println!("== {name}: {outcomes:?}");
-        for tr in &w.transitions {
-            println!("{:>7} {} {:?}->{:?}", tr.at, tr.name, tr.from, tr.to);
-        }
-        for a in &w.scaler.as_ref().unwrap().activities {
-            println!(
-                "{:>7} {:?} {} {:?}->{:?} {:?} | {} | {}",
-                a.start,
-                a.end,
-                a.status,
-                a.from,
-                a.to,
-                a.not_scaled.as_ref().map(|n| &n.code),
-                a.description,
-                a.cause
-            );
-        }
-    }
-}
-
 #[test]
 fn high_resolution_concurrency_alarm_uses_10_second_periods() {
     // 4 req/s of 1 s jobs: about 4 requests in flight on one instance,
@@ -636,42 +609,4 @@ fn cron_and_rate_schedules_run_on_the_utc_clock() {
         ]
     );
     assert_eq!(w.desired(), 3);
-}
-
-#[test]
-#[ignore]
-fn async_story() {
-    for name in ["async-scale-from-zero", "async-target-tracking-only"] {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("profiles/{name}.toml"));
-        let p = Profile::load(&path).unwrap();
-        let mut w = world(p.sim.as_ref().unwrap());
-        let gap = if name == "async-scale-from-zero" {
-            0.5
-        } else {
-            5.0
-        };
-        for i in 0..(600.0 / gap) as usize {
-            w.invoke_async(120.0 + i as f64 * gap);
-        }
-        w.advance(42.0 * 60.0);
-        println!(
-            "== {name} processed {} expired {}",
-            w.endpoint.counts.processed, w.endpoint.counts.expired
-        );
-        for tr in &w.transitions {
-            println!("{:>7} {} {:?}->{:?}", tr.at, tr.name, tr.from, tr.to);
-        }
-        for a in &w.scaler.as_ref().unwrap().activities {
-            println!(
-                "{:>7} {:?} {} {:?}->{:?} {:?} | {}",
-                a.start,
-                a.end,
-                a.status,
-                a.from,
-                a.to,
-                a.not_scaled.as_ref().map(|n| &n.code),
-                a.cause
-            );
-        }
-    }
 }
