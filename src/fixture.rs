@@ -3,8 +3,10 @@
 //! with known timestamps ([`scale_out_and_in`], [`short_spike`]) that the lag
 //! analysis and the report snapshots are checked against.
 //!
-//! Not part of the public API; it lives in the library (not under `#[cfg(test)]`)
-//! so integration tests can write run directories from it too.
+//! Not part of the public API, and not in release builds: it is compiled
+//! for the crate's own tests and with the `fixtures` feature, which the
+//! crate's dev-dependency on itself turns on, so the integration tests and
+//! `examples/fixture_run.rs` can write run directories from it too.
 
 use std::path::Path;
 

@@ -35,6 +35,7 @@ pub mod cli;
 pub mod clock;
 pub mod compare;
 pub mod exit;
+#[cfg(any(test, feature = "fixtures"))]
 #[doc(hidden)]
 pub mod fixture;
 pub mod format;

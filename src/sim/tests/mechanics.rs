@@ -502,37 +502,12 @@ fn the_demo_tells_the_whole_story() {
     let acts = &w.scaler.as_ref().unwrap().activities;
     let up = acts.iter().find(|a| a.to == Some(3)).unwrap();
     let in_service = up.end.unwrap();
-    assert!((660.0..=800.0).contains(&in_service), "{in_service}");
+    // 420 s plus the scale out's one launch_time draw (normal, mean 5 min,
+    // p99 6 min) under the test world's seed 1: 316.7 s.
+    assert_eq!(in_service, 736.712897819621);
     // Until then one instance could not keep up: 503s.
     assert!(outcomes["Http5xx"] > 1000, "{outcomes:?}");
     assert_eq!(w.current(), 1);
-}
-
-/// Prints a profile's scaling story:
-/// `cargo test story -- --ignored --nocapture`.
-#[test]
-#[ignore]
-fn story() {
-    for name in ["demo", "step-scaling"] {
-        let (w, outcomes) = run_profile(name);
-        println!("== {name}: {outcomes:?}");
-        for tr in &w.transitions {
-            println!("{:>7} {} {:?}->{:?}", tr.at, tr.name, tr.from, tr.to);
-        }
-        for a in &w.scaler.as_ref().unwrap().activities {
-            println!(
-                "{:>7} {:?} {} {:?}->{:?} {:?} | {} | {}",
-                a.start,
-                a.end,
-                a.status,
-                a.from,
-                a.to,
-                a.not_scaled.as_ref().map(|n| &n.code),
-                a.description,
-                a.cause
-            );
-        }
-    }
 }
 
 #[test]
@@ -636,42 +611,4 @@ fn cron_and_rate_schedules_run_on_the_utc_clock() {
         ]
     );
     assert_eq!(w.desired(), 3);
-}
-
-#[test]
-#[ignore]
-fn async_story() {
-    for name in ["async-scale-from-zero", "async-target-tracking-only"] {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("profiles/{name}.toml"));
-        let p = Profile::load(&path).unwrap();
-        let mut w = world(p.sim.as_ref().unwrap());
-        let gap = if name == "async-scale-from-zero" {
-            0.5
-        } else {
-            5.0
-        };
-        for i in 0..(600.0 / gap) as usize {
-            w.invoke_async(120.0 + i as f64 * gap);
-        }
-        w.advance(42.0 * 60.0);
-        println!(
-            "== {name} processed {} expired {}",
-            w.endpoint.counts.processed, w.endpoint.counts.expired
-        );
-        for tr in &w.transitions {
-            println!("{:>7} {} {:?}->{:?}", tr.at, tr.name, tr.from, tr.to);
-        }
-        for a in &w.scaler.as_ref().unwrap().activities {
-            println!(
-                "{:>7} {:?} {} {:?}->{:?} {:?} | {}",
-                a.start,
-                a.end,
-                a.status,
-                a.from,
-                a.to,
-                a.not_scaled.as_ref().map(|n| &n.code),
-                a.cause
-            );
-        }
-    }
 }
