@@ -19,7 +19,8 @@
 //!    HTTP, SageMaker real-time and async), [`observe`] (one `Observer`
 //!    trait: CloudWatch, Application Auto Scaling, DescribeEndpoint), [`sim`]
 //!    (the simulated endpoint, CloudWatch and autoscaler, with its target
-//!    and observer).
+//!    and observer); [`deploy`] is the one place a target kind becomes a
+//!    target and its observer.
 //! 4. **Engine**: [`invoke`] (the open-model dispatcher), [`recorder`]
 //!    (per-second HDR histograms and counts), [`progress`].
 //! 5. **Analysis**, pure functions of the journal: [`timeline`] (series,
@@ -34,6 +35,7 @@ pub mod capacity;
 pub mod cli;
 pub mod clock;
 pub mod compare;
+pub mod deploy;
 pub mod exit;
 #[cfg(any(test, feature = "fixtures"))]
 #[doc(hidden)]

@@ -27,7 +27,7 @@ use crate::journal::record::{
 use crate::journal::{self, JournalWriter, RunInfo};
 use crate::observe::Observer;
 use crate::payload::Payloads;
-use crate::profile::{Profile, TargetSpec};
+use crate::profile::Profile;
 use crate::progress::{Progress, Snapshot};
 use crate::recorder::Recorder;
 use crate::report::Report;
@@ -74,7 +74,7 @@ pub enum RunError {
 
 /// Runs a profile to the end (or to a signal) and writes every report.
 pub fn run(profile: Profile, opts: RunOptions) -> Result<RunResult, RunError> {
-    let simulated = matches!(profile.target, TargetSpec::Sim);
+    let simulated = crate::deploy::is_simulated(&profile.target);
     let mut builder = tokio::runtime::Builder::new_current_thread();
     builder.enable_all();
     if simulated {
@@ -120,32 +120,15 @@ async fn run_async(
         clock.started_at = at;
     }
 
-    if opts.shard.count > 1 && matches!(profile.target, TargetSpec::Sim) {
+    if opts.shard.count > 1 && simulated {
         return Err(RunError::BadInput(format!(
             "--shard {}/{}: the simulated endpoint runs whole in one process; shard HTTP and SageMaker targets",
             opts.shard.index, opts.shard.count
         )));
     }
-    let (target, observer): (SharedTarget, Option<Box<dyn Observer>>) = match &profile.target {
-        TargetSpec::Http(spec) => {
-            let t = crate::target::http::HttpTarget::new(spec)
-                .map_err(|e| RunError::Broke(e.to_string()))?;
-            (Arc::new(t), None)
-        }
-        TargetSpec::SageMaker(_) | TargetSpec::SageMakerAsync(_) => {
-            let (t, o) =
-                crate::observe::aws::build_for_target(&profile.target, profile.observe.interval)
-                    .await
-                    .map_err(|e| RunError::Broke(e.to_string()))?;
-            (t, Some(o))
-        }
-        TargetSpec::Sim => {
-            let cfg = profile.sim.clone().unwrap_or_default();
-            let h =
-                crate::sim::start_with(&cfg, profile.load.seed, clock, profile.observe.interval);
-            (h.target, Some(h.observer))
-        }
-    };
+    let crate::deploy::Deployment { target, observer } = crate::deploy::build(&profile, clock)
+        .await
+        .map_err(|e| RunError::Broke(e.to_string()))?;
     target
         .ready()
         .await
@@ -228,13 +211,13 @@ async fn run_async(
             _ = stop_rx.changed() => dispatched = DispatchEnd::Stopped,
         }
     }
-    match &profile.target {
-        // Async requests may take minutes; wait at most drain_timeout, and
-        // the rest stay unfinished (sent but never completed).
-        TargetSpec::SageMakerAsync(s) => {
-            let _ = tokio::time::timeout(s.drain_timeout, invoker.drain()).await;
+    match crate::deploy::drain_timeout(&profile.target) {
+        // Requests that may take minutes (async) are waited for at most this
+        // long; the rest stay unfinished (sent but never completed).
+        Some(limit) => {
+            let _ = tokio::time::timeout(limit, invoker.drain()).await;
         }
-        _ => invoker.drain().await,
+        None => invoker.drain().await,
     }
     let interrupted = dispatched == DispatchEnd::Stopped || *stop_rx.borrow();
     if !interrupted && !profile.observe.tail.is_zero() && observer_task.is_some() {

@@ -19,7 +19,9 @@ const KNOWN: &[&[&str]] = &[];
 const LAYERS: &[&[&str]] = &[
     &["exit", "format", "verdict", "clock", "outcome", "histogram"],
     &["profile", "plan", "journal"],
-    &["schedule", "payload", "aws", "target", "observe", "sim"],
+    &[
+        "schedule", "payload", "aws", "target", "observe", "sim", "deploy",
+    ],
     &["invoke", "recorder", "progress"],
     &["timeline", "scaling", "summary", "compare", "gates"],
     &["report"],

@@ -17,7 +17,7 @@ use crate::histogram;
 use crate::journal::record::Record;
 use crate::journal::{self, JournalData};
 use crate::outcome::Outcome;
-use crate::profile::{Phase, Profile, TargetSpec};
+use crate::profile::{Phase, Profile};
 use crate::run::{RunError, RunOptions};
 use crate::schedule::Shard;
 
@@ -88,7 +88,7 @@ pub fn measure_step(data: &JournalData, rate: f64, settle_s: f64) -> Result<Step
 /// and a note saying so. Other targets are returned as they are.
 pub fn one_instance(profile: &Profile) -> (Profile, Option<String>) {
     let mut p = profile.clone();
-    if !matches!(p.target, TargetSpec::Sim) {
+    if !crate::deploy::is_simulated(&p.target) {
         return (p, None);
     }
     let mut sim = p.sim.take().unwrap_or_default();

@@ -27,7 +27,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::profile::{Profile, TargetSpec};
+use crate::profile::Profile;
 use crate::run::{RunError, RunOptions};
 use crate::schedule::Shard;
 use measure::{Metrics, SloUsed};
@@ -118,7 +118,7 @@ fn bad(m: impl Into<String>) -> RunError {
 /// Runs every candidate and writes `simulate.json` and `simulate.md` into
 /// `opts.dir`.
 pub fn run_simulate(profile: &Profile, opts: &SimulateOptions) -> Result<SimulateReport, RunError> {
-    if !matches!(profile.target, TargetSpec::Sim) {
+    if !crate::deploy::is_simulated(&profile.target) {
         return Err(bad(
             "simulate needs a profile with [target] kind = \"sim\": the simulated endpoint \
              ([sim]) to replay the traffic against",

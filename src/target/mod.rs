@@ -3,11 +3,9 @@
 //! The invoker owns timing (intended send time, in-flight cap, timeout); a
 //! target only sends one request and classifies how it ended.
 //!
-//! To add a new target kind:
-//! 1. add its profile section to [`crate::profile`] (`TargetSpec`),
-//! 2. implement [`Target`] in a new file here,
-//! 3. build it in [`build`],
-//! 4. test it against a real server on 127.0.0.1.
+//! To add a new target kind, see the checklist in [`crate::deploy`]: its
+//! profile section, a [`Target`] in a new file here, one arm in
+//! `deploy::build`, a test against a real server on 127.0.0.1.
 
 pub mod http;
 pub mod sagemaker;
