@@ -8,7 +8,8 @@
 //!
 //! 1. **Vocabulary**: [`exit`] (exit codes), [`format`] (numbers),
 //!    [`verdict`] (a limit's verdict), [`clock`], [`outcome`] (outcome
-//!    classes), [`histogram`] (HDR encoding).
+//!    classes), [`histogram`] (HDR encoding), [`resource`] (what Application
+//!    Auto Scaling scales: a variant or an inference component).
 //! 2. **Input and records**: [`profile`] (the TOML schema, validation with
 //!    file/line/field errors, the `[sim]` and `[capacity]` sections; it
 //!    imports nothing else of the crate), [`plan`] (the resolved plan);
@@ -56,6 +57,7 @@ pub mod profile;
 pub mod progress;
 pub mod recorder;
 pub mod report;
+pub mod resource;
 pub mod run;
 pub mod scaling;
 pub mod schedule;

@@ -17,7 +17,15 @@ const KNOWN: &[&[&str]] = &[];
 /// The layers of `lib.rs`'s `# Layout`, top first: a module may name only
 /// modules of its own or an earlier layer.
 const LAYERS: &[&[&str]] = &[
-    &["exit", "format", "verdict", "clock", "outcome", "histogram"],
+    &[
+        "exit",
+        "format",
+        "verdict",
+        "clock",
+        "outcome",
+        "histogram",
+        "resource",
+    ],
     &["profile", "plan", "journal"],
     &[
         "schedule", "payload", "aws", "target", "observe", "sim", "deploy",

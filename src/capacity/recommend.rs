@@ -22,8 +22,12 @@ pub struct EndpointRef {
 }
 
 impl EndpointRef {
+    pub fn resource(&self) -> crate::resource::ScalableResource {
+        crate::resource::ScalableResource::variant(&self.endpoint, &self.variant)
+    }
+
     pub fn resource_id(&self) -> String {
-        format!("endpoint/{}/variant/{}", self.endpoint, self.variant)
+        self.resource().resource_id()
     }
 }
 
@@ -121,6 +125,7 @@ pub fn render(report: &CapacityReport, target: &EndpointRef) -> String {
         .expect("json")
         .replace("<endpoint>", &target.endpoint);
     let rid = target.resource_id();
+    let dim = target.resource().dimension_name();
     let _ = writeln!(
         out,
         "Apply it under the built-in policy name {BUILT_IN_POLICY_NAME}, so the console shows it as the built-in policy:\n"
@@ -128,18 +133,18 @@ pub fn render(report: &CapacityReport, target: &EndpointRef) -> String {
     let _ = writeln!(out, "cat > scaling-policy.json <<'JSON'\n{policy}\nJSON");
     let _ = writeln!(
         out,
-        "aws application-autoscaling put-scaling-policy \\\n  --policy-name {BUILT_IN_POLICY_NAME} \\\n  --service-namespace sagemaker \\\n  --resource-id {rid} \\\n  --scalable-dimension sagemaker:variant:DesiredInstanceCount \\\n  --policy-type TargetTrackingScaling \\\n  --target-tracking-scaling-policy-configuration file://scaling-policy.json"
+        "aws application-autoscaling put-scaling-policy \\\n  --policy-name {BUILT_IN_POLICY_NAME} \\\n  --service-namespace sagemaker \\\n  --resource-id {rid} \\\n  --scalable-dimension {dim} \\\n  --policy-type TargetTrackingScaling \\\n  --target-tracking-scaling-policy-configuration file://scaling-policy.json"
     );
     let _ = writeln!(out);
     let _ = writeln!(out, "# or with boto3:");
     let _ = writeln!(
         out,
-        "import boto3, json\nboto3.client(\"application-autoscaling\").put_scaling_policy(\n    PolicyName=\"{BUILT_IN_POLICY_NAME}\",\n    ServiceNamespace=\"sagemaker\",\n    ResourceId=\"{rid}\",\n    ScalableDimension=\"sagemaker:variant:DesiredInstanceCount\",\n    PolicyType=\"TargetTrackingScaling\",\n    TargetTrackingScalingPolicyConfiguration=json.load(open(\"scaling-policy.json\")),\n)"
+        "import boto3, json\nboto3.client(\"application-autoscaling\").put_scaling_policy(\n    PolicyName=\"{BUILT_IN_POLICY_NAME}\",\n    ServiceNamespace=\"sagemaker\",\n    ResourceId=\"{rid}\",\n    ScalableDimension=\"{dim}\",\n    PolicyType=\"TargetTrackingScaling\",\n    TargetTrackingScalingPolicyConfiguration=json.load(open(\"scaling-policy.json\")),\n)"
     );
     if target.asynchronous {
         let _ = writeln!(
             out,
-            "\nTarget tracking alone scales up from 0 instances only after the backlog exceeds its target value (minutes). If MinCapacity is 0, the faster path is the step policy AWS documents:\nan alarm on HasBacklogWithoutCapacity >= 1 (Average, 2 of 2 one-minute periods) triggering the policy below\n(`scaletrace apply --metric backlog --min-capacity 0 …` creates both):\n\naws application-autoscaling put-scaling-policy \\\n  --policy-name HasBacklogWithoutCapacity-ScalingPolicy \\\n  --service-namespace sagemaker \\\n  --resource-id {rid} \\\n  --scalable-dimension sagemaker:variant:DesiredInstanceCount \\\n  --policy-type StepScaling \\\n  --step-scaling-policy-configuration '{{\"AdjustmentType\": \"ChangeInCapacity\", \"MetricAggregationType\": \"Average\", \"Cooldown\": 300, \"StepAdjustments\": [{{\"MetricIntervalLowerBound\": 0, \"ScalingAdjustment\": 1}}]}}'"
+            "\nTarget tracking alone scales up from 0 instances only after the backlog exceeds its target value (minutes). If MinCapacity is 0, the faster path is the step policy AWS documents:\nan alarm on HasBacklogWithoutCapacity >= 1 (Average, 2 of 2 one-minute periods) triggering the policy below\n(`scaletrace apply --metric backlog --min-capacity 0 …` creates both):\n\naws application-autoscaling put-scaling-policy \\\n  --policy-name HasBacklogWithoutCapacity-ScalingPolicy \\\n  --service-namespace sagemaker \\\n  --resource-id {rid} \\\n  --scalable-dimension {dim} \\\n  --policy-type StepScaling \\\n  --step-scaling-policy-configuration '{{\"AdjustmentType\": \"ChangeInCapacity\", \"MetricAggregationType\": \"Average\", \"Cooldown\": 300, \"StepAdjustments\": [{{\"MetricIntervalLowerBound\": 0, \"ScalingAdjustment\": 1}}]}}'"
         );
     }
     out

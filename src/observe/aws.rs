@@ -27,9 +27,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use aws_config::SdkConfig;
-use aws_sdk_applicationautoscaling::types::{
-    ScalableDimension, ScalingActivity, ScalingPolicy, ServiceNamespace,
-};
+use aws_sdk_applicationautoscaling::types::{ScalingActivity, ScalingPolicy, ServiceNamespace};
 use aws_sdk_cloudwatch::primitives::DateTime as AwsTime;
 use aws_sdk_cloudwatch::types::{Dimension, Metric, MetricDataQuery, MetricStat};
 use aws_sdk_sagemaker::operation::describe_endpoint_config::DescribeEndpointConfigOutput;
@@ -274,9 +272,9 @@ impl AwsObserver {
     }
 
     fn resource_id(&self) -> Option<String> {
-        self.variant
-            .as_ref()
-            .map(|v| format!("endpoint/{}/variant/{v}", self.what.endpoint))
+        self.variant.as_ref().map(|v| {
+            crate::resource::ScalableResource::variant(&self.what.endpoint, v).resource_id()
+        })
     }
 
     /// Waits for the rate limiter (and any back-off) before an API call.
@@ -441,7 +439,9 @@ impl AwsObserver {
             .describe_scalable_targets()
             .service_namespace(ServiceNamespace::Sagemaker)
             .resource_ids(&resource)
-            .scalable_dimension(ScalableDimension::SageMakerVariantDesiredInstanceCount)
+            .scalable_dimension(crate::resource::ScalableResource::dimension_of_id(
+                &resource,
+            ))
             .send()
             .await;
         let o = self.settle("DescribeScalableTargets", res, clock, out)?;
@@ -469,7 +469,9 @@ impl AwsObserver {
             .describe_scaling_policies()
             .service_namespace(ServiceNamespace::Sagemaker)
             .resource_id(&resource)
-            .scalable_dimension(ScalableDimension::SageMakerVariantDesiredInstanceCount)
+            .scalable_dimension(crate::resource::ScalableResource::dimension_of_id(
+                &resource,
+            ))
             .send()
             .await;
         let out_policies = self.settle("DescribeScalingPolicies", res, clock, out)?;
@@ -515,7 +517,9 @@ impl AwsObserver {
             .describe_scaling_activities()
             .service_namespace(ServiceNamespace::Sagemaker)
             .resource_id(&resource)
-            .scalable_dimension(ScalableDimension::SageMakerVariantDesiredInstanceCount)
+            .scalable_dimension(crate::resource::ScalableResource::dimension_of_id(
+                &resource,
+            ))
             .include_not_scaled_activities(true)
             .send()
             .await;

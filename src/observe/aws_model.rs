@@ -319,7 +319,8 @@ pub struct ScalingFacts {
 /// Plain-words warnings about setups that cannot scale as intended.
 pub fn startup_warnings(f: &ScalingFacts) -> Vec<String> {
     let mut w = Vec::new();
-    let resource = format!("endpoint/{}/variant/{}", f.endpoint, f.variant);
+    let resource =
+        crate::resource::ScalableResource::variant(&f.endpoint, &f.variant).resource_id();
     let Some((min, max)) = f.bounds else {
         w.push(format!(
             "no scalable target is registered for {resource}: Application Auto Scaling will not change its instance count"

@@ -28,8 +28,7 @@ use std::fmt::Write;
 use aws_config::SdkConfig;
 use aws_sdk_applicationautoscaling::types::{
     CustomizedMetricSpecification, MetricDimension, MetricStatistic, MetricType, PolicyType,
-    PredefinedMetricSpecification, ScalableDimension, ServiceNamespace,
-    TargetTrackingScalingPolicyConfiguration,
+    PredefinedMetricSpecification, ServiceNamespace, TargetTrackingScalingPolicyConfiguration,
 };
 
 use super::PolicyCliError;
@@ -423,7 +422,7 @@ pub async fn execute(
         aas.register_scalable_target()
             .service_namespace(ServiceNamespace::Sagemaker)
             .resource_id(resource)
-            .scalable_dimension(ScalableDimension::SageMakerVariantDesiredInstanceCount)
+            .scalable_dimension(crate::resource::ScalableResource::dimension_of_id(resource))
             .min_capacity(p.target_after.min as i32)
             .max_capacity(p.target_after.max as i32)
             .send()
@@ -435,7 +434,7 @@ pub async fn execute(
             .policy_name(&p.policy_after.name)
             .service_namespace(ServiceNamespace::Sagemaker)
             .resource_id(resource)
-            .scalable_dimension(ScalableDimension::SageMakerVariantDesiredInstanceCount)
+            .scalable_dimension(crate::resource::ScalableResource::dimension_of_id(resource))
             .policy_type(PolicyType::TargetTrackingScaling)
             .target_tracking_scaling_policy_configuration(policy_configuration(p)?)
             .send()

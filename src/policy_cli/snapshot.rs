@@ -10,7 +10,7 @@
 use std::collections::BTreeSet;
 
 use aws_config::SdkConfig;
-use aws_sdk_applicationautoscaling::types::{ScalableDimension, ServiceNamespace};
+use aws_sdk_applicationautoscaling::types::ServiceNamespace;
 use aws_sdk_cloudwatch::types::MetricAlarm;
 use aws_sdk_sagemakerruntime::config::http::HttpResponse;
 use aws_sdk_sagemakerruntime::error::{ProvideErrorMetadata, SdkError};
@@ -31,7 +31,7 @@ use crate::observe::aws_model::{
 
 /// The Application Auto Scaling resource of an endpoint variant.
 pub fn resource_id(endpoint: &str, variant: &str) -> String {
-    format!("endpoint/{endpoint}/variant/{variant}")
+    crate::resource::ScalableResource::variant(endpoint, variant).resource_id()
 }
 
 /// Everything `inspect` shows.
@@ -254,7 +254,9 @@ pub async fn fetch(
         .describe_scalable_targets()
         .service_namespace(ServiceNamespace::Sagemaker)
         .resource_ids(&resource)
-        .scalable_dimension(ScalableDimension::SageMakerVariantDesiredInstanceCount)
+        .scalable_dimension(crate::resource::ScalableResource::dimension_of_id(
+            &resource,
+        ))
         .send()
         .await
         .map_err(|e| {
@@ -275,7 +277,9 @@ pub async fn fetch(
         .describe_scaling_policies()
         .service_namespace(ServiceNamespace::Sagemaker)
         .resource_id(&resource)
-        .scalable_dimension(ScalableDimension::SageMakerVariantDesiredInstanceCount)
+        .scalable_dimension(crate::resource::ScalableResource::dimension_of_id(
+            &resource,
+        ))
         .send()
         .await
         .map_err(|e| {
@@ -420,7 +424,7 @@ async fn fetch_activities(
         .describe_scaling_activities()
         .service_namespace(ServiceNamespace::Sagemaker)
         .resource_id(resource)
-        .scalable_dimension(ScalableDimension::SageMakerVariantDesiredInstanceCount)
+        .scalable_dimension(crate::resource::ScalableResource::dimension_of_id(resource))
         .include_not_scaled_activities(true)
         .max_results(n.min(50) as i32)
         .send()

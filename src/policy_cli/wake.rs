@@ -8,8 +8,8 @@
 //! an async variant that has no step policy yet.
 
 use aws_sdk_applicationautoscaling::types::{
-    AdjustmentType, MetricAggregationType, PolicyType, ScalableDimension, ServiceNamespace,
-    StepAdjustment, StepScalingPolicyConfiguration,
+    AdjustmentType, MetricAggregationType, PolicyType, ServiceNamespace, StepAdjustment,
+    StepScalingPolicyConfiguration,
 };
 use aws_sdk_cloudwatch::types::{ComparisonOperator, Dimension, Statistic};
 
@@ -106,7 +106,7 @@ impl WakePlan {
             .policy_name(&self.policy_name)
             .service_namespace(ServiceNamespace::Sagemaker)
             .resource_id(resource)
-            .scalable_dimension(ScalableDimension::SageMakerVariantDesiredInstanceCount)
+            .scalable_dimension(crate::resource::ScalableResource::dimension_of_id(resource))
             .policy_type(PolicyType::StepScaling)
             .step_scaling_policy_configuration(config)
             .send()
