@@ -148,7 +148,9 @@ pub fn run_capacity(
             .collect();
         let step_dir: PathBuf = dir.join(format!("step-{n:02}-{rate:.2}rps"));
         let _ = std::fs::remove_dir_all(&step_dir);
-        crate::run::run(
+        // The run's own report holds the journal it just wrote: measure that
+        // rather than read the run directory back from disk.
+        let data = crate::run::run(
             p,
             RunOptions {
                 run_dir: Some(step_dir.clone()),
@@ -157,8 +159,9 @@ pub fn run_capacity(
                 shard: Shard::WHOLE,
                 started_at: None,
             },
-        )?;
-        let data = journal::read_run_dir(&step_dir).map_err(|e| RunError::Broke(e.to_string()))?;
+        )?
+        .report
+        .data;
         if let Some((t, current)) = more_than_one_instance(&data) {
             return Err(RunError::Broke(format!(
                 "stopped at step {n} ({rate:.2}/s): the endpoint had {current} instances in service \
