@@ -53,12 +53,16 @@ pub fn load_csv(path: &Path) -> Result<Traffic, TrafficError> {
     parse_csv(path, &text)
 }
 
-fn unquote(s: &str) -> &str {
-    let s = s.trim();
-    s.strip_prefix('"')
-        .and_then(|s| s.strip_suffix('"'))
-        .unwrap_or(s)
-        .trim()
+/// One CSV record's fields (RFC 4180: quoted fields may hold commas and
+/// doubled quotes), trimmed; `None` when the line is not valid CSV.
+fn fields(line: &str) -> Option<Vec<String>> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(line.as_bytes());
+    let record = reader.records().next()?.ok()?;
+    Some(record.iter().map(str::to_string).collect())
 }
 
 fn is_number(s: &str) -> bool {
@@ -88,13 +92,14 @@ pub fn parse_csv(file: &Path, text: &str) -> Result<Traffic, TrafficError> {
         line,
         message,
     };
-    let lines: Vec<(usize, Vec<&str>)> = text
-        .lines()
-        .enumerate()
-        .map(|(i, l)| (i + 1, l.trim()))
-        .filter(|(_, l)| !l.is_empty() && !l.starts_with('#'))
-        .map(|(n, l)| (n, l.split(',').map(unquote).collect()))
-        .collect();
+    let mut lines: Vec<(usize, Vec<String>)> = Vec::new();
+    for (n, l) in text.lines().enumerate().map(|(i, l)| (i + 1, l.trim())) {
+        if l.is_empty() || l.starts_with('#') {
+            continue;
+        }
+        let f = fields(l).ok_or_else(|| err(n, "not a CSV line".into()))?;
+        lines.push((n, f));
+    }
     let Some((first_line, first)) = lines.first() else {
         return Err(err(0, "no per-minute counts in the file".into()));
     };
@@ -135,7 +140,7 @@ pub fn parse_csv(file: &Path, text: &str) -> Result<Traffic, TrafficError> {
                 ),
             ));
         }
-        let raw = fields[count_col];
+        let raw = &fields[count_col];
         let count = raw
             .parse::<f64>()
             .ok()
@@ -147,7 +152,7 @@ pub fn parse_csv(file: &Path, text: &str) -> Result<Traffic, TrafficError> {
                 )
             })?;
         let at = match time_col {
-            Some(c) => Some(timestamp(fields[c]).ok_or_else(|| {
+            Some(c) => Some(timestamp(&fields[c]).ok_or_else(|| {
                 err(
                     *n,
                     format!(
@@ -234,6 +239,19 @@ mod tests {
         assert_eq!(t.phases[0].duration, Duration::from_secs(60));
         let t = parse("Invocations\n600\n").unwrap();
         assert_eq!(rates(&t), vec![10.0]);
+    }
+
+    #[test]
+    fn quoted_fields_may_hold_commas_and_quotes() {
+        // A console export with a quoted label column holding a comma: the
+        // old comma split saw four fields and took "Sum\"" as the count.
+        let t = parse(
+            "\"Label, with comma\",Timestamp,Sum\n\
+             \"demo, AllTraffic\",2024-05-01T12:00:00Z,60\n\
+             \"say \"\"hi\"\"\",2024-05-01T12:01:00Z,120\n",
+        )
+        .unwrap();
+        assert_eq!(rates(&t), vec![1.0, 2.0]);
     }
 
     #[test]
