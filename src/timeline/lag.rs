@@ -31,9 +31,10 @@ use serde::{Deserialize, Serialize};
 
 use super::{Datapoint, Timeline, median};
 use crate::journal::JournalData;
-use crate::journal::record::{ActivityRecord, AlarmConfigRecord, AlarmState, PhaseEvent, Record};
+use crate::journal::record::{ActivityRecord, AlarmConfigRecord, AlarmState, PhaseEvent};
 use crate::profile::Slo;
 use capacity::{capacity_links, in_service_at};
+use changes::refine_load_changes;
 
 /// How long latency and errors must stay within the SLO to count as
 /// recovered.
@@ -596,63 +597,6 @@ fn alarm_for<'a>(
         .or_else(|| matching().next())
 }
 
-/// Moves each load change to when the endpoint felt it, from the journal's
-/// one-second intervals:
-/// - from a rate of 0, the first request sent (a phase "0 → 2/s" may send
-///   its first request seconds later; what wakes an idle endpoint is that
-///   request);
-/// - on an async endpoint, a drop counts from when the backlog drained (no
-///   request in flight), not from the last send: until then instances are
-///   still busy with the queue, and a scale out may still be pending.
-fn refine_load_changes(
-    data: &JournalData,
-    tl: &Timeline,
-    changes: Vec<(f64, Direction, String, f64)>,
-) -> Vec<(f64, Direction, String)> {
-    let intervals: Vec<_> = data
-        .records
-        .iter()
-        .filter_map(|r| match r {
-            Record::Interval(i) => Some(i),
-            _ => None,
-        })
-        .collect();
-    let next_of: Vec<f64> = (0..changes.len())
-        .map(|i| changes.get(i + 1).map(|c| c.0).unwrap_or(f64::INFINITY))
-        .collect();
-    changes
-        .into_iter()
-        .zip(next_of)
-        .map(|((t0, dir, cause, prev_rate), t_next)| {
-            if dir == Direction::Out && prev_rate <= 0.0 {
-                if let Some(i) = intervals
-                    .iter()
-                    .find(|i| i.start >= t0 - 1e-9 && i.start < t_next && i.sent > 0)
-                {
-                    return (
-                        i.start,
-                        dir,
-                        format!("{cause}, first request at {} s", num(i.start)),
-                    );
-                }
-            } else if dir == Direction::In
-                && tl.is_async()
-                && let Some(i) = intervals
-                    .iter()
-                    .find(|i| i.t >= t0 && i.t < t_next && i.in_flight == 0)
-                && i.t > t0 + 1.0 + 1e-9
-            {
-                return (
-                    i.t,
-                    dir,
-                    format!("{cause}, backlog drained at {} s", num(i.t)),
-                );
-            }
-            (t0, dir, cause)
-        })
-        .collect()
-}
-
 /// "alarm never fired: 2 of 3 datapoints breached": the best run of
 /// `evaluation_periods` consecutive periods after the load change (the
 /// latest on a tie). Periods that ended before the run did and have no
@@ -819,6 +763,7 @@ fn scaling(tl: &Timeline) -> Scaling {
 }
 
 mod capacity;
+mod changes;
 #[cfg(test)]
 mod tests;
 mod time_went;
