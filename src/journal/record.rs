@@ -264,6 +264,58 @@ impl std::fmt::Display for ComparisonOperator {
     }
 }
 
+/// A scaling policy's `PolicyType`, stored as Application Auto Scaling
+/// spells it; a type this version does not know is kept as `Other`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum PolicyType {
+    TargetTrackingScaling,
+    StepScaling,
+    PredictiveScaling,
+    Other(String),
+}
+
+impl PolicyType {
+    /// As Application Auto Scaling spells it.
+    pub fn as_str(&self) -> &str {
+        match self {
+            PolicyType::TargetTrackingScaling => "TargetTrackingScaling",
+            PolicyType::StepScaling => "StepScaling",
+            PolicyType::PredictiveScaling => "PredictiveScaling",
+            PolicyType::Other(s) => s,
+        }
+    }
+}
+
+impl From<String> for PolicyType {
+    fn from(s: String) -> Self {
+        match s.as_str() {
+            "TargetTrackingScaling" => PolicyType::TargetTrackingScaling,
+            "StepScaling" => PolicyType::StepScaling,
+            "PredictiveScaling" => PolicyType::PredictiveScaling,
+            _ => PolicyType::Other(s),
+        }
+    }
+}
+
+impl From<&str> for PolicyType {
+    fn from(s: &str) -> Self {
+        PolicyType::from(s.to_string())
+    }
+}
+
+impl From<PolicyType> for String {
+    fn from(p: PolicyType) -> String {
+        p.as_str().to_string()
+    }
+}
+
+impl std::fmt::Display for PolicyType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// Why Application Auto Scaling did not scale.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NotScaledReason {
@@ -323,7 +375,7 @@ pub struct PolicyRecord {
     pub t: f64,
     pub name: String,
     /// `TargetTrackingScaling` or `StepScaling`.
-    pub policy_type: String,
+    pub policy_type: PolicyType,
     /// The tracked metric (predefined type or custom metric name).
     pub metric: Option<String>,
     pub target_value: Option<f64>,
@@ -399,5 +451,38 @@ impl Record {
             Record::Policy(r) => r.t,
             Record::Warning(r) => r.t,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Typed fields read and write the strings AWS uses, so journals
+    /// written before they were typed read the same.
+    #[test]
+    fn typed_fields_keep_aws_spelling_on_disk() {
+        for (s, t) in [
+            ("\"StepScaling\"", PolicyType::StepScaling),
+            (
+                "\"TargetTrackingScaling\"",
+                PolicyType::TargetTrackingScaling,
+            ),
+            ("\"SomethingNew\"", PolicyType::Other("SomethingNew".into())),
+        ] {
+            assert_eq!(serde_json::from_str::<PolicyType>(s).unwrap(), t);
+            assert_eq!(serde_json::to_string(&t).unwrap(), s);
+        }
+        let c: ComparisonOperator = serde_json::from_str("\"LessThanThreshold\"").unwrap();
+        assert_eq!(c, ComparisonOperator::LessThanThreshold);
+        assert!(c.breaches(1.0, 2.0));
+        assert_eq!(c.is_upper(), Some(false));
+        let band: ComparisonOperator =
+            serde_json::from_str("\"LessThanLowerOrGreaterThanUpperThreshold\"").unwrap();
+        assert_eq!(band.is_upper(), None);
+        assert_eq!(
+            serde_json::to_string(&band).unwrap(),
+            "\"LessThanLowerOrGreaterThanUpperThreshold\""
+        );
     }
 }

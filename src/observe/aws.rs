@@ -201,7 +201,7 @@ pub fn policy_record(p: &ScalingPolicy, t: f64) -> PolicyRecord {
     PolicyRecord {
         t,
         name: p.policy_name().to_string(),
-        policy_type: p.policy_type().as_str().to_string(),
+        policy_type: p.policy_type().as_str().into(),
         metric,
         target_value: tt.map(|c| c.target_value()),
         scale_in_cooldown_s: tt
@@ -487,7 +487,7 @@ impl AwsObserver {
             alarms.extend(record.alarms.iter().cloned());
             facts.push(PolicyFacts {
                 name: record.name.clone(),
-                policy_type: record.policy_type.clone(),
+                policy_type: record.policy_type.to_string(),
                 metric,
             });
             let changed = self.last_policies.get(&record.name).is_none_or(|old| {

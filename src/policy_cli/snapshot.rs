@@ -106,7 +106,7 @@ impl PolicyView {
         PolicyView {
             name: r.name.clone(),
             built_in_name: r.name == BUILT_IN_POLICY,
-            policy_type: r.policy_type.clone(),
+            policy_type: r.policy_type.to_string(),
             metric: r.metric.clone(),
             target_value: r.target_value,
             scale_in_cooldown_s: r.scale_in_cooldown_s,
