@@ -250,14 +250,7 @@ fn async_chains_start_at_the_first_request_and_at_the_drained_backlog() {
     )
     .unwrap();
     let data = read_run_dir(tmp.path()).unwrap();
-    let intervals: Vec<_> = data
-        .records
-        .iter()
-        .filter_map(|r| match r {
-            Record::Interval(i) => Some(i.clone()),
-            _ => None,
-        })
-        .collect();
+    let intervals: Vec<_> = data.intervals().cloned().collect();
     let first_sent = intervals.iter().find(|i| i.sent > 0).unwrap().start;
     // The phase "jobs" starts at 120 s; with the profile's seed the first
     // Poisson arrival falls in its first second, the interval starting at

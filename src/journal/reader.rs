@@ -15,6 +15,16 @@ pub struct JournalData {
     pub torn_tail: bool,
 }
 
+impl JournalData {
+    /// The one-second interval lines, in journal order.
+    pub fn intervals(&self) -> impl Iterator<Item = &super::record::IntervalRecord> {
+        self.records.iter().filter_map(|r| match r {
+            Record::Interval(i) => Some(i),
+            _ => None,
+        })
+    }
+}
+
 /// Reads `run.json` and `journal.jsonl`. A torn last line is skipped; any
 /// other unreadable line is an error naming the file and line.
 pub fn read_run_dir(dir: &Path) -> Result<JournalData, JournalError> {

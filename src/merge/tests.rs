@@ -41,13 +41,7 @@ fn shard(index: u32, seconds: u32, per_s: u64, ms: f64, late_ms: i64, observe: b
 }
 
 fn intervals(d: &JournalData) -> Vec<&IntervalRecord> {
-    d.records
-        .iter()
-        .filter_map(|r| match r {
-            Record::Interval(i) => Some(i),
-            _ => None,
-        })
-        .collect()
+    d.intervals().collect()
 }
 
 #[test]

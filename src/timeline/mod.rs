@@ -380,14 +380,7 @@ impl Timeline {
         from: f64,
         to: f64,
     ) -> Result<Window, String> {
-        let intervals: Vec<_> = data
-            .records
-            .iter()
-            .filter_map(|r| match r {
-                Record::Interval(i) => Some(i),
-                _ => None,
-            })
-            .collect();
+        let intervals: Vec<_> = data.intervals().collect();
         let before: u64 = intervals
             .iter()
             .filter(|i| i.t <= from)

@@ -3,7 +3,6 @@
 
 use super::{Direction, num};
 use crate::journal::JournalData;
-use crate::journal::record::Record;
 use crate::timeline::Timeline;
 
 /// Moves each load change to when the endpoint felt it, from the journal's
@@ -19,14 +18,7 @@ pub(super) fn refine_load_changes(
     tl: &Timeline,
     changes: Vec<(f64, Direction, String, f64)>,
 ) -> Vec<(f64, Direction, String)> {
-    let intervals: Vec<_> = data
-        .records
-        .iter()
-        .filter_map(|r| match r {
-            Record::Interval(i) => Some(i),
-            _ => None,
-        })
-        .collect();
+    let intervals: Vec<_> = data.intervals().collect();
     let next_of: Vec<f64> = (0..changes.len())
         .map(|i| changes.get(i + 1).map(|c| c.0).unwrap_or(f64::INFINITY))
         .collect();
