@@ -612,7 +612,7 @@ fn cmd_compare(args: &CompareArgs) -> u8 {
     };
     let from_profile = || {
         let data = crate::journal::read_run_dir(&args.current).ok()?;
-        let (_, gates) = crate::report::Report::slo_and_gates(&data).ok()?;
+        let gates = crate::report::Limits::from_run_json(&data).ok()?.gates;
         gates.map(|g| g.tolerances).filter(|t| !t.is_empty())
     };
     let tol = if !flags.is_empty() {

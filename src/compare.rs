@@ -6,7 +6,7 @@ use std::path::Path;
 
 use crate::format::fmt;
 use crate::profile::Tolerances;
-use crate::summary::Summary;
+use crate::summary::{Measures, Summary};
 use crate::timeline::lag::Direction;
 use crate::timeline::lag::worst_lag;
 use crate::verdict::GateResult;
@@ -71,9 +71,9 @@ type Spec = (
 );
 
 /// Every quantity compared, with the tolerance that applies to it.
-pub fn compare(base: &Summary, cur: &Summary, tol: &Tolerances) -> Vec<Row> {
-    let lag = |s: &Summary, d| worst_lag(&s.lag, d).ok();
-    let inst = |s: &Summary| {
+pub fn compare(base: &Measures, cur: &Measures, tol: &Tolerances) -> Vec<Row> {
+    let lag = |s: &Measures, d| worst_lag(&s.lag, d).ok();
+    let inst = |s: &Measures| {
         s.scaling
             .as_ref()
             .and_then(|x| x.control_plane.max_instances)

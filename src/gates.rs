@@ -11,7 +11,7 @@
 
 use crate::compare;
 use crate::profile::Gates;
-use crate::summary::Summary;
+use crate::summary::{Measures, Summary};
 use crate::timeline::Timeline;
 use crate::timeline::lag::Direction;
 
@@ -85,7 +85,7 @@ pub use crate::timeline::lag::worst_lag;
 /// why it could not be read) when `g.baseline` is set.
 pub fn evaluate(
     g: &Gates,
-    s: &Summary,
+    s: &Measures,
     tl: &Timeline,
     baseline: Option<&Result<Summary, String>>,
 ) -> Vec<GateResult> {

@@ -132,7 +132,8 @@ pub async fn observe_with(opts: ObserveOptions, config: SdkConfig) -> Result<Run
         let mut j = journal.lock().expect("journal lock");
         crate::run::write_end(&mut j, &clock, interrupted)?;
     }
-    let report = crate::run::build_reports(&dir)?;
+    // Observing alone has no profile, so no `[slo]` or `[gates]`.
+    let report = crate::run::write_reports(&dir, crate::report::Limits::default())?;
     Ok(RunResult {
         dir,
         // Without --duration, Ctrl-C is the normal way to stop.

@@ -24,13 +24,13 @@ use crate::invoke::{DispatchEnd, Invoker, InvokerConfig};
 use crate::journal::record::{
     EndRecord, InterruptedRecord, IntervalRecord, PhaseEvent, PhaseRecord, Record,
 };
-use crate::journal::{self, JournalWriter, RunInfo};
+use crate::journal::{self, JournalData, JournalWriter, RunInfo};
 use crate::observe::Observer;
 use crate::payload::Payloads;
 use crate::profile::Profile;
 use crate::progress::{Progress, Snapshot};
 use crate::recorder::Recorder;
-use crate::report::Report;
+use crate::report::{Limits, Report};
 use crate::schedule::{Schedule, Shard};
 use crate::target::SharedTarget;
 
@@ -113,6 +113,8 @@ async fn run_async(
     opts: RunOptions,
     simulated: bool,
 ) -> Result<RunResult, RunError> {
+    // Judged by the profile in hand, not by reading run.json back.
+    let limits = Limits::of(&profile);
     let mut payloads = Payloads::load(&profile.payload, &profile.base_dir(), profile.load.seed)
         .map_err(|e| RunError::BadInput(e.to_string()))?;
     let mut clock = RunClock::start();
@@ -250,7 +252,7 @@ async fn run_async(
         }
         write_end(&mut j, &clock, interrupted)?;
     }
-    let report = build_reports(&dir)?;
+    let report = write_reports(&dir, limits)?;
     Ok(RunResult {
         dir,
         end: if interrupted {
@@ -282,15 +284,30 @@ pub(crate) fn write_end(
     .map_err(|e| RunError::Broke(e.to_string()))
 }
 
-/// Reads a run directory back and writes every report into it.
+/// Reads a run directory back and writes every report into it, judged by
+/// the `[slo]`/`[gates]` its `run.json` recorded (`scaletrace report`).
 pub fn build_reports(dir: &Path) -> Result<Report, RunError> {
     let data = journal::read_run_dir(dir).map_err(|e| RunError::BadInput(e.to_string()))?;
+    let limits = Limits::from_run_json(&data)
+        .map_err(|e| RunError::BadInput(format!("{}: {e}", dir.display())))?;
+    report_on(dir, data, limits)
+}
+
+/// Reads a run directory back and writes every report into it, judged by
+/// `limits` (a run's typed profile sections, in memory).
+pub(crate) fn write_reports(dir: &Path, limits: Limits) -> Result<Report, RunError> {
+    let data = journal::read_run_dir(dir).map_err(|e| RunError::BadInput(e.to_string()))?;
+    report_on(dir, data, limits)
+}
+
+fn report_on(dir: &Path, data: JournalData, limits: Limits) -> Result<Report, RunError> {
     let bad = |e: String| RunError::BadInput(format!("{}: {e}", dir.display()));
-    let (_, gates) = Report::slo_and_gates(&data).map_err(bad)?;
-    let baseline = gates
-        .and_then(|g| g.baseline)
-        .map(|p| crate::compare::load_summary(&p));
-    let report = Report::build_with(data, baseline).map_err(bad)?;
+    let baseline = limits
+        .gates
+        .as_ref()
+        .and_then(|g| g.baseline.as_deref())
+        .map(crate::compare::load_summary);
+    let report = Report::analyse(data, limits, baseline).map_err(bad)?;
     crate::report::write_all(dir, &report).map_err(|e| RunError::Broke(e.to_string()))?;
     Ok(report)
 }

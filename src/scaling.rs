@@ -19,7 +19,7 @@ pub struct ScalingSummary {
     pub activities: Vec<Activity>,
     pub alarms: Vec<Alarm>,
     /// CloudWatch publishing delay, instance launch time, peak instances:
-    /// filled in by the lag analysis.
+    /// measured by the lag analysis.
     #[serde(flatten)]
     pub control_plane: crate::timeline::lag::Scaling,
 }
@@ -137,8 +137,12 @@ pub fn endpoint_records(data: &JournalData) -> Vec<&EndpointRecord> {
         .collect()
 }
 
-/// None when the run had no observer.
-pub fn summarize(data: &JournalData) -> Option<ScalingSummary> {
+/// None when the run had no observer. `control_plane` comes from the lag
+/// analysis.
+pub fn summarize(
+    data: &JournalData,
+    control_plane: crate::timeline::lag::Scaling,
+) -> Option<ScalingSummary> {
     let endpoints = endpoint_records(data);
     let activities = latest_activities(data);
     let transitions = alarm_transitions(data);
@@ -202,7 +206,7 @@ pub fn summarize(data: &JournalData) -> Option<ScalingSummary> {
                 }
             })
             .collect(),
-        control_plane: Default::default(),
+        control_plane,
     })
 }
 

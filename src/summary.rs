@@ -1,6 +1,13 @@
 //! The load summary: totals, rates and latency percentiles over the whole
 //! run, computed from the journal alone (so `scaletrace report` and an
 //! interrupted run give the same numbers as a finished one).
+//!
+//! Two types, so nothing is built half-filled and patched later:
+//! [`Measures`] is everything measured (built by [`measure`] from the
+//! journal and the finished lag analysis), and [`Summary`] adds the gate
+//! verdicts judged on those measures. `summary.json` stays one flat object.
+
+use std::ops::Deref;
 
 use serde::{Deserialize, Serialize};
 
@@ -8,14 +15,49 @@ use crate::histogram::{self, Hist};
 use crate::journal::JournalData;
 use crate::journal::record::{PhaseEvent, Record};
 use crate::outcome::{Outcome, OutcomeCounts};
-use crate::timeline::lag::Episode;
+use crate::timeline::lag::{Episode, LagAnalysis};
 use crate::verdict::GateResult;
 
 pub const SCHEMA: &str = "scaletrace.summary/1";
 
 /// `summary.json`. Keys are stable; later sections are added, never renamed.
+///
+/// The measures are flattened, so the file is one object with `gates` as
+/// its last key, exactly as before the split; [`Deref`] to [`Measures`]
+/// keeps `summary.requests`, `summary.lag`… reading as they always have.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Summary {
+    #[serde(flatten)]
+    pub measures: Measures,
+    /// Every `[gates]` verdict, in profile order.
+    #[serde(default)]
+    pub gates: Vec<GateResult>,
+}
+
+impl Summary {
+    /// The verdicts are judged on `measures` (they need its numbers first).
+    pub fn new(measures: Measures, gates: Vec<GateResult>) -> Summary {
+        Summary { measures, gates }
+    }
+
+    /// Gates that failed.
+    pub fn failed_gates(&self) -> impl Iterator<Item = &GateResult> {
+        self.gates.iter().filter(|g| !g.passed)
+    }
+}
+
+impl Deref for Summary {
+    type Target = Measures;
+
+    fn deref(&self) -> &Measures {
+        &self.measures
+    }
+}
+
+/// Everything `summary.json` measures: the load, the scaling story and
+/// the lag chains, without the verdicts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Measures {
     pub schema: String,
     pub name: String,
     /// RFC 3339 UTC time the run started.
@@ -38,24 +80,16 @@ pub struct Summary {
     #[serde(default)]
     pub scaling: Option<crate::scaling::ScalingSummary>,
     /// The lag analysis: one chain per scaling episode (see
-    /// [`crate::timeline::lag`]). Filled by [`crate::report::Report::build`].
+    /// [`crate::timeline::lag`]).
     #[serde(default)]
     pub lag: Vec<Episode>,
-    /// Every `[gates]` verdict, in profile order.
-    #[serde(default)]
-    pub gates: Vec<GateResult>,
 }
 
-impl Summary {
+impl Measures {
     /// Errors / completed, `None` when nothing completed.
     pub fn error_rate(&self) -> Option<f64> {
         let r = &self.requests;
         (r.completed > 0).then(|| r.by_outcome.errors() as f64 / r.completed as f64)
-    }
-
-    /// Gates that failed.
-    pub fn failed_gates(&self) -> impl Iterator<Item = &GateResult> {
-        self.gates.iter().filter(|g| !g.passed)
     }
 }
 
@@ -181,7 +215,9 @@ pub fn completion_span(data: &JournalData) -> f64 {
     load_duration(data).max(last_completion)
 }
 
-pub fn summarize(data: &JournalData) -> Result<Summary, String> {
+/// The measures of a journal, with its finished lag analysis (the episodes
+/// and the control-plane measurements go in as they are).
+pub fn measure(data: &JournalData, lag: LagAnalysis) -> Result<Measures, String> {
     let t = totals(data)?;
     let duration_s = load_duration(data);
     let span_s = completion_span(data);
@@ -192,7 +228,7 @@ pub fn summarize(data: &JournalData) -> Result<Summary, String> {
             0.0
         }
     };
-    Ok(Summary {
+    Ok(Measures {
         schema: SCHEMA.into(),
         name: data.info.profile["name"]
             .as_str()
@@ -218,8 +254,7 @@ pub fn summarize(data: &JournalData) -> Result<Summary, String> {
         },
         latency_ms: Percentiles::of(&t.latency),
         service_time_ms: Percentiles::of(&t.service),
-        scaling: crate::scaling::summarize(data),
-        lag: Vec::new(),
-        gates: Vec::new(),
+        scaling: crate::scaling::summarize(data, lag.scaling),
+        lag: lag.episodes,
     })
 }

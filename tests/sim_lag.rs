@@ -71,7 +71,7 @@ fn link(e: &Episode, name: &str) -> f64 {
 
 fn analyze(data: &JournalData) -> Vec<Episode> {
     let report = scaletrace::report::Report::build(data.clone()).unwrap();
-    report.summary.lag
+    report.summary.measures.lag
 }
 
 /// The simulator's own alarm transition to ALARM for alarms whose name

@@ -48,10 +48,14 @@ fn intervals(d: &JournalData) -> Vec<&IntervalRecord> {
 fn totals_and_histograms_add_up_exactly_on_one_clock() {
     let a = shard(0, 10, 5, 100.0, 0, true);
     let b = shard(1, 10, 5, 300.0, 400, true);
-    let whole = |s: &ShardRun| crate::summary::summarize(&s.data).unwrap();
+    let whole = |s: &ShardRun| {
+        crate::report::Report::build(s.data.clone())
+            .unwrap()
+            .summary
+    };
     let (sa, sb) = (whole(&a), whole(&b));
     let m = merge(vec![b, a]).unwrap();
-    let s = crate::summary::summarize(&m).unwrap();
+    let s = crate::report::Report::build(m.clone()).unwrap().summary;
     assert_eq!(s.requests.sent, sa.requests.sent + sb.requests.sent);
     assert_eq!(s.requests.completed, 100);
     // Half the requests took 100 ms, half 300 ms: the merged histogram

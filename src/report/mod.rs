@@ -5,11 +5,13 @@
 //! To add a report: implement [`Exporter`] in a new file here, add it to
 //! [`exporters`], and add a snapshot test on the fixed journal.
 
+pub mod analysis;
 pub mod charts;
 pub mod compare;
 pub mod html;
 pub mod json;
 pub mod junit;
+pub mod limits;
 pub mod markdown;
 pub mod sections;
 pub mod svg;
@@ -19,60 +21,10 @@ pub mod waterfall;
 
 use std::path::Path;
 
-use crate::journal::{self, JournalData, JournalError};
-use crate::profile::{Gates, Slo};
-use crate::summary::{self, Summary};
-use crate::timeline::Timeline;
-use crate::timeline::lag;
+use crate::journal::{self, JournalError};
 
-/// What every exporter renders from.
-pub struct Report {
-    pub data: JournalData,
-    /// With the lag analysis and gate verdicts filled in.
-    pub summary: Summary,
-    pub timeline: Timeline,
-    pub slo: Option<Slo>,
-}
-
-impl Report {
-    /// Builds the report of a journal with no baseline to compare against.
-    pub fn build(data: JournalData) -> Result<Report, String> {
-        Report::build_with(data, None)
-    }
-
-    /// The `[slo]` and `[gates]` the run was made with (from `run.json`).
-    pub fn slo_and_gates(data: &JournalData) -> Result<(Option<Slo>, Option<Gates>), String> {
-        let get = |k: &str| data.info.profile.get(k).cloned().unwrap_or_default();
-        let slo = serde_json::from_value(get("slo")).map_err(|e| format!("run.json: slo: {e}"))?;
-        let gates =
-            serde_json::from_value(get("gates")).map_err(|e| format!("run.json: gates: {e}"))?;
-        Ok((slo, gates))
-    }
-
-    /// `baseline`: the `[gates] baseline` summary, or why it can't be read.
-    pub fn build_with(
-        data: JournalData,
-        baseline: Option<Result<Summary, String>>,
-    ) -> Result<Report, String> {
-        let mut summary = summary::summarize(&data)?;
-        let timeline = Timeline::build(&data)?;
-        let (slo, gates) = Report::slo_and_gates(&data)?;
-        let analysis = lag::analyze(&data, &timeline, slo.as_ref())?;
-        summary.lag = analysis.episodes;
-        if let Some(sc) = summary.scaling.as_mut() {
-            sc.control_plane = analysis.scaling;
-        }
-        if let Some(g) = &gates {
-            summary.gates = crate::gates::evaluate(g, &summary, &timeline, baseline.as_ref());
-        }
-        Ok(Report {
-            data,
-            summary,
-            timeline,
-            slo,
-        })
-    }
-}
+pub use analysis::Report;
+pub use limits::Limits;
 
 pub trait Exporter {
     /// File name inside the run directory.

@@ -1,0 +1,54 @@
+//! The analysis step: a journal and the run's typed [`Limits`] become one
+//! immutable [`Report`], built once, that every exporter renders from.
+//!
+//! Order matters and is fixed here: the timeline, then the lag analysis
+//! (which needs the `[slo]`), then the measures (which carry the lag
+//! chains and control-plane numbers), then the gate verdicts on those
+//! measures. Each step's output is complete when the next one reads it;
+//! nothing is filled in afterwards.
+
+use super::limits::Limits;
+use crate::journal::JournalData;
+use crate::profile::Slo;
+use crate::summary::{self, Summary};
+use crate::timeline::Timeline;
+use crate::timeline::lag;
+
+/// What every exporter renders from.
+pub struct Report {
+    pub data: JournalData,
+    /// The measures (with the lag analysis) and the gate verdicts.
+    pub summary: Summary,
+    pub timeline: Timeline,
+    pub slo: Option<Slo>,
+}
+
+impl Report {
+    /// The report of a journal judged by the limits in its `run.json`, with
+    /// no baseline to compare against.
+    pub fn build(data: JournalData) -> Result<Report, String> {
+        let limits = Limits::from_run_json(&data)?;
+        Report::analyse(data, limits, None)
+    }
+
+    /// `baseline`: the `[gates] baseline` summary, or why it can't be read.
+    pub fn analyse(
+        data: JournalData,
+        limits: Limits,
+        baseline: Option<Result<Summary, String>>,
+    ) -> Result<Report, String> {
+        let Limits { slo, gates } = limits;
+        let timeline = Timeline::build(&data)?;
+        let lag = lag::analyze(&data, &timeline, slo.as_ref())?;
+        let measures = summary::measure(&data, lag)?;
+        let verdicts = gates
+            .map(|g| crate::gates::evaluate(&g, &measures, &timeline, baseline.as_ref()))
+            .unwrap_or_default();
+        Ok(Report {
+            summary: Summary::new(measures, verdicts),
+            data,
+            timeline,
+            slo,
+        })
+    }
+}
