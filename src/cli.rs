@@ -372,7 +372,7 @@ fn cmd_run(args: RunArgs) -> u8 {
     };
     match crate::run::run(profile, opts) {
         Ok(result) => {
-            print!("{}", crate::report::text::render_text(&result.report));
+            print!("{}", result.terminal);
             println!("\nrun directory: {}", result.dir.display());
             match result.end {
                 RunEnd::Completed => gate_verdict(&result.report),
@@ -492,7 +492,7 @@ fn cmd_observe(args: ObserveArgs) -> u8 {
     };
     match crate::observe_run::observe(opts) {
         Ok(result) => {
-            print!("{}", crate::report::text::render_text(&result.report));
+            print!("{}", result.terminal);
             println!("\nrun directory: {}", result.dir.display());
             match result.end {
                 RunEnd::Completed => exit::DONE,
@@ -569,9 +569,9 @@ fn cmd_merge(dirs: &[PathBuf], out: Option<&Path>) -> u8 {
 
 fn cmd_report(dir: &Path) -> u8 {
     match crate::run::build_reports(dir) {
-        Ok(report) => {
-            print!("{}", crate::report::text::render_text(&report));
-            gate_verdict(&report)
+        Ok(reported) => {
+            print!("{}", reported.terminal);
+            gate_verdict(&reported.report)
         }
         Err(e) => run_error(e),
     }

@@ -133,7 +133,8 @@ pub async fn observe_with(opts: ObserveOptions, config: SdkConfig) -> Result<Run
         crate::run::write_end(&mut j, &clock, interrupted)?;
     }
     // Observing alone has no profile, so no `[slo]` or `[gates]`.
-    let report = crate::run::write_reports(&dir, crate::report::Limits::default())?;
+    let crate::run::Reported { report, terminal } =
+        crate::run::write_reports(&dir, crate::report::Limits::default())?;
     Ok(RunResult {
         dir,
         // Without --duration, Ctrl-C is the normal way to stop.
@@ -143,5 +144,6 @@ pub async fn observe_with(opts: ObserveOptions, config: SdkConfig) -> Result<Run
             RunEnd::Completed
         },
         report,
+        terminal,
     })
 }

@@ -59,6 +59,15 @@ pub struct RunResult {
     pub dir: PathBuf,
     pub end: RunEnd,
     pub report: Report,
+    /// The terminal summary, the same text as `summary.txt`.
+    pub terminal: String,
+}
+
+/// A run directory's reports, as the export manager wrote them.
+pub struct Reported {
+    pub report: Report,
+    /// The terminal summary, rendered once for `summary.txt` and stdout.
+    pub terminal: String,
 }
 
 /// Why a run could not be done; each maps to an exit code.
@@ -252,7 +261,7 @@ async fn run_async(
         }
         write_end(&mut j, &clock, interrupted)?;
     }
-    let report = write_reports(&dir, limits)?;
+    let Reported { report, terminal } = write_reports(&dir, limits)?;
     Ok(RunResult {
         dir,
         end: if interrupted {
@@ -261,6 +270,7 @@ async fn run_async(
             RunEnd::Completed
         },
         report,
+        terminal,
     })
 }
 
@@ -286,7 +296,7 @@ pub(crate) fn write_end(
 
 /// Reads a run directory back and writes every report into it, judged by
 /// the `[slo]`/`[gates]` its `run.json` recorded (`scaletrace report`).
-pub fn build_reports(dir: &Path) -> Result<Report, RunError> {
+pub fn build_reports(dir: &Path) -> Result<Reported, RunError> {
     let data = journal::read_run_dir(dir).map_err(|e| RunError::BadInput(e.to_string()))?;
     let limits = Limits::from_run_json(&data)
         .map_err(|e| RunError::BadInput(format!("{}: {e}", dir.display())))?;
@@ -295,12 +305,12 @@ pub fn build_reports(dir: &Path) -> Result<Report, RunError> {
 
 /// Reads a run directory back and writes every report into it, judged by
 /// `limits` (a run's typed profile sections, in memory).
-pub(crate) fn write_reports(dir: &Path, limits: Limits) -> Result<Report, RunError> {
+pub(crate) fn write_reports(dir: &Path, limits: Limits) -> Result<Reported, RunError> {
     let data = journal::read_run_dir(dir).map_err(|e| RunError::BadInput(e.to_string()))?;
     report_on(dir, data, limits)
 }
 
-fn report_on(dir: &Path, data: JournalData, limits: Limits) -> Result<Report, RunError> {
+fn report_on(dir: &Path, data: JournalData, limits: Limits) -> Result<Reported, RunError> {
     let bad = |e: String| RunError::BadInput(format!("{}: {e}", dir.display()));
     let baseline = limits
         .gates
@@ -308,8 +318,10 @@ fn report_on(dir: &Path, data: JournalData, limits: Limits) -> Result<Report, Ru
         .and_then(|g| g.baseline.as_deref())
         .map(crate::compare::load_summary);
     let report = Report::analyse(data, limits, baseline).map_err(bad)?;
-    crate::report::write_all(dir, &report).map_err(|e| RunError::Broke(e.to_string()))?;
-    Ok(report)
+    let terminal = crate::report::ExportManager::default()
+        .write(dir, &report)
+        .map_err(|e| RunError::Broke(e.to_string()))?;
+    Ok(Reported { report, terminal })
 }
 
 /// First signal: note it in the journal and stop sending. Second: exit now.

@@ -8,7 +8,7 @@
 use std::fmt::Write;
 
 use super::table::Table;
-use super::{Exporter, Report, charts, sections};
+use super::{Exporter, Report, Shared, charts, sections};
 use crate::gates::fmt;
 
 pub struct HtmlReport;
@@ -18,8 +18,8 @@ impl Exporter for HtmlReport {
         "report.html"
     }
 
-    fn render(&self, report: &Report) -> Vec<u8> {
-        render_html(report).into_bytes()
+    fn export(&self, shared: &Shared) -> Vec<u8> {
+        render_html(shared.report, shared.charts()).into_bytes()
     }
 }
 
@@ -63,7 +63,8 @@ table{border-collapse:collapse;margin:8px 0;font-size:13px}th,td{border:1px soli
 th{background:#f4f4f4}tr.bad td{background:#fde8e8}.pass{color:#11772d;font-weight:bold}.fail{color:#b00020;font-weight:bold}\
 .muted{color:#666;font-size:13px}pre{background:#f6f6f6;padding:10px;overflow:auto;font-size:12px}figure{margin:12px 0}";
 
-pub fn render_html(report: &Report) -> String {
+/// `charts`: [`charts::charts`] of the report, drawn once per write.
+pub fn render_html(report: &Report, charts: &[charts::NamedChart]) -> String {
     let s = &report.summary;
     let mut o = String::new();
     let _ = write!(
@@ -137,7 +138,7 @@ pub fn render_html(report: &Report) -> String {
         o.push_str(&table_html(&sections::gates_table(&s.gates), "gates"));
     }
     o.push_str("<h2>Charts</h2>\n");
-    for c in charts::charts(report) {
+    for c in charts {
         let _ = writeln!(o, "<figure>{}</figure>", c.inline_svg);
     }
     if !report.timeline.alarm_configs.is_empty() {

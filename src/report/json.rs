@@ -1,7 +1,7 @@
 //! `summary.json`: the machine-readable summary (schema in
 //! `schema/summary.schema.json`).
 
-use super::{Exporter, Report};
+use super::{Exporter, Shared};
 
 pub struct JsonSummary;
 
@@ -10,8 +10,9 @@ impl Exporter for JsonSummary {
         "summary.json"
     }
 
-    fn render(&self, report: &Report) -> Vec<u8> {
-        let mut out = serde_json::to_vec_pretty(&report.summary).expect("summary serializes");
+    fn export(&self, shared: &Shared) -> Vec<u8> {
+        let mut out =
+            serde_json::to_vec_pretty(&shared.report.summary).expect("summary serializes");
         out.push(b'\n');
         out
     }

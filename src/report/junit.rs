@@ -4,7 +4,7 @@
 use std::fmt::Write;
 
 use super::html::escape;
-use super::{Exporter, Report};
+use super::{Exporter, Report, Shared};
 
 pub struct JunitReport;
 
@@ -13,8 +13,8 @@ impl Exporter for JunitReport {
         "junit.xml"
     }
 
-    fn render(&self, report: &Report) -> Vec<u8> {
-        render_junit(report).into_bytes()
+    fn export(&self, shared: &Shared) -> Vec<u8> {
+        render_junit(shared.report).into_bytes()
     }
 }
 

@@ -7,9 +7,9 @@
 
 use std::fmt::Write;
 
-use super::charts::{self, NamedChart};
+use super::charts::NamedChart;
 use super::table::{Table, md_escape};
-use super::{Exporter, Report, sections};
+use super::{Exporter, Report, Shared, sections};
 use crate::gates::fmt;
 
 pub struct MarkdownReport;
@@ -19,12 +19,13 @@ impl Exporter for MarkdownReport {
         "report.md"
     }
 
-    fn render(&self, report: &Report) -> Vec<u8> {
-        render_markdown(report).into_bytes()
+    fn export(&self, shared: &Shared) -> Vec<u8> {
+        render_markdown(shared.report, shared.charts()).into_bytes()
     }
 
-    fn companions(&self, report: &Report) -> Vec<(String, Vec<u8>)> {
-        charts::charts(report)
+    fn companions(&self, shared: &Shared) -> Vec<(String, Vec<u8>)> {
+        shared
+            .charts()
             .iter()
             .map(|c| (c.path(), c.file_svg.clone().into_bytes()))
             .collect()
@@ -40,7 +41,8 @@ fn image(c: &NamedChart) -> String {
     format!("![{alt}]({})", c.path())
 }
 
-pub fn render_markdown(report: &Report) -> String {
+/// `charts`: [`super::charts::charts`] of the report, drawn once per write.
+pub fn render_markdown(report: &Report, charts: &[NamedChart]) -> String {
     let s = &report.summary;
     let mut out = String::new();
     let failed = s.failed_gates().count();
@@ -91,8 +93,8 @@ pub fn render_markdown(report: &Report) -> String {
         out.push_str(&sections::gates_table(&s.gates).to_markdown());
     }
     let _ = writeln!(out, "\n### Charts\n");
-    for c in charts::charts(report) {
-        let _ = writeln!(out, "{}\n", image(&c));
+    for c in charts {
+        let _ = writeln!(out, "{}\n", image(c));
     }
     if !report.timeline.alarm_configs.is_empty() {
         let _ = writeln!(out, "### Alarms\n");

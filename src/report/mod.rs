@@ -1,13 +1,28 @@
-//! Reports: one exporter per file behind [`Exporter`]; [`write_all`] owns
-//! the files. Every report is a pure function of the run directory, so
-//! `scaletrace report RUN_DIR` rebuilds them all.
+//! Reports: one exporter per file behind [`Exporter`], all rendered from
+//! one immutable [`Report`] (built by [`analysis`]); the
+//! [`export::ExportManager`] owns the files and the terminal text. Every
+//! report is a pure function of the run directory, so `scaletrace report
+//! RUN_DIR` rebuilds them all.
 //!
-//! To add a report: implement [`Exporter`] in a new file here, add it to
-//! [`exporters`], and add a snapshot test on the fixed journal.
+//! To add a new exporter:
+//!
+//! 1. Add `src/report/<format>.rs` with a unit struct implementing
+//!    [`Exporter`]: `file_name` (inside the run directory), `export` (the
+//!    bytes, from [`Shared`]: take charts and the terminal text from it
+//!    rather than computing them again) and, when the file refers to
+//!    others, `companions`.
+//! 2. Escape every user or endpoint string for the file's format
+//!    ([`html::escape`], [`table::md_escape`]).
+//! 3. Declare the module below and add the struct to [`exporters`]; the
+//!    manager then writes it on every run, `report`, `merge` and
+//!    `observe`.
+//! 4. Add a snapshot test on the fixed journal in `tests/reports.rs`, and
+//!    list the file in the README's "The run directory" table.
 
 pub mod analysis;
 pub mod charts;
 pub mod compare;
+pub mod export;
 pub mod html;
 pub mod json;
 pub mod junit;
@@ -21,22 +36,27 @@ pub mod waterfall;
 
 use std::path::Path;
 
-use crate::journal::{self, JournalError};
-
 pub use analysis::Report;
+pub use export::{ExportError, ExportManager, Shared};
 pub use limits::Limits;
 
 pub trait Exporter {
     /// File name inside the run directory.
     fn file_name(&self) -> &'static str;
-    fn render(&self, report: &Report) -> Vec<u8>;
+    /// The file's bytes.
+    fn export(&self, shared: &Shared) -> Vec<u8>;
     /// Files the main one refers to, as (path relative to the run
     /// directory, contents): the chart images beside `report.md`.
-    fn companions(&self, _report: &Report) -> Vec<(String, Vec<u8>)> {
+    fn companions(&self, _shared: &Shared) -> Vec<(String, Vec<u8>)> {
         Vec::new()
+    }
+    /// This exporter alone, on a report (tests, one-off renders).
+    fn render(&self, report: &Report) -> Vec<u8> {
+        self.export(&Shared::new(report))
     }
 }
 
+/// Every report a run directory gets, in the order they are written.
 pub fn exporters() -> Vec<Box<dyn Exporter>> {
     vec![
         Box::new(json::JsonSummary),
@@ -47,18 +67,8 @@ pub fn exporters() -> Vec<Box<dyn Exporter>> {
     ]
 }
 
-/// Writes every report into `dir` (each file atomically; a file's
-/// companions before it, so no report refers to a file not yet written).
-pub fn write_all(dir: &Path, report: &Report) -> Result<(), JournalError> {
-    for e in exporters() {
-        for (path, bytes) in e.companions(report) {
-            let path = dir.join(path);
-            if let Some(parent) = path.parent() {
-                std::fs::create_dir_all(parent).map_err(|e| JournalError::io(parent, e))?;
-            }
-            journal::write_atomically(&path, &bytes)?;
-        }
-        journal::write_atomically(&dir.join(e.file_name()), &e.render(report))?;
-    }
-    Ok(())
+/// Writes every report into `dir` with the default manager; returns the
+/// terminal text (the same as `summary.txt`).
+pub fn write_all(dir: &Path, report: &Report) -> Result<String, ExportError> {
+    ExportManager::default().write(dir, report)
 }

@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use super::{Exporter, Report, sections};
+use super::{Exporter, Report, Shared, sections};
 use crate::outcome::Outcome;
 use crate::summary::Percentiles;
 
@@ -13,8 +13,8 @@ impl Exporter for TextSummary {
         "summary.txt"
     }
 
-    fn render(&self, report: &Report) -> Vec<u8> {
-        render_text(report).into_bytes()
+    fn export(&self, shared: &Shared) -> Vec<u8> {
+        shared.terminal().as_bytes().to_vec()
     }
 }
 
