@@ -1,9 +1,16 @@
 //! `junit.xml`: one test case per gate, for CI systems that show JUnit
-//! results. A run without gates gets one passing case saying so.
+//! results. A run without gates gets one passing case saying so. Every
+//! string escaped as XML ([`super::escape::xml`]).
+//!
+//! Hand-written rather than with the `quick-junit` crate: its serializer
+//! indents by four spaces, adds a `disabled` attribute to the suite, puts
+//! `name` before `classname`, writes `time` with three decimals and the
+//! timestamp as `+00:00`, and closes an empty `<failure/>`, so `junit.xml`
+//! (a snapshot test, and what CI jobs already parse) would change.
 
 use std::fmt::Write;
 
-use super::html::escape;
+use super::escape::xml as escape;
 use super::{Exporter, Report, Shared};
 
 pub struct JunitReport;

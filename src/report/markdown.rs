@@ -8,7 +8,8 @@
 use std::fmt::Write;
 
 use super::charts::NamedChart;
-use super::table::{Table, md_escape};
+use super::escape::markdown as md_escape;
+use super::table::Table;
 use super::{Exporter, Report, Shared, sections};
 use crate::gates::fmt;
 

@@ -11,8 +11,8 @@
 //!    bytes, from [`Shared`]: take charts and the terminal text from it
 //!    rather than computing them again) and, when the file refers to
 //!    others, `companions`.
-//! 2. Escape every user or endpoint string for the file's format
-//!    ([`html::escape`], [`table::md_escape`]).
+//! 2. Escape every user or endpoint string with its format's function in
+//!    [`escape`] (add one there for a new format).
 //! 3. Declare the module below and add the struct to [`exporters`]; the
 //!    manager then writes it on every run, `report`, `merge` and
 //!    `observe`.
@@ -22,6 +22,7 @@
 pub mod analysis;
 pub mod charts;
 pub mod compare;
+pub mod escape;
 pub mod export;
 pub mod html;
 pub mod json;

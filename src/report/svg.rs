@@ -1,10 +1,11 @@
 //! Hand-drawn SVG line charts, inline in `report.html` and as files beside
 //! `report.md`: no script, no fonts, no network. Gaps in a series (`None`)
-//! break its line. Every label goes through [`escape`].
+//! break its line. Every label goes through [`super::escape::xml`] (the
+//! files are XML documents; the same text is valid inline in HTML).
 
 use std::fmt::Write;
 
-use super::html::escape;
+use super::escape::xml as escape;
 
 const W: f64 = 1000.0;
 const H: f64 = 250.0;

@@ -1,5 +1,8 @@
 //! One table layout shared by the terminal/text summary and Markdown.
 
+/// [`super::escape::markdown`], under the name the simulate report uses.
+pub use super::escape::markdown as md_escape;
+
 /// Rows of cells under a header.
 pub struct Table {
     pub headers: Vec<String>,
@@ -88,11 +91,4 @@ impl Table {
         }
         out
     }
-}
-
-/// Escapes what Markdown renderers would treat as HTML.
-pub fn md_escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
 }

@@ -4,11 +4,12 @@
 //! launched or removed, recovery), on one shared time scale so episodes
 //! compare at a glance. A chain cut short ends in a grey stretch to the end of its
 //! impact window, labelled with the missing link. Hand-drawn SVG like
-//! [`super::svg`] (its [`svg::open`]/[`svg::close`]); every label escaped.
+//! [`super::svg`] (its [`svg::open`]/[`svg::close`]); every label escaped
+//! as XML ([`super::escape::xml`]).
 
 use std::fmt::Write;
 
-use super::html::escape;
+use super::escape::xml as escape;
 use super::svg;
 use crate::timeline::lag::{
     ACTIVITY, ALARM, DESIRED, Episode, IN_SERVICE, PAST_THRESHOLD, READABLE, WITHIN_SLO,
