@@ -332,8 +332,9 @@ fn fail(code: u8, message: impl std::fmt::Display) -> u8 {
 
 fn run_error(e: RunError) -> u8 {
     match e {
-        RunError::BadInput(m) => fail(exit::BAD_INPUT, m),
-        RunError::Broke(m) => fail(exit::BROKE, m),
+        // Its line was printed as the signal came, as the first one's was.
+        RunError::Aborted { .. } => e.exit_code(),
+        e => fail(e.exit_code(), e),
     }
 }
 

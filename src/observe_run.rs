@@ -106,28 +106,31 @@ pub async fn observe_with(opts: ObserveOptions, config: SdkConfig) -> Result<Run
     }
     let (stop_tx, mut stop_rx) = watch::channel(false);
     let signals = tokio::spawn(crate::run::watch_signals(stop_tx, journal.clone(), clock));
-    let (finish_tx, finish_rx) = watch::channel(false);
-    let task = tokio::spawn(crate::run::observe_loop(
-        observer,
-        clock,
-        journal.clone(),
-        finish_rx,
-    ));
-    let interrupted = match opts.duration {
-        Some(d) => tokio::select! {
-            biased;
-            _ = tokio::time::sleep(d) => false,
-            _ = stop_rx.changed() => true,
-        },
-        None => {
-            let _ = stop_rx.changed().await;
-            true
-        }
+    let observing = async {
+        let (finish_tx, finish_rx) = watch::channel(false);
+        let task = tokio::spawn(crate::run::observe_loop(
+            observer,
+            clock,
+            journal.clone(),
+            finish_rx,
+        ));
+        let interrupted = match opts.duration {
+            Some(d) => tokio::select! {
+                biased;
+                _ = tokio::time::sleep(d) => false,
+                _ = stop_rx.changed() => true,
+            },
+            None => {
+                let _ = stop_rx.changed().await;
+                true
+            }
+        };
+        let _ = finish_tx.send(true);
+        task.await
+            .map_err(|e| RunError::Broke(format!("observer task failed: {e}")))??;
+        Ok(interrupted)
     };
-    let _ = finish_tx.send(true);
-    task.await
-        .map_err(|e| RunError::Broke(format!("observer task failed: {e}")))??;
-    signals.abort();
+    let interrupted = crate::run::unless_second_signal(signals, &journal, observing).await?;
     {
         let mut j = journal.lock().expect("journal lock");
         crate::run::write_end(&mut j, &clock, interrupted)?;

@@ -8,8 +8,10 @@
 //!
 //! Signals: the first SIGINT/SIGTERM stops sending, waits for requests in
 //! flight (each bounded by the timeout), writes the journal and reports, and
-//! the run ends as interrupted (exit 130). A second signal exits at once;
-//! the journal, flushed every interval, still reads back.
+//! the run ends as interrupted (exit 130). A second signal stops at once:
+//! the run returns [`RunError::Aborted`] (exit 130 too) without reports;
+//! the journal, flushed every interval and once more then, still reads
+//! back.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -79,6 +81,21 @@ pub enum RunError {
     /// The target can't be reached or set up, or writing failed (exit 3).
     #[error("{0}")]
     Broke(String),
+    /// A second SIGINT/SIGTERM: stopped at once, without reports; the
+    /// journal holds what was flushed (exit 130, like the first signal).
+    #[error("second {signal}: stopped at once")]
+    Aborted { signal: &'static str },
+}
+
+impl RunError {
+    /// The process exit code ([`crate::exit`]).
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            RunError::BadInput(_) => crate::exit::BAD_INPUT,
+            RunError::Broke(_) => crate::exit::BROKE,
+            RunError::Aborted { .. } => crate::exit::INTERRUPTED,
+        }
+    }
 }
 
 /// Runs a profile to the end (or to a signal) and writes every report.
@@ -170,86 +187,90 @@ async fn run_async(
     let (stop_tx, mut stop_rx) = watch::channel(false);
     let signals = tokio::spawn(watch_signals(stop_tx, journal.clone(), clock));
 
-    let progress = Progress::new(opts.quiet, total);
-    progress.message(&format!(
-        "scaletrace: {} → {} for {}; run directory {}",
-        profile.name,
-        target.describe(),
-        humantime::format_duration(total),
-        dir.display()
-    ));
-    let (finish_tx, finish_rx) = watch::channel(false);
-    let keeper = tokio::spawn(timekeeper(
-        Timekeeping {
-            clock,
-            phases: profile.load.phases.clone(),
-            recorder: recorder.clone(),
-            journal: journal.clone(),
-            target: target.clone(),
-            total,
-        },
-        progress,
-        finish_rx.clone(),
-    ));
-    let observer_task =
-        observer.map(|o| tokio::spawn(observe_loop(o, clock, journal.clone(), finish_rx)));
-
     let notes_from = target.clone();
-    let invoker = Invoker::new(
-        target,
-        recorder.clone(),
-        InvokerConfig {
-            max_in_flight: profile.load.max_in_flight,
-            timeout: profile.load.timeout,
-            precise_timing: !simulated,
-        },
-    );
-    let schedule = Schedule::new(
-        &profile.load.phases,
-        profile.load.arrivals,
-        profile.load.seed,
-        opts.shard,
-    );
-    let mut dispatched = invoker
-        .dispatch(schedule, clock.origin, &mut payloads, &mut stop_rx)
-        .await;
-    if dispatched == DispatchEnd::Completed {
-        // Trailing idle phases (rate 0, to watch scale-in) send nothing but
-        // still last their duration.
-        tokio::select! {
-            biased;
-            _ = tokio::time::sleep_until(clock.origin + total) => {}
-            _ = stop_rx.changed() => dispatched = DispatchEnd::Stopped,
-        }
-    }
-    match crate::deploy::drain_timeout(&profile.target) {
-        // Requests that may take minutes (async) are waited for at most this
-        // long; the rest stay unfinished (sent but never completed).
-        Some(limit) => {
-            let _ = tokio::time::timeout(limit, invoker.drain()).await;
-        }
-        None => invoker.drain().await,
-    }
-    let interrupted = dispatched == DispatchEnd::Stopped || *stop_rx.borrow();
-    if !interrupted && !profile.observe.tail.is_zero() && observer_task.is_some() {
-        tokio::select! {
-            biased;
-            _ = tokio::time::sleep(profile.observe.tail) => {}
-            _ = stop_rx.changed() => {}
-        }
-    }
-    let interrupted = interrupted || *stop_rx.borrow();
+    // Everything up to the end of recording yields to a second signal.
+    let recording = async {
+        let progress = Progress::new(opts.quiet, total);
+        progress.message(&format!(
+            "scaletrace: {} → {} for {}; run directory {}",
+            profile.name,
+            target.describe(),
+            humantime::format_duration(total),
+            dir.display()
+        ));
+        let (finish_tx, finish_rx) = watch::channel(false);
+        let keeper = tokio::spawn(timekeeper(
+            Timekeeping {
+                clock,
+                phases: profile.load.phases.clone(),
+                recorder: recorder.clone(),
+                journal: journal.clone(),
+                target: target.clone(),
+                total,
+            },
+            progress,
+            finish_rx.clone(),
+        ));
+        let observer_task =
+            observer.map(|o| tokio::spawn(observe_loop(o, clock, journal.clone(), finish_rx)));
 
-    let _ = finish_tx.send(true);
-    let progress = keeper
-        .await
-        .map_err(|e| RunError::Broke(format!("recording task failed: {e}")))??;
-    if let Some(task) = observer_task {
-        task.await
-            .map_err(|e| RunError::Broke(format!("observer task failed: {e}")))??;
-    }
-    progress.finish();
-    signals.abort();
+        let invoker = Invoker::new(
+            target,
+            recorder.clone(),
+            InvokerConfig {
+                max_in_flight: profile.load.max_in_flight,
+                timeout: profile.load.timeout,
+                precise_timing: !simulated,
+            },
+        );
+        let schedule = Schedule::new(
+            &profile.load.phases,
+            profile.load.arrivals,
+            profile.load.seed,
+            opts.shard,
+        );
+        let mut dispatched = invoker
+            .dispatch(schedule, clock.origin, &mut payloads, &mut stop_rx)
+            .await;
+        if dispatched == DispatchEnd::Completed {
+            // Trailing idle phases (rate 0, to watch scale-in) send nothing but
+            // still last their duration.
+            tokio::select! {
+                biased;
+                _ = tokio::time::sleep_until(clock.origin + total) => {}
+                _ = stop_rx.changed() => dispatched = DispatchEnd::Stopped,
+            }
+        }
+        match crate::deploy::drain_timeout(&profile.target) {
+            // Requests that may take minutes (async) are waited for at most this
+            // long; the rest stay unfinished (sent but never completed).
+            Some(limit) => {
+                let _ = tokio::time::timeout(limit, invoker.drain()).await;
+            }
+            None => invoker.drain().await,
+        }
+        let interrupted = dispatched == DispatchEnd::Stopped || *stop_rx.borrow();
+        if !interrupted && !profile.observe.tail.is_zero() && observer_task.is_some() {
+            tokio::select! {
+                biased;
+                _ = tokio::time::sleep(profile.observe.tail) => {}
+                _ = stop_rx.changed() => {}
+            }
+        }
+        let interrupted = interrupted || *stop_rx.borrow();
+
+        let _ = finish_tx.send(true);
+        let progress = keeper
+            .await
+            .map_err(|e| RunError::Broke(format!("recording task failed: {e}")))??;
+        if let Some(task) = observer_task {
+            task.await
+                .map_err(|e| RunError::Broke(format!("observer task failed: {e}")))??;
+        }
+        progress.finish();
+        Ok(interrupted)
+    };
+    let interrupted = unless_second_signal(signals, &journal, recording).await?;
     {
         let mut j = journal.lock().expect("journal lock");
         for message in notes_from.notes() {
@@ -324,12 +345,39 @@ fn report_on(dir: &Path, data: JournalData, limits: Limits) -> Result<Reported, 
     Ok(Reported { report, terminal })
 }
 
-/// First signal: note it in the journal and stop sending. Second: exit now.
+/// Awaits `work` unless a second signal (from [`watch_signals`]) comes
+/// first; then flushes what the journal holds and returns
+/// [`RunError::Aborted`] at once, dropping the work mid-way. Either way the
+/// signal watcher stops here: a signal while the reports are written is
+/// not "at once" any more.
+pub(crate) async fn unless_second_signal<T>(
+    mut signals: tokio::task::JoinHandle<&'static str>,
+    journal: &Mutex<JournalWriter>,
+    work: impl std::future::Future<Output = Result<T, RunError>>,
+) -> Result<T, RunError> {
+    let out = tokio::select! {
+        biased;
+        second = &mut signals => {
+            if let Ok(mut j) = journal.lock() {
+                let _ = j.flush();
+            }
+            Err(RunError::Aborted {
+                signal: second.unwrap_or("signal"),
+            })
+        }
+        r = work => r,
+    };
+    signals.abort();
+    out
+}
+
+/// First signal: note it in the journal and stop sending. Second: say so
+/// and return its name (the run then aborts, exit 130).
 pub(crate) async fn watch_signals(
     stop: watch::Sender<bool>,
     journal: Arc<Mutex<JournalWriter>>,
     clock: RunClock,
-) {
+) -> &'static str {
     let mut signals = Signals::new();
     let name = signals.next().await;
     eprintln!(
@@ -345,7 +393,7 @@ pub(crate) async fn watch_signals(
     let _ = stop.send(true);
     let name = signals.next().await;
     eprintln!("\nscaletrace: second {name}, exiting now; the run directory holds what was flushed");
-    std::process::exit(130);
+    name
 }
 
 /// SIGINT and SIGTERM, registered once for the whole run.
@@ -530,5 +578,61 @@ pub(crate) async fn observe_loop(
             _ = tokio::time::sleep(observer.interval()) => {}
             _ = finish.changed() => {}
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use super::{RunError, unless_second_signal};
+    use crate::journal::JournalWriter;
+    use crate::journal::record::{Record, WarningRecord};
+
+    #[test]
+    fn a_second_signal_aborts_the_work_and_flushes_the_journal() {
+        let tmp = tempfile::tempdir().unwrap();
+        let journal = Mutex::new(JournalWriter::create(tmp.path()).unwrap());
+        journal
+            .lock()
+            .unwrap()
+            .write(&Record::Warning(WarningRecord {
+                t: 1.0,
+                message: "buffered".into(),
+            }))
+            .unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let out = rt.block_on(async {
+            let second = tokio::spawn(async { "SIGINT" });
+            unless_second_signal(
+                second,
+                &journal,
+                std::future::pending::<Result<(), RunError>>(),
+            )
+            .await
+        });
+        let e = out.unwrap_err();
+        assert!(matches!(e, RunError::Aborted { signal: "SIGINT" }), "{e}");
+        assert_eq!(e.exit_code(), crate::exit::INTERRUPTED);
+        let lines = std::fs::read_to_string(tmp.path().join(crate::journal::JOURNAL_FILE)).unwrap();
+        assert!(lines.contains("buffered"), "{lines}");
+    }
+
+    #[test]
+    fn without_a_second_signal_the_work_finishes() {
+        let tmp = tempfile::tempdir().unwrap();
+        let journal = Mutex::new(JournalWriter::create(tmp.path()).unwrap());
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let out = rt.block_on(async {
+            let never = tokio::spawn(std::future::pending::<&'static str>());
+            unless_second_signal(never, &journal, async { Ok::<_, RunError>(7) }).await
+        });
+        assert_eq!(out.unwrap(), 7);
     }
 }
