@@ -2,7 +2,7 @@
 //! whether any move exceeds its tolerance. Used by `scaletrace compare` and
 //! by the `[gates] baseline` gate.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::format::fmt;
 use crate::profile::Tolerances;
@@ -45,15 +45,33 @@ impl Row {
     }
 }
 
+/// A summary that can't be read, naming the file.
+#[derive(Debug, thiserror::Error)]
+pub enum SummaryFileError {
+    #[error("{}: {source}", file.display())]
+    Read {
+        file: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{}: {source}", file.display())]
+    Parse {
+        file: PathBuf,
+        source: serde_json::Error,
+    },
+}
+
 /// Reads a summary from a run directory (its `summary.json`) or a file.
-pub fn load_summary(path: &Path) -> Result<Summary, String> {
+pub fn load_summary(path: &Path) -> Result<Summary, SummaryFileError> {
     let file = if path.is_dir() {
         path.join("summary.json")
     } else {
         path.to_path_buf()
     };
-    let bytes = std::fs::read(&file).map_err(|e| format!("{}: {e}", file.display()))?;
-    serde_json::from_slice(&bytes).map_err(|e| format!("{}: {e}", file.display()))
+    let bytes = match std::fs::read(&file) {
+        Ok(b) => b,
+        Err(source) => return Err(SummaryFileError::Read { file, source }),
+    };
+    serde_json::from_slice(&bytes).map_err(|source| SummaryFileError::Parse { file, source })
 }
 
 fn pct_change(b: f64, c: f64) -> Option<f64> {

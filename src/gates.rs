@@ -9,7 +9,7 @@
 //! To add a gate: add the field to [`crate::profile::Gates`] (raw and
 //! validated), evaluate it in [`evaluate`], and document it in the README.
 
-use crate::compare;
+use crate::compare::{self, SummaryFileError};
 use crate::profile::Gates;
 use crate::summary::{Measures, Summary};
 use crate::timeline::Timeline;
@@ -87,7 +87,7 @@ pub fn evaluate(
     g: &Gates,
     s: &Measures,
     tl: &Timeline,
-    baseline: Option<&Result<Summary, String>>,
+    baseline: Option<&Result<Summary, SummaryFileError>>,
 ) -> Vec<GateResult> {
     let mut out = Vec::new();
     let has_latency = s.requests.completed > 0;

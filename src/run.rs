@@ -332,7 +332,8 @@ pub(crate) fn write_reports(dir: &Path, limits: Limits) -> Result<Reported, RunE
 }
 
 fn report_on(dir: &Path, data: JournalData, limits: Limits) -> Result<Reported, RunError> {
-    let bad = |e: String| RunError::BadInput(format!("{}: {e}", dir.display()));
+    let bad =
+        |e: crate::report::AnalysisError| RunError::BadInput(format!("{}: {e}", dir.display()));
     let baseline = limits
         .gates
         .as_ref()

@@ -146,6 +146,17 @@ impl Percentiles {
     }
 }
 
+/// An interval line whose histograms can't be read or added up.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum SummaryError {
+    /// Not a base64 V2+deflate histogram ([`histogram::decode`]'s message).
+    #[error("{0}")]
+    Decode(String),
+    /// Histograms that don't add (hdrhistogram's error, as debug text).
+    #[error("{0}")]
+    Add(String),
+}
+
 /// Whole-run histograms and counts, merged from every interval line.
 pub struct Totals {
     pub sent: u64,
@@ -156,7 +167,7 @@ pub struct Totals {
     pub service: Hist,
 }
 
-pub fn totals(data: &JournalData) -> Result<Totals, String> {
+pub fn totals(data: &JournalData) -> Result<Totals, SummaryError> {
     let mut t = Totals {
         sent: 0,
         completed: 0,
@@ -172,12 +183,10 @@ pub fn totals(data: &JournalData) -> Result<Totals, String> {
             t.late += i.late;
             t.by_outcome.merge(&i.by_outcome);
             if i.completed > 0 {
-                t.latency
-                    .add(histogram::decode(&i.latency)?)
-                    .map_err(|e| format!("{e:?}"))?;
-                t.service
-                    .add(histogram::decode(&i.service)?)
-                    .map_err(|e| format!("{e:?}"))?;
+                let decode = |s: &str| histogram::decode(s).map_err(SummaryError::Decode);
+                let add = |e| SummaryError::Add(format!("{e:?}"));
+                t.latency.add(decode(&i.latency)?).map_err(add)?;
+                t.service.add(decode(&i.service)?).map_err(add)?;
             }
         }
     }
@@ -217,7 +226,7 @@ pub fn completion_span(data: &JournalData) -> f64 {
 
 /// The measures of a journal, with its finished lag analysis (the episodes
 /// and the control-plane measurements go in as they are).
-pub fn measure(data: &JournalData, lag: LagAnalysis) -> Result<Measures, String> {
+pub fn measure(data: &JournalData, lag: LagAnalysis) -> Result<Measures, SummaryError> {
     let t = totals(data)?;
     let duration_s = load_duration(data);
     let span_s = completion_span(data);

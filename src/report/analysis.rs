@@ -7,12 +7,26 @@
 //! measures. Each step's output is complete when the next one reads it;
 //! nothing is filled in afterwards.
 
-use super::limits::Limits;
+use super::limits::{Limits, LimitsError};
+use crate::compare::SummaryFileError;
 use crate::journal::JournalData;
 use crate::profile::Slo;
-use crate::summary::{self, Summary};
+use crate::summary::{self, Summary, SummaryError};
 use crate::timeline::Timeline;
 use crate::timeline::lag;
+
+/// Why a journal can't be analysed; the messages are the parts' own.
+#[derive(Debug, thiserror::Error)]
+pub enum AnalysisError {
+    /// `run.json`'s `[slo]` or `[gates]`.
+    #[error(transparent)]
+    Limits(#[from] LimitsError),
+    /// The timeline or the lag analysis (their messages name the record).
+    #[error("{0}")]
+    Timeline(String),
+    #[error(transparent)]
+    Summary(#[from] SummaryError),
+}
 
 /// What every exporter renders from.
 pub struct Report {
@@ -26,7 +40,7 @@ pub struct Report {
 impl Report {
     /// The report of a journal judged by the limits in its `run.json`, with
     /// no baseline to compare against.
-    pub fn build(data: JournalData) -> Result<Report, String> {
+    pub fn build(data: JournalData) -> Result<Report, AnalysisError> {
         let limits = Limits::from_run_json(&data)?;
         Report::analyse(data, limits, None)
     }
@@ -35,11 +49,11 @@ impl Report {
     pub fn analyse(
         data: JournalData,
         limits: Limits,
-        baseline: Option<Result<Summary, String>>,
-    ) -> Result<Report, String> {
+        baseline: Option<Result<Summary, SummaryFileError>>,
+    ) -> Result<Report, AnalysisError> {
         let Limits { slo, gates } = limits;
-        let timeline = Timeline::build(&data)?;
-        let lag = lag::analyze(&data, &timeline, slo.as_ref())?;
+        let timeline = Timeline::build(&data).map_err(AnalysisError::Timeline)?;
+        let lag = lag::analyze(&data, &timeline, slo.as_ref()).map_err(AnalysisError::Timeline)?;
         let measures = summary::measure(&data, lag)?;
         let verdicts = gates
             .map(|g| crate::gates::evaluate(&g, &measures, &timeline, baseline.as_ref()))

@@ -28,6 +28,19 @@ pub struct Limits {
     pub gates: Option<Gates>,
 }
 
+/// `run.json`'s `[slo]` or `[gates]` is not what a profile allows.
+/// Displayed as `run.json: gates.p99_ms: must be a number ≥ 0 (got -1)`.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{}", ProfileError::at(Path::new(RUN_JSON), "", None, .field.as_str(), .message.as_str()))]
+pub struct LimitsError {
+    /// Dotted, e.g. `gates.p99_ms`; empty when the sections as a whole
+    /// could not be read.
+    pub field: String,
+    pub message: String,
+}
+
+const RUN_JSON: &str = "run.json";
+
 /// The two sections as the profile's raw types, for their validation.
 #[derive(Deserialize)]
 struct RawLimits {
@@ -47,10 +60,10 @@ impl Limits {
     /// The run's, from its `run.json` (read into `data`). The `baseline`
     /// path is taken as written there: it was resolved against the
     /// profile's folder when the run started.
-    pub fn from_run_json(data: &JournalData) -> Result<Limits, String> {
-        const FILE: &str = "run.json";
-        let err = |field: &str, message: String| {
-            ProfileError::at(Path::new(FILE), "", None, field, message).to_string()
+    pub fn from_run_json(data: &JournalData) -> Result<Limits, LimitsError> {
+        let err = |field: &str, message: String| LimitsError {
+            field: field.into(),
+            message,
         };
         let mut sections = toml::Table::new();
         for key in ["slo", "gates"] {
@@ -87,7 +100,7 @@ impl Limits {
             err(&field, e.into_inner().message().trim().to_string())
         })?;
         let ctx = Ctx {
-            file: Path::new(FILE),
+            file: Path::new(RUN_JSON),
             source: &source,
         };
         // Positions would point into the re-encoded TOML: keep the field
@@ -112,14 +125,14 @@ impl Limits {
 
 #[cfg(test)]
 mod tests {
-    use super::Limits;
+    use super::{Limits, LimitsError};
     use crate::fixture;
 
     fn with(slo: serde_json::Value, gates: serde_json::Value) -> Result<Limits, String> {
         let mut data = fixture::scale_out_and_in();
         data.info.profile["slo"] = slo;
         data.info.profile["gates"] = gates;
-        Limits::from_run_json(&data)
+        Limits::from_run_json(&data).map_err(|e: LimitsError| e.to_string())
     }
 
     #[test]

@@ -37,9 +37,9 @@ pub mod waterfall;
 
 use std::path::Path;
 
-pub use analysis::Report;
+pub use analysis::{AnalysisError, Report};
 pub use export::{ExportError, ExportManager, Shared};
-pub use limits::Limits;
+pub use limits::{Limits, LimitsError};
 
 pub trait Exporter {
     /// File name inside the run directory.
