@@ -32,6 +32,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use aws_config::SdkConfig;
+use aws_sdk_s3::config::http::HttpResponse;
+use aws_sdk_s3::error::SdkError;
+use aws_sdk_s3::operation::head_bucket::HeadBucketError;
 use aws_sdk_s3::primitives::ByteStream;
 use bytes::Bytes;
 use futures::FutureExt;
@@ -116,6 +119,23 @@ impl S3Loc {
             key: key.into(),
         })
     }
+}
+
+type HeadBucketSdkError = SdkError<HeadBucketError, HttpResponse>;
+
+/// The input bucket cannot be reached (the readiness check's HeadBucket).
+#[derive(Debug, thiserror::Error)]
+#[error("input bucket {bucket:?} is not reachable: {}", describe(.source))]
+pub struct BucketUnreachable {
+    bucket: String,
+    /// The message has its whole chain on one line, as the CLI prints only
+    /// the top error.
+    #[source]
+    source: Box<HeadBucketSdkError>,
+}
+
+fn describe(e: &HeadBucketSdkError) -> String {
+    aws::describe_error(e)
 }
 
 /// One request waiting for its output.
@@ -456,23 +476,21 @@ impl Target for SageMakerAsyncTarget {
     fn ready(&self) -> BoxFuture<'_, Result<(), TargetError>> {
         async move {
             let i = &self.inner;
-            let not_ready = |reason: String| TargetError::NotReady {
-                target: self.description.clone(),
-                reason,
-            };
             super::sagemaker::check_endpoint(&i.control, &i.config, &i.spec.endpoint_name)
                 .await
-                .map_err(not_ready)?;
+                .map_err(|e| TargetError::unready(&self.description, e))?;
             i.s3.head_bucket()
                 .bucket(&i.bucket)
                 .send()
                 .await
                 .map_err(|e| {
-                    not_ready(format!(
-                        "input bucket {:?} is not reachable: {}",
-                        i.bucket,
-                        aws::describe_error(&e)
-                    ))
+                    TargetError::unready(
+                        &self.description,
+                        BucketUnreachable {
+                            bucket: i.bucket.clone(),
+                            source: Box::new(e),
+                        },
+                    )
                 })?;
             Ok(())
         }
