@@ -138,6 +138,15 @@ fn describe(e: &HeadBucketSdkError) -> String {
     aws::describe_error(e)
 }
 
+/// How an async request ended, as the poller found it in S3. A failure's
+/// reason goes to the failure log (the run's warnings), not to the invoker,
+/// which only counts it as a model error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ended {
+    Output,
+    Failure,
+}
+
 /// One request waiting for its output.
 struct Pending {
     output: S3Loc,
@@ -145,9 +154,9 @@ struct Pending {
     due: Instant,
     wait: Duration,
     seq: u64,
-    /// `Ok` on output, `Err(reason)` on failure. Closed when the invoker
-    /// gave up on the request.
-    done: oneshot::Sender<Result<(), String>>,
+    /// What the poller found. Closed when the invoker gave up on the
+    /// request.
+    done: oneshot::Sender<Ended>,
 }
 
 /// Orders the poller's queue by due time (earliest first).
@@ -311,8 +320,8 @@ impl Inner {
             return Outcome::Other;
         }
         match finished.await {
-            Ok(Ok(())) => Outcome::Ok,
-            Ok(Err(_reason)) => Outcome::ModelError,
+            Ok(Ended::Output) => Outcome::Ok,
+            Ok(Ended::Failure) => Outcome::ModelError,
             Err(_) => Outcome::Other,
         }
     }
@@ -397,7 +406,7 @@ async fn check(
     let mut throttled = false;
     match head(s3, limiter, &p.output).await {
         Seen::Present => {
-            let _ = p.done.send(Ok(()));
+            let _ = p.done.send(Ended::Output);
             return (None, false);
         }
         Seen::Throttled => throttled = true,
@@ -407,11 +416,8 @@ async fn check(
         match head(s3, limiter, f).await {
             Seen::Present => {
                 let reason = failure_reason(s3, limiter, f).await;
-                failures
-                    .lock()
-                    .expect("failure log lock")
-                    .add(reason.clone());
-                let _ = p.done.send(Err(reason));
+                failures.lock().expect("failure log lock").add(reason);
+                let _ = p.done.send(Ended::Failure);
                 return (None, false);
             }
             Seen::Throttled => throttled = true,
