@@ -3,7 +3,10 @@
 
 use base64::Engine;
 use hdrhistogram::Histogram;
-use hdrhistogram::serialization::{Deserializer, Serializer, V2DeflateSerializer};
+use hdrhistogram::errors::AdditionError;
+use hdrhistogram::serialization::{
+    DeserializeError, Deserializer, Serializer, V2DeflateSerializer,
+};
 
 /// Microseconds. 1 µs to 1 hour (async invocations may take up to an hour),
 /// 3 significant digits.
@@ -32,17 +35,35 @@ pub fn encode(h: &Hist) -> String {
     base64::engine::general_purpose::STANDARD.encode(buf)
 }
 
+/// Why a journal histogram could not be decoded. The messages show the
+/// hdrhistogram errors in their `Debug` form, as the journal tools always
+/// have.
+#[derive(Debug, thiserror::Error)]
+pub enum HistogramError {
+    #[error("bad base64 histogram: {0}")]
+    Base64(#[from] base64::DecodeError),
+    #[error("bad histogram: {0:?}")]
+    Decode(#[source] DeserializeError),
+    #[error("histogram out of range: {0:?}")]
+    Range(#[source] AdditionError),
+}
+
+/// For the analysis code whose own errors are still strings: `?` keeps
+/// working there, with the same message.
+impl From<HistogramError> for String {
+    fn from(e: HistogramError) -> String {
+        e.to_string()
+    }
+}
+
 /// Decodes a journal histogram.
-pub fn decode(s: &str) -> Result<Hist, String> {
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(s)
-        .map_err(|e| format!("bad base64 histogram: {e}"))?;
+pub fn decode(s: &str) -> Result<Hist, HistogramError> {
+    let bytes = base64::engine::general_purpose::STANDARD.decode(s)?;
     let h: Hist = Deserializer::new()
         .deserialize(&mut bytes.as_slice())
-        .map_err(|e| format!("bad histogram: {e:?}"))?;
+        .map_err(HistogramError::Decode)?;
     let mut out = new_hist();
-    out.add(&h)
-        .map_err(|e| format!("histogram out of range: {e:?}"))?;
+    out.add(&h).map_err(HistogramError::Range)?;
     Ok(out)
 }
 

@@ -9,11 +9,27 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::profile::{PayloadOrder, PayloadSpec};
 
+/// Why the payloads could not be read; each names the file.
 #[derive(Debug, thiserror::Error)]
-#[error("payload {path}: {message}")]
-pub struct PayloadError {
-    pub path: PathBuf,
-    pub message: String,
+pub enum PayloadError {
+    #[error("payload {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("payload {path}: is not UTF-8 text")]
+    NotUtf8 {
+        path: PathBuf,
+        source: std::string::FromUtf8Error,
+    },
+    #[error("payload {path}: line {line}: not JSON: {source}")]
+    NotJson {
+        path: PathBuf,
+        line: usize,
+        source: serde_json::Error,
+    },
+    #[error("payload {path}: holds no payloads")]
+    Empty { path: PathBuf },
 }
 
 /// The bodies to send and the order to send them in.
@@ -36,9 +52,9 @@ impl Payloads {
             }
         };
         let read = |p: &Path| {
-            std::fs::read(p).map_err(|e| PayloadError {
+            std::fs::read(p).map_err(|source| PayloadError::Read {
                 path: p.to_path_buf(),
-                message: e.to_string(),
+                source,
             })
         };
         let (items, order) = match spec {
@@ -51,18 +67,22 @@ impl Payloads {
             ),
             PayloadSpec::Jsonl { path, order } => {
                 let path = resolve(path);
-                let text = String::from_utf8(read(&path)?).map_err(|_| PayloadError {
-                    path: path.clone(),
-                    message: "is not UTF-8 text".into(),
-                })?;
+                let text =
+                    String::from_utf8(read(&path)?).map_err(|source| PayloadError::NotUtf8 {
+                        path: path.clone(),
+                        source,
+                    })?;
                 let mut items = Vec::new();
                 for (i, line) in text.lines().enumerate() {
                     if line.trim().is_empty() {
                         continue;
                     }
-                    serde_json::from_str::<serde_json::Value>(line).map_err(|e| PayloadError {
-                        path: path.clone(),
-                        message: format!("line {}: not JSON: {e}", i + 1),
+                    serde_json::from_str::<serde_json::Value>(line).map_err(|source| {
+                        PayloadError::NotJson {
+                            path: path.clone(),
+                            line: i + 1,
+                            source,
+                        }
                     })?;
                     items.push(Bytes::from(line.to_string()));
                 }
@@ -71,9 +91,9 @@ impl Payloads {
             PayloadSpec::Dir { path, order } => {
                 let path = resolve(path);
                 let mut files: Vec<PathBuf> = std::fs::read_dir(&path)
-                    .map_err(|e| PayloadError {
+                    .map_err(|source| PayloadError::Read {
                         path: path.clone(),
-                        message: e.to_string(),
+                        source,
                     })?
                     .filter_map(|e| e.ok().map(|e| e.path()))
                     .filter(|p| p.is_file())
@@ -91,10 +111,7 @@ impl Payloads {
                 PayloadSpec::Jsonl { path, .. } | PayloadSpec::Dir { path, .. } => resolve(path),
                 _ => PathBuf::from("<inline>"),
             };
-            return Err(PayloadError {
-                path,
-                message: "holds no payloads".into(),
-            });
+            return Err(PayloadError::Empty { path });
         }
         Ok(Payloads {
             items,

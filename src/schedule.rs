@@ -40,42 +40,64 @@ impl Shard {
 
     /// Parses `I/N` (0-based index), or `auto/N` with the index from the
     /// environment ([`Shard::INDEX_VARIABLES`]).
-    pub fn parse(s: &str) -> Result<Shard, String> {
+    pub fn parse(s: &str) -> Result<Shard, ShardError> {
         Shard::parse_with(s, |k| std::env::var(k).ok())
     }
 
     /// [`Shard::parse`] with `env` for the environment.
-    pub fn parse_with(s: &str, env: impl Fn(&str) -> Option<String>) -> Result<Shard, String> {
+    pub fn parse_with(s: &str, env: impl Fn(&str) -> Option<String>) -> Result<Shard, ShardError> {
+        let shard = || s.to_string();
         let (i, n) = s
             .split_once('/')
-            .ok_or_else(|| format!("shard {s:?} must look like I/N, e.g. 0/4 (or auto/4)"))?;
+            .ok_or_else(|| ShardError::Form { shard: shard() })?;
         let i = if i.trim() == "auto" {
             Shard::INDEX_VARIABLES
                 .iter()
                 .find_map(|k| env(k))
-                .ok_or_else(|| {
-                    format!(
-                        "shard {s:?}: neither {} (Kubernetes Indexed Job) nor {} (AWS Batch array job) is set",
-                        Shard::INDEX_VARIABLES[0],
-                        Shard::INDEX_VARIABLES[1]
-                    )
-                })?
+                .ok_or_else(|| ShardError::NoIndexVariable { shard: shard() })?
         } else {
             i.to_string()
         };
-        let index: u32 = i
-            .trim()
-            .parse()
-            .map_err(|_| format!("shard index {i:?} is not a number"))?;
-        let count: u32 = n
-            .trim()
-            .parse()
-            .map_err(|_| format!("shard count {n:?} is not a number"))?;
+        let index: u32 = i.trim().parse().map_err(|source| ShardError::Index {
+            index: i.clone(),
+            source,
+        })?;
+        let count: u32 = n.trim().parse().map_err(|source| ShardError::Count {
+            count: n.to_string(),
+            source,
+        })?;
         if count == 0 || index >= count {
-            return Err(format!("shard {s:?}: need 0 <= I < N"));
+            return Err(ShardError::OutOfRange { shard: shard() });
         }
         Ok(Shard { index, count })
     }
+}
+
+/// Why a `--shard` value (or a run's recorded shard) is not `I/N`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ShardError {
+    #[error("shard {shard:?} must look like I/N, e.g. 0/4 (or auto/4)")]
+    Form { shard: String },
+    #[error(
+        "shard {shard:?}: neither {} (Kubernetes Indexed Job) nor {} (AWS Batch array job) is set",
+        Shard::INDEX_VARIABLES[0],
+        Shard::INDEX_VARIABLES[1]
+    )]
+    NoIndexVariable { shard: String },
+    #[error("shard index {index:?} is not a number")]
+    Index {
+        index: String,
+        #[source]
+        source: std::num::ParseIntError,
+    },
+    #[error("shard count {count:?} is not a number")]
+    Count {
+        count: String,
+        #[source]
+        source: std::num::ParseIntError,
+    },
+    #[error("shard {shard:?}: need 0 <= I < N")]
+    OutOfRange { shard: String },
 }
 
 /// An iterator over intended send times, in order.
@@ -262,10 +284,14 @@ mod tests {
         let batch =
             Shard::parse_with("auto/4", env(&[("AWS_BATCH_JOB_ARRAY_INDEX", "3")])).unwrap();
         assert_eq!(batch.index, 3);
-        let e = Shard::parse_with("auto/4", env(&[])).unwrap_err();
+        let e = Shard::parse_with("auto/4", env(&[]))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("JOB_COMPLETION_INDEX") && e.contains("AWS_BATCH_JOB_ARRAY_INDEX"));
         // An index past the count is refused as for I/N.
-        let e = Shard::parse_with("auto/2", env(&[("JOB_COMPLETION_INDEX", "2")])).unwrap_err();
+        let e = Shard::parse_with("auto/2", env(&[("JOB_COMPLETION_INDEX", "2")]))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("need 0 <= I < N"), "{e}");
     }
 

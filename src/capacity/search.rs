@@ -26,30 +26,46 @@ pub struct StepResult {
 
 impl StepResult {
     /// Whether the step held the SLO, and if not, why.
-    pub fn verdict(&self, cfg: &SearchConfig) -> Result<(), String> {
+    pub fn verdict(&self, cfg: &SearchConfig) -> Result<(), Missed> {
         if self.requests == 0 {
-            return Err("no requests completed".into());
+            return Err(Missed::NoRequests);
         }
         if self.p99_ms > cfg.p99_ms {
-            return Err(format!("p99 {:.1} ms > {:.1} ms", self.p99_ms, cfg.p99_ms));
+            return Err(Missed::Latency {
+                p99_ms: self.p99_ms,
+                limit_ms: cfg.p99_ms,
+            });
         }
         if self.success_ratio < cfg.min_success_ratio {
-            return Err(format!(
-                "success {:.3} % < {:.3} %",
-                self.success_ratio * 100.0,
-                cfg.min_success_ratio * 100.0
-            ));
+            return Err(Missed::Success {
+                ratio: self.success_ratio,
+                min_ratio: cfg.min_success_ratio,
+            });
         }
         // An endpoint that answers within the SLO but can't keep up with
         // the offered rate (a client-side cap, say) has not held it either.
         if self.achieved_per_s < 0.95 * self.rate {
-            return Err(format!(
-                "achieved {:.1}/s < 95 % of {:.1}/s",
-                self.achieved_per_s, self.rate
-            ));
+            return Err(Missed::Throughput {
+                achieved_per_s: self.achieved_per_s,
+                rate: self.rate,
+            });
         }
         Ok(())
     }
+}
+
+/// Why a step did not hold the SLO; its message is the step's `reason` in
+/// the capacity report.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum Missed {
+    #[error("no requests completed")]
+    NoRequests,
+    #[error("p99 {p99_ms:.1} ms > {limit_ms:.1} ms")]
+    Latency { p99_ms: f64, limit_ms: f64 },
+    #[error("success {:.3} % < {:.3} %", .ratio * 100.0, .min_ratio * 100.0)]
+    Success { ratio: f64, min_ratio: f64 },
+    #[error("achieved {achieved_per_s:.1}/s < 95 % of {rate:.1}/s")]
+    Throughput { achieved_per_s: f64, rate: f64 },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -94,7 +110,7 @@ pub fn search<E>(
         steps.push(Step {
             result,
             passed: verdict.is_ok(),
-            reason: verdict.err(),
+            reason: verdict.err().map(|m| m.to_string()),
             pass,
         });
         Ok(steps.last().expect("just pushed").passed)
@@ -210,10 +226,10 @@ mod tests {
             success_ratio: 0.998,
             requests: 3000,
         };
-        assert!(r.verdict(&c).unwrap_err().contains("success"));
+        assert!(r.verdict(&c).unwrap_err().to_string().contains("success"));
         r.success_ratio = 1.0;
         r.achieved_per_s = 90.0;
-        assert!(r.verdict(&c).unwrap_err().contains("achieved"));
+        assert!(r.verdict(&c).unwrap_err().to_string().contains("achieved"));
     }
 
     #[test]

@@ -50,11 +50,11 @@ pub enum JournalError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("{path}:{line}: {message}")]
+    #[error("{path}:{line}: {source}")]
     Parse {
         path: PathBuf,
         line: usize,
-        message: String,
+        source: serde_json::Error,
     },
     #[error("{0} is not a scaletrace run directory (no {RUN_FILE} or {JOURNAL_FILE})")]
     NotARunDir(PathBuf),

@@ -37,7 +37,7 @@ pub fn read_run_dir(dir: &Path) -> Result<JournalData, JournalError> {
     let info: RunInfo = serde_json::from_slice(&info_bytes).map_err(|e| JournalError::Parse {
         path: run_path.clone(),
         line: e.line(),
-        message: e.to_string(),
+        source: e,
     })?;
     let file =
         std::fs::File::open(&journal_path).map_err(|e| JournalError::io(&journal_path, e))?;
@@ -59,7 +59,7 @@ pub fn read_run_dir(dir: &Path) -> Result<JournalData, JournalError> {
                 return Err(JournalError::Parse {
                     path: journal_path.clone(),
                     line: i + 1,
-                    message: e.to_string(),
+                    source: e,
                 });
             }
         }

@@ -211,7 +211,7 @@ pub async fn fetch(
     let region = aws::region_of(config);
     let ep = crate::target::sagemaker::describe_endpoint(&clients.sagemaker, config, endpoint)
         .await
-        .map_err(PolicyCliError::Aws)?;
+        .map_err(|e| PolicyCliError::Aws(e.to_string()))?;
     let variants: Vec<&str> = ep
         .production_variants()
         .iter()

@@ -20,7 +20,10 @@ use futures::FutureExt;
 use futures::future::BoxFuture;
 use http_body_util::{BodyExt, Full};
 use hyper::client::conn::http1::SendRequest;
-use reqwest::header::{ACCEPT, CONTENT_TYPE, HOST, HeaderMap, HeaderName, HeaderValue};
+use reqwest::header::{
+    ACCEPT, CONTENT_TYPE, HOST, HeaderMap, HeaderName, HeaderValue, InvalidHeaderName,
+    InvalidHeaderValue,
+};
 
 use super::{Target, TargetError};
 use crate::outcome::Outcome;
@@ -51,27 +54,33 @@ pub struct HttpTarget {
 
 impl HttpTarget {
     pub fn new(spec: &HttpTargetSpec) -> Result<HttpTarget, TargetError> {
-        let setup = |reason: String| TargetError::Setup {
-            target: spec.url.clone(),
-            reason,
-        };
+        let setup = |e: HttpSetupError| TargetError::setup_failed(&spec.url, e);
         let mut headers = HeaderMap::new();
         headers.insert(
             CONTENT_TYPE,
             HeaderValue::from_str(&spec.content_type)
-                .map_err(|e| setup(format!("content_type: {e}")))?,
+                .map_err(|source| setup(HttpSetupError::ContentType { source }))?,
         );
         if let Some(accept) = &spec.accept {
             headers.insert(
                 ACCEPT,
-                HeaderValue::from_str(accept).map_err(|e| setup(format!("accept: {e}")))?,
+                HeaderValue::from_str(accept)
+                    .map_err(|source| setup(HttpSetupError::Accept { source }))?,
             );
         }
         for (k, v) in &spec.headers {
-            let name = HeaderName::from_bytes(k.as_bytes())
-                .map_err(|e| setup(format!("header {k:?}: {e}")))?;
-            let value =
-                HeaderValue::from_str(v).map_err(|e| setup(format!("header {k:?}: {e}")))?;
+            let name = HeaderName::from_bytes(k.as_bytes()).map_err(|source| {
+                setup(HttpSetupError::HeaderName {
+                    name: k.clone(),
+                    source,
+                })
+            })?;
+            let value = HeaderValue::from_str(v).map_err(|source| {
+                setup(HttpSetupError::HeaderValue {
+                    name: k.clone(),
+                    source,
+                })
+            })?;
             headers.insert(name, value);
         }
         let client = reqwest::Client::builder()
@@ -82,10 +91,10 @@ impl HttpTarget {
             .pool_max_idle_per_host(usize::MAX)
             .connect_timeout(Duration::from_secs(10))
             .build()
-            .map_err(|e| setup(e.to_string()))?;
-        let url = reqwest::Url::parse(&spec.url).map_err(|e| setup(format!("url: {e}")))?;
+            .map_err(|e| setup(HttpSetupError::Client(e)))?;
+        let url = reqwest::Url::parse(&spec.url).map_err(|e| setup(HttpSetupError::Url(e)))?;
         let method = reqwest::Method::from_bytes(spec.method.as_bytes())
-            .map_err(|e| setup(e.to_string()))?;
+            .map_err(|e| setup(HttpSetupError::Method(e)))?;
         let plain = if url.scheme() == "http" {
             Some(Arc::new(
                 PlainHttp::new(&url, method.clone(), headers).map_err(setup)?,
@@ -102,6 +111,76 @@ impl HttpTarget {
             plain,
         })
     }
+}
+
+type UrlError = <reqwest::Url as std::str::FromStr>::Err;
+type MethodError = <reqwest::Method as std::str::FromStr>::Err;
+type UriError = <hyper::Uri as std::str::FromStr>::Err;
+
+/// Why the profile's `[target]` does not make an HTTP client.
+#[derive(Debug, thiserror::Error)]
+pub enum HttpSetupError {
+    #[error("content_type: {source}")]
+    ContentType { source: InvalidHeaderValue },
+    #[error("accept: {source}")]
+    Accept { source: InvalidHeaderValue },
+    #[error("header {name:?}: {source}")]
+    HeaderName {
+        name: String,
+        source: InvalidHeaderName,
+    },
+    #[error("header {name:?}: {source}")]
+    HeaderValue {
+        name: String,
+        source: InvalidHeaderValue,
+    },
+    #[error("{0}")]
+    Client(#[source] reqwest::Error),
+    #[error("url: {0}")]
+    Url(#[source] UrlError),
+    #[error("{0}")]
+    Method(#[source] MethodError),
+    #[error("url: no host")]
+    NoHost,
+    /// The path and query do not make an origin-form URI.
+    #[error("url: {0}")]
+    Uri(#[source] UriError),
+    /// The host and port do not make a `Host` header.
+    #[error("url: {0}")]
+    Authority(#[source] InvalidHeaderValue),
+}
+
+/// Why `GET /ping` says the server cannot take traffic.
+#[derive(Debug, thiserror::Error)]
+pub enum PingError {
+    /// The message has reqwest's whole chain (the connect error under it is
+    /// what tells a user what went wrong), as the CLI prints only the top
+    /// error.
+    #[error(
+        "GET {url} failed: {} (is the endpoint running? set `ping = false` in [target] to skip this check)",
+        chain(.source)
+    )]
+    Failed {
+        url: String,
+        #[source]
+        source: reqwest::Error,
+    },
+    #[error("GET {url} answered {status} (the SageMaker container contract expects 200)")]
+    Status {
+        url: String,
+        status: reqwest::StatusCode,
+    },
+}
+
+/// An error and its sources, `: `-separated.
+fn chain(e: &reqwest::Error) -> String {
+    let mut msg = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        msg.push_str(&format!(": {s}"));
+        source = s.source();
+    }
+    msg
 }
 
 type Sender = SendRequest<Full<Bytes>>;
@@ -129,9 +208,9 @@ impl PlainHttp {
         url: &reqwest::Url,
         method: reqwest::Method,
         mut headers: HeaderMap,
-    ) -> Result<PlainHttp, String> {
+    ) -> Result<PlainHttp, HttpSetupError> {
         let Some(host_str) = url.host_str() else {
-            return Err("url: no host".into());
+            return Err(HttpSetupError::NoHost);
         };
         // An IPv6 address comes in brackets.
         let host = host_str
@@ -148,10 +227,10 @@ impl PlainHttp {
             path.push('?');
             path.push_str(q);
         }
-        let uri = path.parse().map_err(|e| format!("url: {e}"))?;
+        let uri = path.parse().map_err(HttpSetupError::Uri)?;
         headers.insert(
             HOST,
-            HeaderValue::from_str(&authority).map_err(|e| format!("url: {e}"))?,
+            HeaderValue::from_str(&authority).map_err(HttpSetupError::Authority)?,
         );
         // What reqwest sends by default.
         headers
@@ -307,32 +386,24 @@ impl Target for HttpTarget {
             let Some(ping) = &self.ping_url else {
                 return Ok(());
             };
-            let not_ready = |reason: String| TargetError::NotReady {
-                target: self.description.clone(),
-                reason,
-            };
+            let not_ready = |e: PingError| TargetError::unready(&self.description, e);
             let resp = self
                 .client
                 .get(ping)
                 .timeout(PING_TIMEOUT)
                 .send()
                 .await
-                .map_err(|e| {
-                    let mut msg = format!("GET {ping} failed: {e}");
-                    let mut source = e.source();
-                    while let Some(s) = source {
-                        msg.push_str(&format!(": {s}"));
-                        source = s.source();
-                    }
-                    not_ready(format!(
-                        "{msg} (is the endpoint running? set `ping = false` in [target] to skip this check)"
-                    ))
+                .map_err(|source| {
+                    not_ready(PingError::Failed {
+                        url: ping.clone(),
+                        source,
+                    })
                 })?;
             if !resp.status().is_success() {
-                return Err(not_ready(format!(
-                    "GET {ping} answered {} (the SageMaker container contract expects 200)",
-                    resp.status()
-                )));
+                return Err(not_ready(PingError::Status {
+                    url: ping.clone(),
+                    status: resp.status(),
+                }));
             }
             Ok(())
         }

@@ -20,12 +20,54 @@ use crate::outcome::Outcome;
 
 /// Why a target cannot take traffic; the run stops before sending anything
 /// (exit code 3).
+///
+/// Each target file has its own error type with the details
+/// ([`http::HttpSetupError`], [`sagemaker::EndpointError`], …); the
+/// `Unready` and `SetupFailed` variants carry it as their source, so the
+/// chain down to the I/O or SDK error is kept. `NotReady` and `Setup` are
+/// for reasons that are only a sentence.
 #[derive(Debug, thiserror::Error)]
 pub enum TargetError {
     #[error("{target} is not ready: {reason}")]
     NotReady { target: String, reason: String },
     #[error("could not set up {target}: {reason}")]
     Setup { target: String, reason: String },
+    #[error("{target} is not ready: {source}")]
+    Unready {
+        target: String,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    #[error("could not set up {target}: {source}")]
+    SetupFailed {
+        target: String,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+}
+
+impl TargetError {
+    /// `target` is not ready because of `source`.
+    pub fn unready(
+        target: &str,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> TargetError {
+        TargetError::Unready {
+            target: target.to_string(),
+            source: Box::new(source),
+        }
+    }
+
+    /// `target` could not be set up because of `source`.
+    pub fn setup_failed(
+        target: &str,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> TargetError {
+        TargetError::SetupFailed {
+            target: target.to_string(),
+            source: Box::new(source),
+        }
+    }
 }
 
 /// Something that can be invoked.

@@ -12,7 +12,11 @@ use futures::FutureExt;
 use futures::future::BoxFuture;
 
 use aws_config::SdkConfig;
-use aws_sdk_sagemaker::operation::describe_endpoint::DescribeEndpointOutput;
+use aws_sdk_sagemaker::config::http::HttpResponse;
+use aws_sdk_sagemaker::error::SdkError;
+use aws_sdk_sagemaker::operation::describe_endpoint::{
+    DescribeEndpointError, DescribeEndpointOutput,
+};
 use aws_sdk_sagemakerruntime::primitives::Blob;
 
 use super::{Target, TargetError};
@@ -53,14 +57,58 @@ impl SageMakerTarget {
     }
 }
 
+type DescribeEndpointSdkError = SdkError<DescribeEndpointError, HttpResponse>;
+
+/// Why an endpoint cannot be used (or observed).
+#[derive(Debug, thiserror::Error)]
+pub enum EndpointError {
+    /// [`aws::check_config`]'s sentence (region or credentials missing).
+    #[error("{reason}")]
+    Config { reason: String },
+    #[error("endpoint {endpoint:?} not found in {region} (check endpoint_name and region)")]
+    NotFound {
+        endpoint: String,
+        region: String,
+        #[source]
+        source: Box<DescribeEndpointSdkError>,
+    },
+    /// The message has the SDK error's whole chain on one line, as the CLI
+    /// prints only the top error.
+    #[error("DescribeEndpoint {endpoint:?} in {region} failed: {}", describe(.source))]
+    Describe {
+        endpoint: String,
+        region: String,
+        #[source]
+        source: Box<DescribeEndpointSdkError>,
+    },
+    /// `why` is `": <failure reason>"` on one line, or empty.
+    #[error("endpoint {endpoint:?} is {status}, not InService{why}")]
+    NotInService {
+        endpoint: String,
+        status: String,
+        why: String,
+    },
+    #[error("endpoint has no variant {variant:?} (it has {})", .variants.join(", "))]
+    NoVariant {
+        variant: String,
+        variants: Vec<String>,
+    },
+}
+
+fn describe(e: &DescribeEndpointSdkError) -> String {
+    aws::describe_error(e)
+}
+
 /// Checks region and credentials, then describes the endpoint; errors are
 /// one line ("endpoint \"x\" not found in us-east-1 …").
 pub async fn describe_endpoint(
     control: &aws_sdk_sagemaker::Client,
     config: &SdkConfig,
     endpoint: &str,
-) -> Result<DescribeEndpointOutput, String> {
-    aws::check_config(config).await?;
+) -> Result<DescribeEndpointOutput, EndpointError> {
+    aws::check_config(config)
+        .await
+        .map_err(|reason| EndpointError::Config { reason })?;
     let region = aws::region_of(config);
     control
         .describe_endpoint()
@@ -69,16 +117,23 @@ pub async fn describe_endpoint(
         .await
         .map_err(|e| {
             use aws_sdk_sagemaker::error::ProvideErrorMetadata;
-            let msg = e.message().unwrap_or_default();
-            if msg.contains("Could not find endpoint") {
-                format!(
-                    "endpoint {endpoint:?} not found in {region} (check endpoint_name and region)"
-                )
+            let (endpoint, region, source) = (endpoint.to_string(), region, Box::new(e));
+            if source
+                .message()
+                .unwrap_or_default()
+                .contains("Could not find endpoint")
+            {
+                EndpointError::NotFound {
+                    endpoint,
+                    region,
+                    source,
+                }
             } else {
-                format!(
-                    "DescribeEndpoint {endpoint:?} in {region} failed: {}",
-                    aws::describe_error(&e)
-                )
+                EndpointError::Describe {
+                    endpoint,
+                    region,
+                    source,
+                }
             }
         })
 }
@@ -89,20 +144,24 @@ pub async fn check_endpoint(
     control: &aws_sdk_sagemaker::Client,
     config: &SdkConfig,
     endpoint: &str,
-) -> Result<Vec<String>, String> {
+) -> Result<Vec<String>, EndpointError> {
     let out = describe_endpoint(control, config, endpoint).await?;
     let status = out
         .endpoint_status()
         .map(|s| s.as_str().to_string())
         .unwrap_or_else(|| "unknown".into());
     if status != "InService" {
+        // One line, as the whole message was before it had fields: the
+        // endpoint name and status have no white space to collapse.
         let why = out
             .failure_reason()
-            .map(|r| format!(": {r}"))
+            .map(|r| aws::one_line(format!(": {r}")))
             .unwrap_or_default();
-        return Err(aws::one_line(format!(
-            "endpoint {endpoint:?} is {status}, not InService{why}"
-        )));
+        return Err(EndpointError::NotInService {
+            endpoint: endpoint.to_string(),
+            status,
+            why,
+        });
     }
     Ok(out
         .production_variants()
@@ -118,20 +177,17 @@ impl Target for SageMakerTarget {
 
     fn ready(&self) -> BoxFuture<'_, Result<(), TargetError>> {
         async move {
-            let not_ready = |reason: String| TargetError::NotReady {
-                target: self.description.clone(),
-                reason,
-            };
+            let not_ready = |e| TargetError::unready(&self.description, e);
             let variants = check_endpoint(&self.control, &self.config, &self.spec.endpoint_name)
                 .await
                 .map_err(not_ready)?;
             if let Some(v) = &self.spec.target_variant
                 && !variants.iter().any(|x| x == v)
             {
-                return Err(not_ready(format!(
-                    "endpoint has no variant {v:?} (it has {})",
-                    variants.join(", ")
-                )));
+                return Err(not_ready(EndpointError::NoVariant {
+                    variant: v.clone(),
+                    variants,
+                }));
             }
             Ok(())
         }

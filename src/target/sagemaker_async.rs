@@ -32,6 +32,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use aws_config::SdkConfig;
+use aws_sdk_s3::config::http::HttpResponse;
+use aws_sdk_s3::error::SdkError;
+use aws_sdk_s3::operation::head_bucket::HeadBucketError;
 use aws_sdk_s3::primitives::ByteStream;
 use bytes::Bytes;
 use futures::FutureExt;
@@ -118,6 +121,32 @@ impl S3Loc {
     }
 }
 
+type HeadBucketSdkError = SdkError<HeadBucketError, HttpResponse>;
+
+/// The input bucket cannot be reached (the readiness check's HeadBucket).
+#[derive(Debug, thiserror::Error)]
+#[error("input bucket {bucket:?} is not reachable: {}", describe(.source))]
+pub struct BucketUnreachable {
+    bucket: String,
+    /// The message has its whole chain on one line, as the CLI prints only
+    /// the top error.
+    #[source]
+    source: Box<HeadBucketSdkError>,
+}
+
+fn describe(e: &HeadBucketSdkError) -> String {
+    aws::describe_error(e)
+}
+
+/// How an async request ended, as the poller found it in S3. A failure's
+/// reason goes to the failure log (the run's warnings), not to the invoker,
+/// which only counts it as a model error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ended {
+    Output,
+    Failure,
+}
+
 /// One request waiting for its output.
 struct Pending {
     output: S3Loc,
@@ -125,9 +154,9 @@ struct Pending {
     due: Instant,
     wait: Duration,
     seq: u64,
-    /// `Ok` on output, `Err(reason)` on failure. Closed when the invoker
-    /// gave up on the request.
-    done: oneshot::Sender<Result<(), String>>,
+    /// What the poller found. Closed when the invoker gave up on the
+    /// request.
+    done: oneshot::Sender<Ended>,
 }
 
 /// Orders the poller's queue by due time (earliest first).
@@ -291,8 +320,8 @@ impl Inner {
             return Outcome::Other;
         }
         match finished.await {
-            Ok(Ok(())) => Outcome::Ok,
-            Ok(Err(_reason)) => Outcome::ModelError,
+            Ok(Ended::Output) => Outcome::Ok,
+            Ok(Ended::Failure) => Outcome::ModelError,
             Err(_) => Outcome::Other,
         }
     }
@@ -377,7 +406,7 @@ async fn check(
     let mut throttled = false;
     match head(s3, limiter, &p.output).await {
         Seen::Present => {
-            let _ = p.done.send(Ok(()));
+            let _ = p.done.send(Ended::Output);
             return (None, false);
         }
         Seen::Throttled => throttled = true,
@@ -387,11 +416,8 @@ async fn check(
         match head(s3, limiter, f).await {
             Seen::Present => {
                 let reason = failure_reason(s3, limiter, f).await;
-                failures
-                    .lock()
-                    .expect("failure log lock")
-                    .add(reason.clone());
-                let _ = p.done.send(Err(reason));
+                failures.lock().expect("failure log lock").add(reason);
+                let _ = p.done.send(Ended::Failure);
                 return (None, false);
             }
             Seen::Throttled => throttled = true,
@@ -456,23 +482,21 @@ impl Target for SageMakerAsyncTarget {
     fn ready(&self) -> BoxFuture<'_, Result<(), TargetError>> {
         async move {
             let i = &self.inner;
-            let not_ready = |reason: String| TargetError::NotReady {
-                target: self.description.clone(),
-                reason,
-            };
             super::sagemaker::check_endpoint(&i.control, &i.config, &i.spec.endpoint_name)
                 .await
-                .map_err(not_ready)?;
+                .map_err(|e| TargetError::unready(&self.description, e))?;
             i.s3.head_bucket()
                 .bucket(&i.bucket)
                 .send()
                 .await
                 .map_err(|e| {
-                    not_ready(format!(
-                        "input bucket {:?} is not reachable: {}",
-                        i.bucket,
-                        aws::describe_error(&e)
-                    ))
+                    TargetError::unready(
+                        &self.description,
+                        BucketUnreachable {
+                            bucket: i.bucket.clone(),
+                            source: Box::new(e),
+                        },
+                    )
                 })?;
             Ok(())
         }

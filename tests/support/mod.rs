@@ -1,16 +1,23 @@
 //! A tiny HTTP/1.1 server on 127.0.0.1:0 for the tests: answers `GET /ping`
 //! with 200 and `POST /invocations` as a [`Behaviour`] says (a delay, a
-//! status, a reset, silence). Keep-alive, Content-Length bodies only.
+//! status, a reset, silence). hyper does the HTTP (keep-alive, any body
+//! framing); this file only decides what each request gets.
 
 #![allow(dead_code)]
 
+use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+use hyper::{Method, Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
 use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{Notify, Semaphore};
 
 pub mod moto;
 
@@ -57,27 +64,35 @@ impl Drop for TestServer {
     }
 }
 
+/// What every connection of one server shares.
+struct Shared {
+    behaviour: Behaviour,
+    /// Counts `/invocations` requests (not pings): the request number
+    /// `Statuses` and `StallOnce` go by.
+    counter: Arc<AtomicU64>,
+    /// The `Workers` slots; one server-wide pool, as in a model server.
+    slots: Semaphore,
+}
+
 /// Starts a server on the current runtime.
 pub async fn start(behaviour: Behaviour) -> TestServer {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let requests = Arc::new(AtomicU64::new(0));
-    let counter = requests.clone();
-    let slots = Arc::new(tokio::sync::Semaphore::new(match &behaviour {
-        Behaviour::Workers { workers, .. } => *workers,
-        _ => 1,
-    }));
+    let shared = Arc::new(Shared {
+        slots: Semaphore::new(match &behaviour {
+            Behaviour::Workers { workers, .. } => *workers,
+            _ => 1,
+        }),
+        behaviour,
+        counter: requests.clone(),
+    });
     let task = tokio::spawn(async move {
         loop {
             let Ok((stream, _)) = listener.accept().await else {
                 return;
             };
-            let behaviour = behaviour.clone();
-            let counter = counter.clone();
-            let slots = slots.clone();
-            tokio::spawn(async move {
-                let _ = serve(stream, behaviour, counter, slots).await;
-            });
+            tokio::spawn(serve(stream, shared.clone()));
         }
     });
     TestServer {
@@ -106,49 +121,78 @@ pub fn start_in_thread(behaviour: Behaviour) -> SocketAddr {
     rx.recv().unwrap()
 }
 
-async fn read_request(
-    stream: &mut TcpStream,
-    buf: &mut Vec<u8>,
-) -> std::io::Result<Option<String>> {
-    loop {
-        if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            let head = String::from_utf8_lossy(&buf[..end]).to_string();
-            let len = head
-                .lines()
-                .find_map(|l| {
-                    let (k, v) = l.split_once(':')?;
-                    k.eq_ignore_ascii_case("content-length")
-                        .then(|| v.trim().parse::<usize>().ok())?
-                })
-                .unwrap_or(0);
-            while buf.len() < end + 4 + len {
-                let mut chunk = [0u8; 4096];
-                let n = stream.read(&mut chunk).await?;
-                if n == 0 {
-                    return Ok(None);
-                }
-                buf.extend_from_slice(&chunk[..n]);
-            }
-            buf.drain(..end + 4 + len);
-            return Ok(Some(head));
+/// Serves one connection until the client closes it, or until a `Reset`
+/// request asks for the connection to be torn down.
+async fn serve(stream: TcpStream, shared: Arc<Shared>) {
+    if stream.set_nodelay(true).is_err() {
+        return;
+    }
+    let reset = Arc::new(Notify::new());
+    let service = {
+        let reset = reset.clone();
+        hyper::service::service_fn(move |req| answer(req, shared.clone(), reset.clone()))
+    };
+    let mut conn =
+        hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service);
+    tokio::select! {
+        _ = &mut conn => {}
+        () = reset.notified() => {
+            // Take the socket back from hyper so that closing it sends RST,
+            // not FIN: a zero linger makes close abort the connection, and
+            // with a zero timeout it cannot block, which is what the
+            // deprecation warns about.
+            let stream = conn.into_parts().io.into_inner();
+            #[allow(deprecated)]
+            let _ = stream.set_linger(Some(Duration::ZERO));
+            drop(stream);
         }
-        let mut chunk = [0u8; 4096];
-        let n = stream.read(&mut chunk).await?;
-        if n == 0 {
-            return Ok(None);
-        }
-        buf.extend_from_slice(&chunk[..n]);
     }
 }
 
-async fn respond(stream: &mut TcpStream, status: u16) -> std::io::Result<()> {
-    let body = b"{\"ok\":true}";
-    let head = format!(
-        "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
-        body.len()
+/// One request's answer, as the server's [`Behaviour`] says.
+async fn answer(
+    req: Request<Incoming>,
+    shared: Arc<Shared>,
+    reset: Arc<Notify>,
+) -> Result<Response<Full<Bytes>>, Infallible> {
+    let ping = req.method() == Method::GET && req.uri().path() == "/ping";
+    // The whole request is read before answering (or not answering), as a
+    // model server would; a body cut short just ends the request.
+    let _ = req.into_body().collect().await;
+    if ping {
+        return Ok(respond(200));
+    }
+    let n = shared.counter.fetch_add(1, Ordering::SeqCst);
+    match &shared.behaviour {
+        Behaviour::Delay(d) => precise_sleep(*d).await,
+        Behaviour::Status(s) => return Ok(respond(*s)),
+        Behaviour::Statuses(list) => return Ok(respond(list[n as usize % list.len()])),
+        Behaviour::Reset => {
+            // `notify_one` keeps the permit if `serve` is not waiting yet.
+            reset.notify_one();
+            std::future::pending::<()>().await;
+        }
+        Behaviour::Silent => std::future::pending::<()>().await,
+        Behaviour::StallOnce { delay, nth, stall } => {
+            precise_sleep(if n == *nth { *stall } else { *delay }).await
+        }
+        Behaviour::Workers { service, .. } => {
+            let permit = shared.slots.acquire().await.unwrap();
+            precise_sleep(*service).await;
+            drop(permit);
+        }
+    }
+    Ok(respond(200))
+}
+
+fn respond(status: u16) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(Bytes::from_static(b"{\"ok\":true}")));
+    *response.status_mut() = StatusCode::from_u16(status).unwrap();
+    response.headers_mut().insert(
+        hyper::header::CONTENT_TYPE,
+        hyper::header::HeaderValue::from_static("application/json"),
     );
-    stream.write_all(head.as_bytes()).await?;
-    stream.write_all(body).await
+    response
 }
 
 /// Sleeps to within ~0.1 ms: tokio's timer rounds up to the next
@@ -160,52 +204,4 @@ async fn precise_sleep(d: Duration) {
     tokio::task::spawn_blocking(move || std::thread::sleep(d))
         .await
         .unwrap();
-}
-
-async fn serve(
-    mut stream: TcpStream,
-    behaviour: Behaviour,
-    counter: Arc<AtomicU64>,
-    slots: Arc<tokio::sync::Semaphore>,
-) -> std::io::Result<()> {
-    stream.set_nodelay(true)?;
-    let mut buf = Vec::new();
-    while let Some(head) = read_request(&mut stream, &mut buf).await? {
-        if head.starts_with("GET /ping") {
-            respond(&mut stream, 200).await?;
-            continue;
-        }
-        let n = counter.fetch_add(1, Ordering::SeqCst);
-        match &behaviour {
-            Behaviour::Delay(d) => {
-                precise_sleep(*d).await;
-                respond(&mut stream, 200).await?;
-            }
-            Behaviour::Status(s) => respond(&mut stream, *s).await?,
-            Behaviour::Statuses(list) => {
-                respond(&mut stream, list[n as usize % list.len()]).await?
-            }
-            Behaviour::Reset => {
-                // A zero linger makes close send RST; with a zero timeout it
-                // cannot block, which is what the deprecation warns about.
-                #[allow(deprecated)]
-                stream.set_linger(Some(Duration::ZERO))?;
-                return Ok(());
-            }
-            Behaviour::Silent => {
-                std::future::pending::<()>().await;
-            }
-            Behaviour::StallOnce { delay, nth, stall } => {
-                precise_sleep(if n == *nth { *stall } else { *delay }).await;
-                respond(&mut stream, 200).await?;
-            }
-            Behaviour::Workers { service, .. } => {
-                let permit = slots.acquire().await.unwrap();
-                precise_sleep(*service).await;
-                drop(permit);
-                respond(&mut stream, 200).await?;
-            }
-        }
-    }
-    Ok(())
 }
