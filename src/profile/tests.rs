@@ -165,3 +165,24 @@ fn overrides_apply_as_types() {
     assert_eq!(adhoc.name, "adhoc");
     assert_eq!(adhoc.load.expected_requests(), 100.0);
 }
+
+/// `run.json` keeps the profile as `serde_json::to_value(&profile)` under
+/// `profile`, and `report`, `merge` and the HTML report read it back: its
+/// JSON must not change. The expected files are the `profile` key of the
+/// `run.json` written by `scaletrace run` on these profiles before `[sim]`
+/// moved into `TargetSpec::Sim`.
+#[test]
+fn run_json_profile_is_unchanged() {
+    for name in ["sim", "http"] {
+        let dir = Path::new("src/profile/testdata/run_json");
+        let p = Profile::load(&dir.join(format!("{name}.toml"))).unwrap();
+        let got = serde_json::to_string_pretty(&serde_json::to_value(&p).unwrap()).unwrap();
+        let want = std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join(dir)
+                .join(format!("{name}.run.json")),
+        )
+        .unwrap();
+        assert_eq!(got, want.trim_end(), "{name}");
+    }
+}
