@@ -3,12 +3,15 @@
 //! [`raw`] mirrors the file; [`Profile::parse`] builds the typed profile,
 //! expanding load shorthands (steps, spike, sine) into plain phases, and
 //! rejects anything doubtful with a [`ProfileError`] naming the file, line,
-//! column and field. Parsing does no I/O beyond what it is given: payload
-//! files are read later, by [`crate::payload`].
+//! column and field. Parsing and validation do no I/O: [`Profile::load`]
+//! reads the profile and then, as its own step between parsing the TOML and
+//! validating it, the scaling-policy files it refers to ([`files`]);
+//! payload files are read later, by [`crate::payload`].
 
 pub mod aws;
 pub mod capacity;
 pub mod error;
+pub mod files;
 pub mod gates;
 mod load;
 pub mod raw;
@@ -23,6 +26,7 @@ use serde::Serialize;
 use toml::Spanned;
 
 pub use error::ProfileError;
+pub use files::Files;
 pub use gates::{Gates, Slo, Tolerances};
 use load::{load_spec, positive_duration};
 use raw::{RawPayload, RawProfile, RawTarget};
@@ -203,10 +207,12 @@ pub mod secs {
     }
 }
 
-/// Parsing context: the file and its text, for positions in errors.
+/// Parsing context: the file and its text, for positions in errors, and the
+/// files it refers to, read before validation.
 pub struct Ctx<'a> {
     pub file: &'a Path,
     pub source: &'a str,
+    pub files: &'a Files,
 }
 
 impl Ctx<'_> {
@@ -230,7 +236,8 @@ pub struct Overrides {
 }
 
 impl Profile {
-    /// Reads and validates a profile file.
+    /// Reads and validates a profile file: parses it, reads the files it
+    /// refers to ([`files::referenced`], [`Files::read`]), then validates.
     pub fn load(path: &Path) -> Result<Profile, ProfileError> {
         let source = std::fs::read_to_string(path).map_err(|e| ProfileError {
             file: path.to_path_buf(),
@@ -239,14 +246,43 @@ impl Profile {
             field: String::new(),
             message: format!("cannot read profile: {e}"),
         })?;
-        Profile::parse(path, &source)
+        let none = Files::default();
+        let raw = parse_raw(&Ctx {
+            file: path,
+            source: &source,
+            files: &none,
+        })?;
+        let files = Files::read(&files::referenced(path, &raw));
+        let ctx = Ctx {
+            file: path,
+            source: &source,
+            files: &files,
+        };
+        Profile::validate(&ctx, &raw)
     }
 
     /// Validates a profile's text; `file` is used for messages and for the
-    /// default name and relative paths.
+    /// default name and relative paths. Reads no file: a policy file it
+    /// refers to is an error ([`Profile::load`] reads them, or give them to
+    /// [`Profile::parse_with`]).
     pub fn parse(file: &Path, source: &str) -> Result<Profile, ProfileError> {
-        let ctx = Ctx { file, source };
+        Profile::parse_with(file, source, &Files::default())
+    }
+
+    /// [`Profile::parse`], with the referenced files' texts.
+    pub fn parse_with(file: &Path, source: &str, files: &Files) -> Result<Profile, ProfileError> {
+        let ctx = Ctx {
+            file,
+            source,
+            files,
+        };
         let raw = parse_raw(&ctx)?;
+        Profile::validate(&ctx, &raw)
+    }
+
+    /// Builds the typed profile from the raw one (no I/O).
+    fn validate(ctx: &Ctx, raw: &RawProfile) -> Result<Profile, ProfileError> {
+        let file = ctx.file;
         let name = match &raw.name {
             Some(n) if n.get_ref().trim().is_empty() => {
                 return Err(ctx.err(Some(n.span()), "name", "must not be empty"));
@@ -258,11 +294,11 @@ impl Profile {
                 .unwrap_or_else(|| "run".into()),
         };
         let target = match &raw.target {
-            Some(t) => target_spec(&ctx, t)?,
+            Some(t) => target_spec(ctx, t)?,
             None => return Err(ctx.err(None, "target", "missing [target] section")),
         };
         let sim = match (&target, &raw.sim) {
-            (TargetSpec::Sim, Some(s)) => Some(sim::SimConfig::from_raw(&ctx, s)?),
+            (TargetSpec::Sim, Some(s)) => Some(sim::SimConfig::from_raw(ctx, s)?),
             (TargetSpec::Sim, None) => Some(sim::SimConfig::default()),
             (_, Some(s)) => {
                 return Err(ctx.err(
@@ -274,11 +310,11 @@ impl Profile {
             (_, None) => None,
         };
         let payload = match &raw.payload {
-            Some(p) => payload_spec(&ctx, p)?,
+            Some(p) => payload_spec(ctx, p)?,
             None => PayloadSpec::Inline { body: "{}".into() },
         };
         let mut load = match &raw.load {
-            Some(l) => load_spec(&ctx, l)?,
+            Some(l) => load_spec(ctx, l)?,
             None => return Err(ctx.err(None, "load", "missing [load] section")),
         };
         let timeout_given = raw
@@ -291,7 +327,7 @@ impl Profile {
         let observe = match &raw.observe {
             Some(o) => ObserveSpec {
                 interval: match &o.get_ref().interval {
-                    Some(d) => positive_duration(&ctx, d, "observe.interval")?,
+                    Some(d) => positive_duration(ctx, d, "observe.interval")?,
                     None => Duration::from_secs(10),
                 },
                 tail: o
@@ -307,10 +343,10 @@ impl Profile {
             },
         };
         let capacity = match &raw.capacity {
-            Some(c) => capacity_spec(&ctx, c)?,
+            Some(c) => capacity_spec(ctx, c)?,
             None => CapacitySpec::default(),
         };
-        let (slo, gates) = slo_and_gates(&ctx, &raw)?;
+        let (slo, gates) = slo_and_gates(ctx, raw)?;
         Ok(Profile {
             capacity,
             name,
