@@ -15,6 +15,7 @@ pub mod files;
 pub mod gates;
 mod load;
 pub mod raw;
+mod serialize;
 pub mod sim;
 
 use std::collections::BTreeMap;
@@ -37,8 +38,10 @@ pub const SAGEMAKER_INVOCATION_TIMEOUT: Duration = Duration::from_secs(60);
 /// endpoint, low enough that a stalled one can't exhaust the harness.
 pub const DEFAULT_MAX_IN_FLIGHT: usize = 10_000;
 
-/// A validated profile.
-#[derive(Debug, Clone, Serialize)]
+/// A validated profile. Its JSON (the `profile` key of `run.json`, read
+/// back by `report` and `merge`) is [`serialize::ProfileJson`]'s, the shape
+/// it had when `[sim]` was a field of its own.
+#[derive(Debug, Clone)]
 pub struct Profile {
     pub name: String,
     pub description: Option<String>,
@@ -49,13 +52,10 @@ pub struct Profile {
     pub payload: PayloadSpec,
     pub load: LoadSpec,
     pub observe: ObserveSpec,
-    pub sim: Option<sim::SimConfig>,
     pub capacity: CapacitySpec,
     /// `[slo]`: when latency and errors count as recovered (lag analysis).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub slo: Option<Slo>,
     /// `[gates]`: limits checked after the run.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub gates: Option<Gates>,
 }
 
@@ -92,18 +92,19 @@ impl Default for CapacitySpec {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+/// `[target]`: where requests go. Serialized as `{"kind": …, …}`
+/// ([`serialize::TargetJson`]), the simulator's `[sim]` not included (the
+/// profile's JSON carries it under `sim`).
+#[derive(Debug, Clone)]
 pub enum TargetSpec {
     Http(HttpTargetSpec),
     /// A real-time SageMaker endpoint (InvokeEndpoint).
-    #[serde(rename = "sagemaker")]
     SageMaker(aws::SageMakerTargetSpec),
     /// An asynchronous SageMaker endpoint (InvokeEndpointAsync, S3 in/out).
-    #[serde(rename = "sagemaker-async")]
     SageMakerAsync(aws::SageMakerAsyncTargetSpec),
-    /// The embedded simulated endpoint, configured by `[sim]`.
-    Sim,
+    /// The embedded simulated endpoint, configured by `[sim]` (boxed: it is
+    /// much larger than the other kinds).
+    Sim(Box<sim::SimConfig>),
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -293,13 +294,13 @@ impl Profile {
                 .map(|s| s.to_string_lossy().into_owned())
                 .unwrap_or_else(|| "run".into()),
         };
-        let target = match &raw.target {
+        let mut target = match &raw.target {
             Some(t) => target_spec(ctx, t)?,
             None => return Err(ctx.err(None, "target", "missing [target] section")),
         };
-        let sim = match (&target, &raw.sim) {
-            (TargetSpec::Sim, Some(s)) => Some(sim::SimConfig::from_raw(ctx, s)?),
-            (TargetSpec::Sim, None) => Some(sim::SimConfig::default()),
+        match (&mut target, &raw.sim) {
+            (TargetSpec::Sim(cfg), Some(s)) => **cfg = sim::SimConfig::from_raw(ctx, s)?,
+            (TargetSpec::Sim(_), None) => {}
             (_, Some(s)) => {
                 return Err(ctx.err(
                     Some(s.span()),
@@ -307,8 +308,8 @@ impl Profile {
                     "[sim] is only used with [target] kind = \"sim\"",
                 ));
             }
-            (_, None) => None,
-        };
+            (_, None) => {}
+        }
         let payload = match &raw.payload {
             Some(p) => payload_spec(ctx, p)?,
             None => PayloadSpec::Inline { body: "{}".into() },
@@ -356,10 +357,33 @@ impl Profile {
             payload,
             load,
             observe,
-            sim,
             slo,
             gates,
         })
+    }
+
+    /// The simulated deployment, when the target is the simulator.
+    pub fn sim(&self) -> Option<&sim::SimConfig> {
+        match &self.target {
+            TargetSpec::Sim(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// [`Profile::sim`], to change.
+    pub fn sim_mut(&mut self) -> Option<&mut sim::SimConfig> {
+        match &mut self.target {
+            TargetSpec::Sim(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// [`Profile::sim`], taken.
+    pub fn into_sim(self) -> Option<sim::SimConfig> {
+        match self.target {
+            TargetSpec::Sim(s) => Some(*s),
+            _ => None,
+        }
     }
 
     /// Folder that relative paths in the profile start from.
@@ -555,7 +579,8 @@ fn target_spec(ctx: &Ctx, t: &Spanned<RawTarget>) -> Result<TargetSpec, ProfileE
                     ));
                 }
             }
-            Ok(TargetSpec::Sim)
+            // `[sim]`, validated by the caller, replaces the default.
+            Ok(TargetSpec::Sim(Box::default()))
         }
         other => Err(ctx.err(
             Some(kind.span()),

@@ -222,7 +222,7 @@ fn policy_files_are_read_by_the_loader_not_the_parser() {
         r#"{"TargetValue": 700.0, "PredefinedMetricSpecification": {"PredefinedMetricType": "SageMakerVariantInvocationsPerInstance"}}"#,
     );
     let p = Profile::parse_with(file, src, &texts).unwrap();
-    let scaling = p.sim.unwrap().scaling.unwrap();
+    let scaling = p.into_sim().unwrap().scaling.unwrap();
     let sim::policy::PolicyKind::TargetTracking(t) = &scaling.policies[0].kind else {
         panic!()
     };

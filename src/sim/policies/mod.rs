@@ -15,11 +15,13 @@
 //! 2. `sim/policies/<type>.rs`: a struct implementing [`Policy`] that
 //!    creates or finds its alarms in its constructor; cite the AWS pages its
 //!    rules follow in its `//!` header.
-//! 3. [`build`] below: its one arm (the only `match` on `PolicyKind` the
-//!    simulator has).
+//! 3. [`build`] below: its one arm (the only `match` on `PolicyKind` in
+//!    `sim`).
 //! 4. `journal/record.rs`: a `PolicyType` variant, if AWS's name is not
 //!    there yet (the journal keeps unknown names as `Other`).
-//! 5. `sim/tests/`: its behaviour with explicit times and exact numbers.
+//! 5. `simulate/scenario.rs`: the what-if varies target tracking only, but
+//!    names every other kind in its notes (an exhaustive `match`).
+//! 6. `sim/tests/`: its behaviour with explicit times and exact numbers.
 
 pub mod scheduled;
 pub mod step;
