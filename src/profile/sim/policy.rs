@@ -201,7 +201,7 @@ pub fn scaling_config(
         let at = |f: &str| format!("sim.scheduled_actions[{i}].{f}");
         let raw = a.get_ref();
         let schedule = Schedule::parse(raw.schedule.get_ref())
-            .map_err(|m| ctx.err(Some(raw.schedule.span()), at("Schedule"), m))?;
+            .map_err(|e| ctx.err(Some(raw.schedule.span()), at("Schedule"), e.to_string()))?;
         let act = raw.scalable_target_action.get_ref();
         let span = Some(raw.scalable_target_action.span());
         let cap = |v: Option<i64>, f: &str| -> Result<Option<u32>, ProfileError> {
