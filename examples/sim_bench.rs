@@ -27,7 +27,7 @@ fn main() {
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("profiles/demo.toml"));
     let cfg = match Profile::load(&path) {
-        Ok(p) => p.sim.unwrap_or_else(|| {
+        Ok(p) => p.into_sim().unwrap_or_else(|| {
             eprintln!("{}: not a simulated profile", path.display());
             std::process::exit(2)
         }),

@@ -42,7 +42,7 @@ fn main() {
                 std::process::exit(2);
             }
         };
-        if profile.sim.is_none() {
+        if profile.sim().is_none() {
             eprintln!(
                 "{}: not a simulated profile ([target] kind = \"sim\")",
                 path.display()
@@ -63,7 +63,7 @@ struct Story {
 /// Sends each phase's requests evenly spaced, then lets the model run
 /// through the profile's observe tail.
 fn run(profile: &Profile) -> Story {
-    let sim = profile.sim.as_ref().expect("checked in main");
+    let sim = profile.sim().expect("checked in main");
     // A fixed start, so scheduled actions fire at the same simulated times.
     let started_at = Utc.with_ymd_and_hms(2026, 11, 22, 11, 0, 0).unwrap();
     let mut world = World::new(sim, profile.load.seed, started_at);

@@ -30,7 +30,7 @@ pub struct Deployment {
 
 /// Whether a target kind runs on the simulator's virtual clock.
 pub fn is_simulated(spec: &TargetSpec) -> bool {
-    matches!(spec, TargetSpec::Sim)
+    matches!(spec, TargetSpec::Sim(_))
 }
 
 /// How long the run waits for requests still in flight once sending ends:
@@ -60,10 +60,8 @@ pub async fn build(profile: &Profile, clock: RunClock) -> Result<Deployment, Tar
                 observer: Some(observer),
             }
         }
-        TargetSpec::Sim => {
-            let cfg = profile.sim.clone().unwrap_or_default();
-            let h =
-                crate::sim::start_with(&cfg, profile.load.seed, clock, profile.observe.interval);
+        TargetSpec::Sim(cfg) => {
+            let h = crate::sim::start_with(cfg, profile.load.seed, clock, profile.observe.interval);
             Deployment {
                 target: h.target,
                 observer: Some(h.observer),

@@ -16,7 +16,7 @@ pub fn describe(p: &Profile) -> String {
             s.input_s3_uri,
             humantime::format_duration(s.drain_timeout)
         ),
-        TargetSpec::Sim => "simulated SageMaker endpoint".to_string(),
+        TargetSpec::Sim(_) => "simulated SageMaker endpoint".to_string(),
     };
     let _ = writeln!(out, "profile {:?}: ok", p.name);
     let _ = writeln!(out, "  target       {target}");

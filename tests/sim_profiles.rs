@@ -12,8 +12,8 @@ fn every_profile_parses() {
         let path = entry.unwrap().path();
         if path.extension().is_some_and(|e| e == "toml") {
             let p = Profile::load(&path).unwrap_or_else(|e| panic!("{e}"));
-            if matches!(p.target, TargetSpec::Sim) {
-                assert!(p.sim.is_some(), "{}", path.display());
+            if matches!(p.target, TargetSpec::Sim(_)) {
+                assert!(p.sim().is_some(), "{}", path.display());
             }
             seen += 1;
         }
@@ -25,7 +25,7 @@ fn every_profile_parses() {
 fn demo_uses_the_built_in_policy_name() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("profiles/demo.toml");
     let p = Profile::load(&path).unwrap();
-    let scaling = p.sim.unwrap().scaling.unwrap();
+    let scaling = p.sim().unwrap().scaling.as_ref().unwrap();
     assert_eq!(
         scaling.policies[0].name,
         scaletrace::sim::policy::BUILT_IN_POLICY_NAME

@@ -88,10 +88,9 @@ pub fn measure_step(data: &JournalData, rate: f64, settle_s: f64) -> Result<Step
 /// and a note saying so. Other targets are returned as they are.
 pub fn one_instance(profile: &Profile) -> (Profile, Option<String>) {
     let mut p = profile.clone();
-    if !crate::deploy::is_simulated(&p.target) {
+    let Some(sim) = p.sim_mut() else {
         return (p, None);
-    }
-    let mut sim = p.sim.take().unwrap_or_default();
+    };
     let note = format!(
         "simulated endpoint held at 1 instance without autoscaling for the search \
          (the profile has initial_instances = {}{})",
@@ -104,7 +103,6 @@ pub fn one_instance(profile: &Profile) -> (Profile, Option<String>) {
     );
     sim.endpoint.initial_instances = 1;
     sim.scaling = None;
-    p.sim = Some(sim);
     (p, Some(note))
 }
 
@@ -254,9 +252,9 @@ mod tests {
     fn a_simulated_endpoint_is_held_at_one_instance() {
         let source = std::fs::read_to_string("profiles/demo.toml").unwrap();
         let mut demo = Profile::parse(Path::new("profiles/demo.toml"), &source).unwrap();
-        demo.sim.as_mut().unwrap().endpoint.initial_instances = 3;
+        demo.sim_mut().unwrap().endpoint.initial_instances = 3;
         let (p, note) = one_instance(&demo);
-        let sim = p.sim.unwrap();
+        let sim = p.into_sim().unwrap();
         assert_eq!(sim.endpoint.initial_instances, 1);
         assert!(sim.scaling.is_none());
         let note = note.unwrap();

@@ -3,15 +3,19 @@
 //! [`raw`] mirrors the file; [`Profile::parse`] builds the typed profile,
 //! expanding load shorthands (steps, spike, sine) into plain phases, and
 //! rejects anything doubtful with a [`ProfileError`] naming the file, line,
-//! column and field. Parsing does no I/O beyond what it is given: payload
-//! files are read later, by [`crate::payload`].
+//! column and field. Parsing and validation do no I/O: [`Profile::load`]
+//! reads the profile and then, as its own step between parsing the TOML and
+//! validating it, the scaling-policy files it refers to ([`files`]);
+//! payload files are read later, by [`crate::payload`].
 
 pub mod aws;
 pub mod capacity;
 pub mod error;
+pub mod files;
 pub mod gates;
 mod load;
 pub mod raw;
+mod serialize;
 pub mod sim;
 
 use std::collections::BTreeMap;
@@ -23,6 +27,7 @@ use serde::Serialize;
 use toml::Spanned;
 
 pub use error::ProfileError;
+pub use files::Files;
 pub use gates::{Gates, Slo, Tolerances};
 use load::{load_spec, positive_duration};
 use raw::{RawPayload, RawProfile, RawTarget};
@@ -33,8 +38,10 @@ pub const SAGEMAKER_INVOCATION_TIMEOUT: Duration = Duration::from_secs(60);
 /// endpoint, low enough that a stalled one can't exhaust the harness.
 pub const DEFAULT_MAX_IN_FLIGHT: usize = 10_000;
 
-/// A validated profile.
-#[derive(Debug, Clone, Serialize)]
+/// A validated profile. Its JSON (the `profile` key of `run.json`, read
+/// back by `report` and `merge`) is [`serialize::ProfileJson`]'s, the shape
+/// it had when `[sim]` was a field of its own.
+#[derive(Debug, Clone)]
 pub struct Profile {
     pub name: String,
     pub description: Option<String>,
@@ -45,13 +52,10 @@ pub struct Profile {
     pub payload: PayloadSpec,
     pub load: LoadSpec,
     pub observe: ObserveSpec,
-    pub sim: Option<sim::SimConfig>,
     pub capacity: CapacitySpec,
     /// `[slo]`: when latency and errors count as recovered (lag analysis).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub slo: Option<Slo>,
     /// `[gates]`: limits checked after the run.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub gates: Option<Gates>,
 }
 
@@ -88,18 +92,19 @@ impl Default for CapacitySpec {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+/// `[target]`: where requests go. Serialized as `{"kind": …, …}`
+/// ([`serialize::TargetJson`]), the simulator's `[sim]` not included (the
+/// profile's JSON carries it under `sim`).
+#[derive(Debug, Clone)]
 pub enum TargetSpec {
     Http(HttpTargetSpec),
     /// A real-time SageMaker endpoint (InvokeEndpoint).
-    #[serde(rename = "sagemaker")]
     SageMaker(aws::SageMakerTargetSpec),
     /// An asynchronous SageMaker endpoint (InvokeEndpointAsync, S3 in/out).
-    #[serde(rename = "sagemaker-async")]
     SageMakerAsync(aws::SageMakerAsyncTargetSpec),
-    /// The embedded simulated endpoint, configured by `[sim]`.
-    Sim,
+    /// The embedded simulated endpoint, configured by `[sim]` (boxed: it is
+    /// much larger than the other kinds).
+    Sim(Box<sim::SimConfig>),
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -203,10 +208,12 @@ pub mod secs {
     }
 }
 
-/// Parsing context: the file and its text, for positions in errors.
+/// Parsing context: the file and its text, for positions in errors, and the
+/// files it refers to, read before validation.
 pub struct Ctx<'a> {
     pub file: &'a Path,
     pub source: &'a str,
+    pub files: &'a Files,
 }
 
 impl Ctx<'_> {
@@ -230,7 +237,8 @@ pub struct Overrides {
 }
 
 impl Profile {
-    /// Reads and validates a profile file.
+    /// Reads and validates a profile file: parses it, reads the files it
+    /// refers to ([`files::referenced`], [`Files::read`]), then validates.
     pub fn load(path: &Path) -> Result<Profile, ProfileError> {
         let source = std::fs::read_to_string(path).map_err(|e| ProfileError {
             file: path.to_path_buf(),
@@ -239,14 +247,43 @@ impl Profile {
             field: String::new(),
             message: format!("cannot read profile: {e}"),
         })?;
-        Profile::parse(path, &source)
+        let none = Files::default();
+        let raw = parse_raw(&Ctx {
+            file: path,
+            source: &source,
+            files: &none,
+        })?;
+        let files = Files::read(&files::referenced(path, &raw));
+        let ctx = Ctx {
+            file: path,
+            source: &source,
+            files: &files,
+        };
+        Profile::validate(&ctx, &raw)
     }
 
     /// Validates a profile's text; `file` is used for messages and for the
-    /// default name and relative paths.
+    /// default name and relative paths. Reads no file: a policy file it
+    /// refers to is an error ([`Profile::load`] reads them, or give them to
+    /// [`Profile::parse_with`]).
     pub fn parse(file: &Path, source: &str) -> Result<Profile, ProfileError> {
-        let ctx = Ctx { file, source };
+        Profile::parse_with(file, source, &Files::default())
+    }
+
+    /// [`Profile::parse`], with the referenced files' texts.
+    pub fn parse_with(file: &Path, source: &str, files: &Files) -> Result<Profile, ProfileError> {
+        let ctx = Ctx {
+            file,
+            source,
+            files,
+        };
         let raw = parse_raw(&ctx)?;
+        Profile::validate(&ctx, &raw)
+    }
+
+    /// Builds the typed profile from the raw one (no I/O).
+    fn validate(ctx: &Ctx, raw: &RawProfile) -> Result<Profile, ProfileError> {
+        let file = ctx.file;
         let name = match &raw.name {
             Some(n) if n.get_ref().trim().is_empty() => {
                 return Err(ctx.err(Some(n.span()), "name", "must not be empty"));
@@ -257,13 +294,13 @@ impl Profile {
                 .map(|s| s.to_string_lossy().into_owned())
                 .unwrap_or_else(|| "run".into()),
         };
-        let target = match &raw.target {
-            Some(t) => target_spec(&ctx, t)?,
+        let mut target = match &raw.target {
+            Some(t) => target_spec(ctx, t)?,
             None => return Err(ctx.err(None, "target", "missing [target] section")),
         };
-        let sim = match (&target, &raw.sim) {
-            (TargetSpec::Sim, Some(s)) => Some(sim::SimConfig::from_raw(&ctx, s)?),
-            (TargetSpec::Sim, None) => Some(sim::SimConfig::default()),
+        match (&mut target, &raw.sim) {
+            (TargetSpec::Sim(cfg), Some(s)) => **cfg = sim::SimConfig::from_raw(ctx, s)?,
+            (TargetSpec::Sim(_), None) => {}
             (_, Some(s)) => {
                 return Err(ctx.err(
                     Some(s.span()),
@@ -271,14 +308,14 @@ impl Profile {
                     "[sim] is only used with [target] kind = \"sim\"",
                 ));
             }
-            (_, None) => None,
-        };
+            (_, None) => {}
+        }
         let payload = match &raw.payload {
-            Some(p) => payload_spec(&ctx, p)?,
+            Some(p) => payload_spec(ctx, p)?,
             None => PayloadSpec::Inline { body: "{}".into() },
         };
         let mut load = match &raw.load {
-            Some(l) => load_spec(&ctx, l)?,
+            Some(l) => load_spec(ctx, l)?,
             None => return Err(ctx.err(None, "load", "missing [load] section")),
         };
         let timeout_given = raw
@@ -291,7 +328,7 @@ impl Profile {
         let observe = match &raw.observe {
             Some(o) => ObserveSpec {
                 interval: match &o.get_ref().interval {
-                    Some(d) => positive_duration(&ctx, d, "observe.interval")?,
+                    Some(d) => positive_duration(ctx, d, "observe.interval")?,
                     None => Duration::from_secs(10),
                 },
                 tail: o
@@ -307,10 +344,10 @@ impl Profile {
             },
         };
         let capacity = match &raw.capacity {
-            Some(c) => capacity_spec(&ctx, c)?,
+            Some(c) => capacity_spec(ctx, c)?,
             None => CapacitySpec::default(),
         };
-        let (slo, gates) = slo_and_gates(&ctx, &raw)?;
+        let (slo, gates) = slo_and_gates(ctx, raw)?;
         Ok(Profile {
             capacity,
             name,
@@ -320,10 +357,33 @@ impl Profile {
             payload,
             load,
             observe,
-            sim,
             slo,
             gates,
         })
+    }
+
+    /// The simulated deployment, when the target is the simulator.
+    pub fn sim(&self) -> Option<&sim::SimConfig> {
+        match &self.target {
+            TargetSpec::Sim(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// [`Profile::sim`], to change.
+    pub fn sim_mut(&mut self) -> Option<&mut sim::SimConfig> {
+        match &mut self.target {
+            TargetSpec::Sim(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// [`Profile::sim`], taken.
+    pub fn into_sim(self) -> Option<sim::SimConfig> {
+        match self.target {
+            TargetSpec::Sim(s) => Some(*s),
+            _ => None,
+        }
     }
 
     /// Folder that relative paths in the profile start from.
@@ -519,7 +579,8 @@ fn target_spec(ctx: &Ctx, t: &Spanned<RawTarget>) -> Result<TargetSpec, ProfileE
                     ));
                 }
             }
-            Ok(TargetSpec::Sim)
+            // `[sim]`, validated by the caller, replaces the default.
+            Ok(TargetSpec::Sim(Box::default()))
         }
         other => Err(ctx.err(
             Some(kind.span()),

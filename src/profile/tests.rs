@@ -165,3 +165,66 @@ fn overrides_apply_as_types() {
     assert_eq!(adhoc.name, "adhoc");
     assert_eq!(adhoc.load.expected_requests(), 100.0);
 }
+
+/// `run.json` keeps the profile as `serde_json::to_value(&profile)` under
+/// `profile`, and `report`, `merge` and the HTML report read it back: its
+/// JSON must not change. The expected files are the `profile` key of the
+/// `run.json` written by `scaletrace run` on these profiles before `[sim]`
+/// moved into `TargetSpec::Sim`.
+#[test]
+fn run_json_profile_is_unchanged() {
+    for name in ["sim", "http"] {
+        let dir = Path::new("src/profile/testdata/run_json");
+        let p = Profile::load(&dir.join(format!("{name}.toml"))).unwrap();
+        let got = serde_json::to_string_pretty(&serde_json::to_value(&p).unwrap()).unwrap();
+        let want = std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join(dir)
+                .join(format!("{name}.run.json")),
+        )
+        .unwrap();
+        assert_eq!(got, want.trim_end(), "{name}");
+    }
+}
+
+/// Validation reads no file: the loader reads what `files::referenced`
+/// lists, and `Profile::parse_with` takes the texts.
+#[test]
+fn policy_files_are_read_by_the_loader_not_the_parser() {
+    let src = "[target]\nkind = \"sim\"\n[load]\nphases = [{ duration = \"1s\", rate = 1 }]\n\
+               [sim.scalable_target]\nMinCapacity = 1\nMaxCapacity = 3\n[[sim.policies]]\n\
+               TargetTrackingScalingPolicyConfigurationFile = \"file://tt.json\"\n";
+    let file = Path::new("dir/p.toml");
+    let ctx = Ctx {
+        file,
+        source: src,
+        files: &Files::default(),
+    };
+    let refs = files::referenced(file, &parse_raw(&ctx).unwrap());
+    assert_eq!(refs.len(), 1);
+    assert_eq!(
+        refs[0].field,
+        "sim.policies[0].TargetTrackingScalingPolicyConfigurationFile"
+    );
+    assert_eq!(refs[0].path, Path::new("dir/tt.json"));
+    assert!(src[refs[0].span.clone()].contains("file://tt.json"));
+    // Given as text, the file is not read.
+    let e = Profile::parse(file, src).unwrap_err();
+    assert_eq!(e.field, refs[0].field, "{e}");
+    assert_eq!(e.line, 9, "{e}");
+    assert!(
+        e.message.starts_with("cannot read dir/tt.json: not loaded"),
+        "{e}"
+    );
+    let mut texts = Files::default();
+    texts.insert(
+        "dir/tt.json",
+        r#"{"TargetValue": 700.0, "PredefinedMetricSpecification": {"PredefinedMetricType": "SageMakerVariantInvocationsPerInstance"}}"#,
+    );
+    let p = Profile::parse_with(file, src, &texts).unwrap();
+    let scaling = p.into_sim().unwrap().scaling.unwrap();
+    let sim::policy::PolicyKind::TargetTracking(t) = &scaling.policies[0].kind else {
+        panic!()
+    };
+    assert_eq!(t.target_value, 700.0);
+}

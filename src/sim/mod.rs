@@ -13,8 +13,10 @@
 //! - The synchronous model, every function taking "now" in seconds:
 //!   [`endpoint`] (instances, routing, queues, timeout, async queue),
 //!   [`metrics`] (CloudWatch datapoints), [`alarm`] (M-of-N alarms),
-//!   [`rules`] (capacity arithmetic), [`autoscaler`] (policies, cooldowns,
-//!   activities), [`fleet`] (launches and terminations), [`world`] (all of
+//!   [`rules`] (capacity arithmetic), [`policies`] (one type per scaling
+//!   policy type, and scheduled actions; its header has the "to add a new
+//!   policy type" checklist), [`autoscaler`] (what is common to every
+//!   policy: cooldowns, activities), [`fleet`] (launches and terminations), [`world`] (all of
 //!   it advanced in time order).
 //! - The async layer: [`target`] (a [`Target`](crate::target::Target) that
 //!   sleeps on the tokio clock) and [`observer`] (an
@@ -34,6 +36,7 @@ pub mod endpoint;
 pub mod fleet;
 pub mod metrics;
 pub mod observer;
+pub mod policies;
 pub use crate::profile::sim::policy;
 pub use crate::profile::sim::raw;
 pub mod rules;

@@ -18,13 +18,12 @@ use std::time::Duration;
 use futures::future::BoxFuture;
 
 use super::metrics::{MetricId, Stat};
-use super::policy::PolicyKind;
 use super::world::World;
 use super::{AbortOnDrop, lock};
 use crate::clock::RunClock;
 use crate::journal::record::{
-    ActivityRecord, AlarmConfigRecord, AlarmRecord, EndpointRecord, MetricRecord, PolicyRecord,
-    Record, ScalableTargetRecord, WarningRecord,
+    ActivityRecord, AlarmConfigRecord, AlarmRecord, EndpointRecord, MetricRecord, Record,
+    ScalableTargetRecord, WarningRecord,
 };
 use crate::observe::Observer;
 
@@ -177,36 +176,7 @@ impl SimObserver {
                     .iter()
                     .map(|a| w.alarms[*a].spec.name.clone())
                     .collect();
-                out.push(Record::Policy(match &p.kind {
-                    PolicyKind::TargetTracking(t) => PolicyRecord {
-                        t: now,
-                        name: p.name.clone(),
-                        policy_type: "TargetTrackingScaling".into(),
-                        metric: Some(t.metric_label.clone()),
-                        target_value: Some(t.target_value),
-                        scale_in_cooldown_s: Some(t.scale_in_cooldown_s as u32),
-                        scale_out_cooldown_s: Some(t.scale_out_cooldown_s as u32),
-                        disable_scale_in: t.disable_scale_in,
-                        alarms: names,
-                        simulated_scale_in_rule: Some(format!(
-                            "{}: {}",
-                            s.scale_in.name(),
-                            s.scale_in.describe()
-                        )),
-                    },
-                    PolicyKind::Step(st) => PolicyRecord {
-                        t: now,
-                        name: p.name.clone(),
-                        policy_type: "StepScaling".into(),
-                        metric: Some(st.alarm.metric.name().into()),
-                        target_value: None,
-                        scale_in_cooldown_s: Some(st.cooldown_s as u32),
-                        scale_out_cooldown_s: Some(st.cooldown_s as u32),
-                        disable_scale_in: false,
-                        alarms: names,
-                        simulated_scale_in_rule: None,
-                    },
-                }));
+                out.push(Record::Policy(p.record(now, names, s.scale_in)));
             }
         }
         for (i, a) in w.alarms.iter().enumerate() {

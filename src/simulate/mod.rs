@@ -146,7 +146,7 @@ pub fn run_simulate(profile: &Profile, opts: &SimulateOptions) -> Result<Simulat
     let mut load = profile.load.clone();
     load.phases = phases;
     let peak = load.peak_rate();
-    let mut sim = profile.sim.clone().unwrap_or_default();
+    let mut sim = profile.sim().cloned().unwrap_or_default();
     if let Some(path) = &opts.capacity_json {
         let (cap, file) = scenario::read_capacity(path).map_err(bad)?;
         let note = scenario::with_capacity(&mut sim, &cap)
@@ -258,7 +258,7 @@ fn run_candidate(
 ) -> Result<CandidateResult, RunError> {
     let mut p = profile.clone();
     p.load = load.clone();
-    p.sim = Some(base.apply(c));
+    p.target = crate::profile::TargetSpec::Sim(Box::new(base.apply(c)));
     let name = c.dir_name();
     let run_dir = dir.join(&name);
     let _ = std::fs::remove_dir_all(&run_dir);

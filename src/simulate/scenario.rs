@@ -353,7 +353,7 @@ mod tests {
         let source = std::fs::read_to_string(path).unwrap();
         crate::profile::Profile::parse(path, &source)
             .unwrap()
-            .sim
+            .into_sim()
             .unwrap()
     }
 

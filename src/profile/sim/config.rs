@@ -279,21 +279,13 @@ fn dist(ctx: &Ctx, d: &Spanned<RawDist>, field: &str) -> Result<Dist, ProfileErr
             mean.0.as_secs_f64(),
             p99.map(|p| p.0.as_secs_f64()),
         )
-        .map_err(|m| {
-            let sub = if m.contains("p99") { "p99" } else { "mean" };
-            let sub = if m.contains("distribution") {
-                "distribution"
-            } else {
-                sub
-            };
-            ctx.err(Some(span), format!("{field}.{sub}"), m)
-        }),
+        .map_err(|e| ctx.err(Some(span), format!("{field}.{}", e.field()), e.to_string())),
     }
 }
 
 impl SimConfig {
-    /// Validates `[sim]`. Policy files (`…ConfigurationFile`) are read here,
-    /// relative to the profile's folder.
+    /// Validates `[sim]`. Policy files (`…ConfigurationFile`) are parsed
+    /// here from the texts the loader read ([`crate::profile::files`]).
     pub fn from_raw(ctx: &Ctx, raw: &Spanned<RawSimConfig>) -> Result<SimConfig, ProfileError> {
         let r = raw.get_ref();
         let mut c = SimConfig::default();

@@ -8,6 +8,39 @@ use serde::Serialize;
 /// The 99th percentile of the standard normal distribution.
 const Z99: f64 = 2.326_347_874;
 
+/// Why a distribution's parameters are refused.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum DistError {
+    #[error("mean must not be negative")]
+    NegativeMean,
+    #[error("a {kind} distribution needs p99")]
+    MissingP99 { kind: String },
+    #[error("p99 ({p99_s}s) must be greater than the mean ({mean_s}s)")]
+    P99NotAboveMean { p99_s: f64, mean_s: f64 },
+    #[error("a fixed distribution has no p99")]
+    FixedWithP99,
+    #[error("a lognormal distribution needs a mean above zero")]
+    LognormalZeroMean,
+    #[error("no lognormal has p99/mean = {ratio:.1}; at most {max:.1}")]
+    LognormalRatio { ratio: f64, max: f64 },
+    #[error("unknown distribution {0:?}; one of \"fixed\", \"normal\", \"lognormal\"")]
+    Unknown(String),
+}
+
+impl DistError {
+    /// The sub-field of the profile's distribution table at fault.
+    pub fn field(&self) -> &'static str {
+        match self {
+            DistError::NegativeMean => "mean",
+            DistError::P99NotAboveMean { .. } | DistError::LognormalRatio { .. } => "p99",
+            DistError::MissingP99 { .. }
+            | DistError::FixedWithP99
+            | DistError::LognormalZeroMean
+            | DistError::Unknown(_) => "distribution",
+        }
+    }
+}
+
 /// A distribution of durations in seconds.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "distribution", rename_all = "snake_case")]
@@ -23,24 +56,22 @@ pub enum Dist {
 }
 
 impl Dist {
-    /// Checks the parameters; the message says what is wrong.
-    pub fn new(kind: &str, mean_s: f64, p99_s: Option<f64>) -> Result<Dist, String> {
+    /// Checks the parameters; the error says what is wrong.
+    pub fn new(kind: &str, mean_s: f64, p99_s: Option<f64>) -> Result<Dist, DistError> {
         if !(mean_s.is_finite() && mean_s >= 0.0) {
-            return Err("mean must not be negative".into());
+            return Err(DistError::NegativeMean);
         }
-        let need_p99 = || -> Result<f64, String> {
-            let p = p99_s.ok_or_else(|| format!("a {kind} distribution needs p99"))?;
+        let need_p99 = || -> Result<f64, DistError> {
+            let p = p99_s.ok_or_else(|| DistError::MissingP99 { kind: kind.into() })?;
             if p <= mean_s {
-                return Err(format!(
-                    "p99 ({p}s) must be greater than the mean ({mean_s}s)"
-                ));
+                return Err(DistError::P99NotAboveMean { p99_s: p, mean_s });
             }
             Ok(p)
         };
         match kind {
             "fixed" => {
                 if p99_s.is_some() {
-                    return Err("a fixed distribution has no p99".into());
+                    return Err(DistError::FixedWithP99);
                 }
                 Ok(Dist::Fixed { value_s: mean_s })
             }
@@ -51,14 +82,12 @@ impl Dist {
             "lognormal" => {
                 let p99_s = need_p99()?;
                 if mean_s <= 0.0 {
-                    return Err("a lognormal distribution needs a mean above zero".into());
+                    return Err(DistError::LognormalZeroMean);
                 }
                 lognormal_params(mean_s, p99_s)?;
                 Ok(Dist::Lognormal { mean_s, p99_s })
             }
-            other => Err(format!(
-                "unknown distribution {other:?}; one of \"fixed\", \"normal\", \"lognormal\""
-            )),
+            other => Err(DistError::Unknown(other.into())),
         }
     }
 
@@ -96,15 +125,14 @@ impl Dist {
 
 /// `(mu, sigma)` of the log-normal whose mean and p99 are given:
 /// `ln(p99/mean) = Z99·σ − σ²/2`, taking the smaller root.
-fn lognormal_params(mean: f64, p99: f64) -> Result<(f64, f64), String> {
+fn lognormal_params(mean: f64, p99: f64) -> Result<(f64, f64), DistError> {
     let r = (p99 / mean).ln();
     let disc = Z99 * Z99 - 2.0 * r;
     if disc < 0.0 {
-        return Err(format!(
-            "no lognormal has p99/mean = {:.1}; at most {:.1}",
-            p99 / mean,
-            (Z99 * Z99 / 2.0).exp()
-        ));
+        return Err(DistError::LognormalRatio {
+            ratio: p99 / mean,
+            max: (Z99 * Z99 / 2.0).exp(),
+        });
     }
     let sigma = Z99 - disc.sqrt();
     Ok((mean.ln() - sigma * sigma / 2.0, sigma))
@@ -143,5 +171,15 @@ mod tests {
         assert!(Dist::new("lognormal", 0.01, Some(1.0)).is_err());
         assert!(Dist::new("normal", 1.0, Some(0.5)).is_err());
         assert!(Dist::new("gamma", 1.0, None).is_err());
+        let e = Dist::new("normal", 1.0, Some(0.5)).unwrap_err();
+        assert_eq!(
+            (e.field(), e.to_string().as_str()),
+            ("p99", "p99 (0.5s) must be greater than the mean (1s)")
+        );
+        let e = Dist::new("normal", 1.0, None).unwrap_err();
+        assert_eq!(
+            (e.field(), e.to_string().as_str()),
+            ("distribution", "a normal distribution needs p99")
+        );
     }
 }

@@ -8,8 +8,6 @@
 //! target-tracking policy); cooldowns default to 300 s for SageMaker;
 //! MinCapacity may be 0 only for async endpoints.
 
-use std::path::PathBuf;
-
 use serde::Serialize;
 use toml::Spanned;
 
@@ -203,7 +201,7 @@ pub fn scaling_config(
         let at = |f: &str| format!("sim.scheduled_actions[{i}].{f}");
         let raw = a.get_ref();
         let schedule = Schedule::parse(raw.schedule.get_ref())
-            .map_err(|m| ctx.err(Some(raw.schedule.span()), at("Schedule"), m))?;
+            .map_err(|e| ctx.err(Some(raw.schedule.span()), at("Schedule"), e.to_string()))?;
         let act = raw.scalable_target_action.get_ref();
         let span = Some(raw.scalable_target_action.span());
         let cap = |v: Option<i64>, f: &str| -> Result<Option<u32>, ProfileError> {
@@ -263,27 +261,23 @@ pub fn scaling_config(
     }))
 }
 
-/// Reads a `…ConfigurationFile` (a path relative to the profile's folder,
-/// optionally written `file://…`) as JSON.
+/// Parses a `…ConfigurationFile` (a path relative to the profile's folder,
+/// optionally written `file://…`) as JSON, from the text the loader read
+/// ([`crate::profile::files`]).
 fn from_file<T: serde::de::DeserializeOwned>(
     ctx: &Ctx,
     v: &Spanned<String>,
     field: &str,
 ) -> Result<T, ProfileError> {
-    let name = v.get_ref();
-    let rel = name.strip_prefix("file://").unwrap_or(name);
-    let path = match ctx.file.parent() {
-        Some(dir) if !PathBuf::from(rel).is_absolute() => dir.join(rel),
-        _ => PathBuf::from(rel),
-    };
-    let text = std::fs::read_to_string(&path).map_err(|e| {
+    let path = crate::profile::files::resolve(ctx.file, v.get_ref());
+    let text = ctx.files.text(&path).map_err(|e| {
         ctx.err(
             Some(v.span()),
             field,
             format!("cannot read {}: {e}", path.display()),
         )
     })?;
-    serde_json::from_str(&text)
+    serde_json::from_str(text)
         .map_err(|e| ctx.err(Some(v.span()), field, format!("{}: {e}", path.display())))
 }
 

@@ -16,6 +16,50 @@
 use chrono::{DateTime, Datelike, NaiveDateTime, Timelike, Utc};
 use serde::Serialize;
 
+/// Why a `Schedule` does not parse (`schedule` is the text, trimmed).
+#[derive(Debug, thiserror::Error)]
+pub enum ScheduleError {
+    #[error("invalid offset in {schedule:?}: {error}")]
+    Offset {
+        schedule: String,
+        error: humantime::DurationError,
+    },
+    #[error("invalid time in {schedule:?} ({error}); write at(yyyy-mm-ddThh:mm:ss) or at(+10m)")]
+    Time {
+        schedule: String,
+        error: chrono::ParseError,
+    },
+    #[error("{schedule:?}: rate needs a positive whole number")]
+    RateNumber { schedule: String },
+    #[error("{schedule:?}: unknown unit {unit:?}; minute(s), hour(s) or day(s)")]
+    RateUnit { schedule: String, unit: String },
+    #[error("{schedule:?}: write rate(<number> <unit>)")]
+    RateShape { schedule: String },
+    #[error("{schedule:?}: {error}")]
+    Cron { schedule: String, error: CronError },
+    #[error("unknown schedule {schedule:?}; write at(...), rate(...) or cron(...)")]
+    Unknown { schedule: String },
+}
+
+/// Why a cron expression does not parse (the offending field or part).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CronError {
+    #[error("cron needs 6 fields (minutes hours day-of-month month day-of-week year), got {0}")]
+    FieldCount(usize),
+    #[error("give day-of-month or day-of-week, and '?' for the other")]
+    BothDays,
+    #[error("{0:?}: L, W and # are not supported by the simulator")]
+    Unsupported(String),
+    #[error("{0:?} is not a number")]
+    NotANumber(String),
+    #[error("{value} is outside {lo}-{hi}")]
+    OutOfRange { value: u32, lo: u32, hi: u32 },
+    #[error("{0:?}: bad step")]
+    BadStep(String),
+    #[error("{0:?}: range runs backwards")]
+    Backwards(String),
+}
+
 /// A parsed schedule.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -49,8 +93,9 @@ pub struct Cron {
 }
 
 impl Schedule {
-    pub fn parse(s: &str) -> Result<Schedule, String> {
+    pub fn parse(s: &str) -> Result<Schedule, ScheduleError> {
         let s = s.trim();
+        let schedule = || s.to_string();
         let inner = |prefix: &str| {
             s.strip_prefix(prefix)
                 .and_then(|r| r.strip_suffix(')'))
@@ -58,14 +103,21 @@ impl Schedule {
         };
         if let Some(v) = inner("at(") {
             if let Some(off) = v.strip_prefix('+') {
-                let d = humantime::parse_duration(off.trim())
-                    .map_err(|e| format!("invalid offset in {s:?}: {e}"))?;
+                let d = humantime::parse_duration(off.trim()).map_err(|error| {
+                    ScheduleError::Offset {
+                        schedule: schedule(),
+                        error,
+                    }
+                })?;
                 return Ok(Schedule::AtOffset {
                     offset_s: d.as_secs_f64(),
                 });
             }
-            let at = NaiveDateTime::parse_from_str(v, "%Y-%m-%dT%H:%M:%S").map_err(|e| {
-                format!("invalid time in {s:?} ({e}); write at(yyyy-mm-ddThh:mm:ss) or at(+10m)")
+            let at = NaiveDateTime::parse_from_str(v, "%Y-%m-%dT%H:%M:%S").map_err(|error| {
+                ScheduleError::Time {
+                    schedule: schedule(),
+                    error,
+                }
             })?;
             return Ok(Schedule::AtUtc { at });
         }
@@ -75,19 +127,24 @@ impl Schedule {
             let n: u64 = n
                 .and_then(|n| n.parse().ok())
                 .filter(|n| *n > 0)
-                .ok_or_else(|| format!("{s:?}: rate needs a positive whole number"))?;
+                .ok_or_else(|| ScheduleError::RateNumber {
+                    schedule: schedule(),
+                })?;
             let unit_s = match unit.unwrap_or("") {
                 "minute" | "minutes" => 60,
                 "hour" | "hours" => 3600,
                 "day" | "days" => 86_400,
                 other => {
-                    return Err(format!(
-                        "{s:?}: unknown unit {other:?}; minute(s), hour(s) or day(s)"
-                    ));
+                    return Err(ScheduleError::RateUnit {
+                        schedule: schedule(),
+                        unit: other.into(),
+                    });
                 }
             };
             if parts.next().is_some() {
-                return Err(format!("{s:?}: write rate(<number> <unit>)"));
+                return Err(ScheduleError::RateShape {
+                    schedule: schedule(),
+                });
             }
             return Ok(Schedule::Rate {
                 every_s: (n * unit_s) as f64,
@@ -96,12 +153,15 @@ impl Schedule {
         if let Some(v) = inner("cron(") {
             return Ok(Schedule::Cron {
                 expression: v.to_string(),
-                cron: Cron::parse(v).map_err(|e| format!("{s:?}: {e}"))?,
+                cron: Cron::parse(v).map_err(|error| ScheduleError::Cron {
+                    schedule: schedule(),
+                    error,
+                })?,
             });
         }
-        Err(format!(
-            "unknown schedule {s:?}; write at(...), rate(...) or cron(...)"
-        ))
+        Err(ScheduleError::Unknown {
+            schedule: schedule(),
+        })
     }
 }
 
@@ -111,18 +171,15 @@ const MONTHS: [&str; 12] = [
 const DAYS: [&str; 7] = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"];
 
 impl Cron {
-    pub fn parse(expr: &str) -> Result<Cron, String> {
+    pub fn parse(expr: &str) -> Result<Cron, CronError> {
         let f: Vec<&str> = expr.split_whitespace().collect();
         if f.len() != 6 {
-            return Err(format!(
-                "cron needs 6 fields (minutes hours day-of-month month day-of-week year), got {}",
-                f.len()
-            ));
+            return Err(CronError::FieldCount(f.len()));
         }
         let dom = optional(f[2], 1, 31, &[])?;
         let dow = optional(f[4], 1, 7, &DAYS)?;
         if dom.is_some() && dow.is_some() {
-            return Err("give day-of-month or day-of-week, and '?' for the other".into());
+            return Err(CronError::BothDays);
         }
         let years = if f[5] == "*" {
             None
@@ -158,7 +215,7 @@ impl Cron {
     }
 }
 
-fn optional(s: &str, lo: u32, hi: u32, names: &[&str]) -> Result<Option<Vec<bool>>, String> {
+fn optional(s: &str, lo: u32, hi: u32, names: &[&str]) -> Result<Option<Vec<bool>>, CronError> {
     if s == "?" {
         Ok(None)
     } else if s == "*" {
@@ -168,24 +225,24 @@ fn optional(s: &str, lo: u32, hi: u32, names: &[&str]) -> Result<Option<Vec<bool
     }
 }
 
-fn value(s: &str, lo: u32, hi: u32, names: &[&str]) -> Result<u32, String> {
+fn value(s: &str, lo: u32, hi: u32, names: &[&str]) -> Result<u32, CronError> {
     if let Some(i) = names.iter().position(|n| n.eq_ignore_ascii_case(s)) {
         return Ok(lo + i as u32);
     }
     let v: u32 = s.parse().map_err(|_| {
         if s.contains(['L', 'W', '#']) {
-            format!("{s:?}: L, W and # are not supported by the simulator")
+            CronError::Unsupported(s.into())
         } else {
-            format!("{s:?} is not a number")
+            CronError::NotANumber(s.into())
         }
     })?;
     if v < lo || v > hi {
-        return Err(format!("{v} is outside {lo}-{hi}"));
+        return Err(CronError::OutOfRange { value: v, lo, hi });
     }
     Ok(v)
 }
 
-fn field(s: &str, lo: u32, hi: u32, names: &[&str]) -> Result<Vec<bool>, String> {
+fn field(s: &str, lo: u32, hi: u32, names: &[&str]) -> Result<Vec<bool>, CronError> {
     let mut set = vec![false; (hi - lo + 1) as usize];
     for part in s.split(',') {
         let (range, step) = match part.split_once('/') {
@@ -194,7 +251,7 @@ fn field(s: &str, lo: u32, hi: u32, names: &[&str]) -> Result<Vec<bool>, String>
                 st.parse::<u32>()
                     .ok()
                     .filter(|n| *n > 0)
-                    .ok_or_else(|| format!("{part:?}: bad step"))?,
+                    .ok_or_else(|| CronError::BadStep(part.into()))?,
             ),
             None => (part, 1),
         };
@@ -207,7 +264,7 @@ fn field(s: &str, lo: u32, hi: u32, names: &[&str]) -> Result<Vec<bool>, String>
             (a, if part.contains('/') { hi } else { a })
         };
         if a > b {
-            return Err(format!("{part:?}: range runs backwards"));
+            return Err(CronError::Backwards(part.into()));
         }
         let mut v = a;
         while v <= b {
@@ -241,6 +298,39 @@ mod tests {
         assert!(Schedule::parse("cron(0 9 * * *)").is_err());
         assert!(Schedule::parse("cron(0 9 L * ? *)").is_err());
         assert!(Schedule::parse("every(5m)").is_err());
+    }
+
+    #[test]
+    fn errors_print_what_the_profile_error_says() {
+        let msg = |s: &str| Schedule::parse(s).unwrap_err().to_string();
+        assert_eq!(
+            msg("every(5m)"),
+            "unknown schedule \"every(5m)\"; write at(...), rate(...) or cron(...)"
+        );
+        assert_eq!(
+            msg(" cron(0 9 * * *) "),
+            "\"cron(0 9 * * *)\": cron needs 6 fields (minutes hours day-of-month month \
+             day-of-week year), got 5"
+        );
+        assert_eq!(
+            msg("rate(5 weeks)"),
+            "\"rate(5 weeks)\": unknown unit \"weeks\"; minute(s), hour(s) or day(s)"
+        );
+        assert_eq!(
+            msg("cron(0 9 L * ? *)"),
+            "\"cron(0 9 L * ? *)\": \"L\": L, W and # are not supported by the simulator"
+        );
+        assert_eq!(
+            msg("cron(0 25 * * ? *)"),
+            "\"cron(0 25 * * ? *)\": 25 is outside 0-23"
+        );
+        assert!(matches!(
+            Schedule::parse("cron(0 9 5-1 * ? *)"),
+            Err(ScheduleError::Cron {
+                error: CronError::Backwards(_),
+                ..
+            })
+        ));
     }
 
     #[test]

@@ -76,7 +76,7 @@ fn policy_json_file_is_read_relative_to_the_profile() {
     std::fs::write(dir.path().join("bad.json"), "{\"TargetValue\": }").unwrap();
     let path = dir.path().join("p.toml");
     std::fs::write(&path, profile("policy.json")).unwrap();
-    let sim = Profile::load(&path).unwrap().sim.unwrap();
+    let sim = Profile::load(&path).unwrap().into_sim().unwrap();
     let scaling = sim.scaling.unwrap();
     let crate::sim::policy::PolicyKind::TargetTracking(t) = &scaling.policies[0].kind else {
         panic!()

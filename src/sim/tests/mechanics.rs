@@ -340,7 +340,7 @@ fn endpoint_is_updating_while_instances_launch() {
 #[test]
 fn async_scales_from_zero_through_has_backlog_without_capacity() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("profiles/async-scale-from-zero.toml");
-    let cfg = Profile::load(&path).unwrap().sim.unwrap();
+    let cfg = Profile::load(&path).unwrap().into_sim().unwrap();
     let mut w = world(&cfg);
     assert_eq!(w.current(), 0);
     let mut tickets = Vec::new();
@@ -426,7 +426,7 @@ fn finished(tickets: &mut [crate::sim::endpoint::AsyncTicket]) -> usize {
 fn async_target_tracking_alone_scales_from_zero() {
     let path =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("profiles/async-target-tracking-only.toml");
-    let cfg = Profile::load(&path).unwrap().sim.unwrap();
+    let cfg = Profile::load(&path).unwrap().into_sim().unwrap();
     let mut w = world(&cfg);
     assert_eq!(w.current(), 0);
     // One job every 5 s from 120 s to 720 s, as the profile's phases.
@@ -472,7 +472,7 @@ fn async_target_tracking_alone_scales_from_zero() {
 fn run_profile(name: &str) -> (World, std::collections::BTreeMap<String, u64>) {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("profiles/{name}.toml"));
     let p = Profile::load(&path).unwrap();
-    let mut w = world(p.sim.as_ref().unwrap());
+    let mut w = world(p.sim().unwrap());
     let mut t = 0.0;
     let mut outcomes = std::collections::BTreeMap::new();
     for ph in &p.load.phases {

@@ -24,7 +24,7 @@ pub(crate) fn sim_config(sim_toml: &str) -> SimConfig {
     );
     Profile::parse(Path::new("t.toml"), &src)
         .unwrap_or_else(|e| panic!("{e}"))
-        .sim
+        .into_sim()
         .expect("sim config")
 }
 
