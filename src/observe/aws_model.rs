@@ -6,8 +6,10 @@
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
+use strum::IntoEnumIterator;
 
 use crate::journal::record::{AlarmState, MetricRecord, NotScaledReason};
+use crate::metric::{Dimensions, MetricId};
 
 /// The built-in target-tracking policy's name (the console shows any other
 /// name as a "custom" policy).
@@ -104,10 +106,9 @@ pub fn add_query(
     true
 }
 
-const SM: &str = "AWS/SageMaker";
-const HOST: &str = "/aws/sagemaker/Endpoints";
-
-/// The endpoint's metrics, one-minute unless noted.
+/// The endpoint's metrics as the catalogue ([`crate::metric`]) lists them:
+/// every statistic it queries on an endpoint of this kind, in catalogue
+/// order.
 ///
 /// Real-time: Invocations and InvocationsPerInstance (Sum; target tracking
 /// reads InvocationsPerInstance per minute), latencies (microseconds),
@@ -118,53 +119,16 @@ const HOST: &str = "/aws/sagemaker/Endpoints";
 /// InvocationsProcesssed (sic), InvocationFailures, ExpiredRequests. Both:
 /// instance CPU and memory (percent summed over cores).
 pub fn metric_set(kind: EndpointKind) -> Vec<MetricQuery> {
+    let is_async = kind == EndpointKind::Async;
     let mut q = Vec::new();
-    match kind {
-        EndpointKind::RealTime => {
-            for name in [
-                "Invocations",
-                "InvocationsPerInstance",
-                "Invocation4XXErrors",
-                "Invocation5XXErrors",
-            ] {
-                q.push(MetricQuery::new(SM, name, "Sum", 60));
-            }
-            for name in ["ModelLatency", "OverheadLatency", "ModelSetupTime"] {
-                q.push(MetricQuery::new(SM, name, "Average", 60));
-            }
-            q.push(MetricQuery::new(SM, "ModelLatency", "Maximum", 60));
-            q.push(MetricQuery::new(
-                SM,
-                "ConcurrentRequestsPerModel",
-                "Maximum",
-                10,
-            ));
+    for m in MetricId::iter() {
+        let spec = m.spec();
+        for stat in m.queried_stats(is_async) {
+            q.push(MetricQuery {
+                per_variant: spec.dimensions == Dimensions::Variant,
+                ..MetricQuery::new(spec.namespace, m.name(), stat.name(), spec.period_s)
+            });
         }
-        EndpointKind::Async => {
-            for (name, stat) in [
-                ("ApproximateBacklogSize", "Average"),
-                ("ApproximateBacklogSizePerInstance", "Average"),
-                ("ApproximateAgeOfOldestRequest", "Maximum"),
-                ("HasBacklogWithoutCapacity", "Maximum"),
-            ] {
-                q.push(MetricQuery {
-                    per_variant: false,
-                    ..MetricQuery::new(SM, name, stat, 60)
-                });
-            }
-            for (name, stat) in [
-                ("TimeInBacklog", "Average"),
-                ("TotalProcessingTime", "Average"),
-                ("InvocationsProcesssed", "Sum"),
-                ("InvocationFailures", "Sum"),
-                ("ExpiredRequests", "Sum"),
-            ] {
-                q.push(MetricQuery::new(SM, name, stat, 60));
-            }
-        }
-    }
-    for name in ["CPUUtilization", "MemoryUtilization"] {
-        q.push(MetricQuery::new(HOST, name, "Average", 60));
     }
     q
 }
@@ -459,6 +423,55 @@ mod tests {
         );
         assert!(not_scaled_words(&r("AutoScalingAnticipatedFlapping")).contains("flapping"));
         assert_eq!(not_scaled_words(&r("Novel")), "not scaled (Novel)");
+    }
+
+    #[test]
+    fn metric_sets_come_from_the_catalogue() {
+        let set = |kind| {
+            let mut v: Vec<String> = metric_set(kind)
+                .iter()
+                .map(|q| {
+                    format!(
+                        "{} {} {} {} {}",
+                        q.namespace, q.name, q.stat, q.period_s, q.per_variant
+                    )
+                })
+                .collect();
+            v.sort();
+            v
+        };
+        let sm = "AWS/SageMaker";
+        let host = "/aws/sagemaker/Endpoints";
+        let mut real_time = vec![
+            format!("{sm} Invocations Sum 60 true"),
+            format!("{sm} InvocationsPerInstance Sum 60 true"),
+            format!("{sm} Invocation4XXErrors Sum 60 true"),
+            format!("{sm} Invocation5XXErrors Sum 60 true"),
+            format!("{sm} ModelLatency Average 60 true"),
+            format!("{sm} OverheadLatency Average 60 true"),
+            format!("{sm} ModelSetupTime Average 60 true"),
+            format!("{sm} ModelLatency Maximum 60 true"),
+            format!("{sm} ConcurrentRequestsPerModel Maximum 10 true"),
+            format!("{host} CPUUtilization Average 60 true"),
+            format!("{host} MemoryUtilization Average 60 true"),
+        ];
+        real_time.sort();
+        assert_eq!(set(EndpointKind::RealTime), real_time);
+        let mut asynchronous = vec![
+            format!("{sm} ApproximateBacklogSize Average 60 false"),
+            format!("{sm} ApproximateBacklogSizePerInstance Average 60 false"),
+            format!("{sm} ApproximateAgeOfOldestRequest Maximum 60 false"),
+            format!("{sm} HasBacklogWithoutCapacity Maximum 60 false"),
+            format!("{sm} TimeInBacklog Average 60 true"),
+            format!("{sm} TotalProcessingTime Average 60 true"),
+            format!("{sm} InvocationsProcesssed Sum 60 true"),
+            format!("{sm} InvocationFailures Sum 60 true"),
+            format!("{sm} ExpiredRequests Sum 60 true"),
+            format!("{host} CPUUtilization Average 60 true"),
+            format!("{host} MemoryUtilization Average 60 true"),
+        ];
+        asynchronous.sort();
+        assert_eq!(set(EndpointKind::Async), asynchronous);
     }
 
     #[test]
