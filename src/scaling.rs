@@ -185,7 +185,7 @@ pub fn summarize(data: &JournalData) -> Option<ScalingSummary> {
                 end: a.end.map(at),
                 from: a.from,
                 to: a.to,
-                status: a.status.clone(),
+                status: a.status.to_string(),
                 cause: a.cause.clone(),
             })
             .collect(),

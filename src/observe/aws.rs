@@ -56,8 +56,8 @@ use super::aws_model::{
 use crate::aws;
 use crate::clock::RunClock;
 use crate::journal::record::{
-    ActivityRecord, AlarmState, EndpointRecord, NotScaledReason, PolicyRecord, Record,
-    ScalableTargetRecord, WarningRecord,
+    ActivityRecord, ActivityStatus, AlarmState, EndpointRecord, EndpointStatus, NotScaledReason,
+    PolicyRecord, Record, ScalableTargetRecord, WarningRecord,
 };
 use crate::profile::TargetSpec;
 use crate::resource::ScalableResource;
@@ -163,14 +163,14 @@ pub struct AwsObserver {
     kind: Option<EndpointKind>,
     queries: Vec<MetricQuery>,
     metrics: MetricTracker,
-    last_endpoint: Option<(String, u32, u32)>,
+    last_endpoint: Option<(EndpointStatus, u32, u32)>,
     last_bounds: Option<(u32, u32)>,
     last_policies: HashMap<String, PolicyRecord>,
     policy_alarms: Vec<String>,
     alarm_states: HashMap<String, AlarmState>,
     alarm_configs: HashSet<String>,
     transitions_seen: HashSet<(String, i64, AlarmState)>,
-    activities: HashMap<String, String>,
+    activities: HashMap<String, ActivityStatus>,
     warned: HashSet<String>,
     /// The alarms (and failed alarm calls) the last setup read found, for
     /// `poll_alarms` to journal after the start-up warnings.
@@ -470,10 +470,11 @@ impl AwsObserver {
             .production_variants()
             .iter()
             .find(|v| v.variant_name() == Some(variant.as_str()))?;
-        let status = ep
-            .endpoint_status()
-            .map(|s| s.as_str().to_string())
-            .unwrap_or_else(|| "Unknown".into());
+        let status = EndpointStatus::from(
+            ep.endpoint_status()
+                .map(|s| s.as_str())
+                .unwrap_or("Unknown"),
+        );
         let current = v.current_instance_count().unwrap_or(0).max(0) as u32;
         let desired = v.desired_instance_count().unwrap_or(0).max(0) as u32;
         let now = (status.clone(), current, desired);
@@ -572,7 +573,7 @@ impl AwsObserver {
         list.sort_by_key(|a| a.start_time().secs());
         for a in list {
             let start = to_chrono(a.start_time());
-            let status = a.status_code().as_str().to_string();
+            let status = ActivityStatus::from(a.status_code().as_str());
             let open = a.end_time().is_none();
             if start < since && !open {
                 continue;
