@@ -12,7 +12,9 @@
 //! as percent summed over cores; async endpoints publish no `Invocations` /
 //! `InvocationsPerInstance` but the backlog metrics (`EndpointName` only) and
 //! per variant `TimeInBacklog`, `TotalProcessingTime`, `InvocationsProcesssed`
-//! (sic), `InvocationFailures`, `ExpiredRequests`.
+//! (sic), `InvocationFailures`, `ExpiredRequests`. Inference components
+//! publish per-copy metrics with the dimension `InferenceComponentName`
+//! (`InvocationsPerCopy`, `ConcurrentRequestsPerCopy` at 10 s).
 //!
 //! It is a leaf: it imports nothing else of the crate.
 //!
@@ -24,14 +26,16 @@
 //!    store and the order of its journal lines), and [`SIMULATED_COUNT`]
 //!    grows by one; any other goes at the end.
 //! 2. Give it an arm in [`MetricId::spec`]: namespace, unit, period,
-//!    [`Dimensions`], which endpoint kinds publish it, and the statistics
-//!    the AWS observer queries on each kind (empty: not queried) and, when
-//!    simulated, the ones the simulated observer records.
+//!    [`Dimensions`], which endpoint kinds (real-time, async, inference
+//!    component) publish it, and the statistics the AWS observer queries on
+//!    each kind (empty: not queried) and, when simulated, the ones the
+//!    simulated observer records. A new kind of dimensions also needs its
+//!    names in `ScalableResource::cloudwatch_dimensions` (`src/resource.rs`).
 //! 3. A simulated metric also needs its samples: `MetricStore::add` calls
 //!    in `src/sim/endpoint.rs`. It then becomes a valid `MetricName` in
 //!    `[sim]` policies and alarms (the profile's error lists it).
-//! 4. Nothing else: the AWS observer's query list (`observe::aws_model::
-//!    metric_set`) is built from the catalogue. The tests below check the
+//! 4. Nothing else: the AWS observer's query lists (`observe::aws_model::
+//!    metric_set` and `metric_set_for`) are built from the catalogue. The tests below check the
 //!    invariants (a queried metric is published, simulated ones come first).
 
 use serde::Serialize;
@@ -81,6 +85,9 @@ pub enum MetricId {
     InvocationFailures,
     ExpiredRequests,
     MemoryUtilization,
+    // Inference components (observed on AWS only).
+    InvocationsPerCopy,
+    ConcurrentRequestsPerCopy,
 }
 
 /// How many metrics the simulator publishes: the first ones of
@@ -105,6 +112,9 @@ pub enum Dimensions {
     Variant,
     /// `EndpointName` only (the async backlog metrics).
     Endpoint,
+    /// `InferenceComponentName` (an inference component's per-copy
+    /// metrics).
+    InferenceComponent,
 }
 
 /// Everything the crate knows about one metric.
@@ -119,6 +129,8 @@ pub struct MetricSpec {
     pub real_time: bool,
     /// Published by asynchronous endpoints.
     pub asynchronous: bool,
+    /// Published for inference components.
+    pub inference_component: bool,
     /// Published by the simulator (the first [`SIMULATED_COUNT`] metrics).
     pub simulated: bool,
     /// Emitted only when requests arrive, so a period without any is either
@@ -126,6 +138,8 @@ pub struct MetricSpec {
     pub request_driven: bool,
     /// What the AWS observer queries on a real-time endpoint.
     pub queried_real_time: &'static [Stat],
+    /// What the AWS observer queries for an inference component.
+    pub queried_inference_component: &'static [Stat],
     /// What the AWS observer queries on an asynchronous endpoint. (It
     /// leaves out `ModelLatency` there, which async endpoints publish too:
     /// their latency is `TotalProcessingTime`.)
@@ -178,10 +192,12 @@ impl MetricId {
             dimensions: Dimensions::Variant,
             real_time: true,
             asynchronous: false,
+            inference_component: false,
             simulated: true,
             request_driven: false,
             queried_real_time: NONE,
             queried_async: NONE,
+            queried_inference_component: NONE,
             simulated_stats: SUM,
         };
         let real_time_sum = MetricSpec {
@@ -193,6 +209,14 @@ impl MetricId {
             dimensions: Dimensions::Endpoint,
             real_time: false,
             asynchronous: true,
+            ..base
+        };
+        let per_copy = MetricSpec {
+            dimensions: Dimensions::InferenceComponent,
+            real_time: false,
+            inference_component: true,
+            simulated: false,
+            simulated_stats: NONE,
             ..base
         };
         let async_only = MetricSpec {
@@ -276,6 +300,18 @@ impl MetricId {
                 queried_async: AVG,
                 simulated_stats: NONE,
                 ..base
+            },
+            // Target tracking's predefined metrics for inference
+            // components read these (`SageMakerInferenceComponent
+            // InvocationsPerCopy`, `…ConcurrentRequestsPerCopyHighResolution`).
+            InvocationsPerCopy => MetricSpec {
+                queried_inference_component: SUM,
+                ..per_copy
+            },
+            ConcurrentRequestsPerCopy => MetricSpec {
+                period_s: 10,
+                queried_inference_component: MAX,
+                ..per_copy
             },
         }
     }
@@ -389,6 +425,16 @@ mod tests {
             // A metric is queried only where it is published.
             assert!(s.queried_real_time.is_empty() || s.real_time, "{m:?}");
             assert!(s.queried_async.is_empty() || s.asynchronous, "{m:?}");
+            assert!(
+                s.queried_inference_component.is_empty() || s.inference_component,
+                "{m:?}"
+            );
+            // Per-copy metrics carry the component's dimension, and only they.
+            assert_eq!(
+                s.inference_component,
+                s.dimensions == Dimensions::InferenceComponent,
+                "{m:?}"
+            );
             // The simulator records something of every metric it publishes.
             assert_eq!(s.simulated, !s.simulated_stats.is_empty(), "{m:?}");
             assert!(s.period_s == 60 || s.period_s == 10, "{m:?}");

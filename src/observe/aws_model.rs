@@ -9,7 +9,8 @@ use chrono::{DateTime, Utc};
 use strum::IntoEnumIterator;
 
 use crate::journal::record::{AlarmState, MetricRecord, NotScaledReason};
-use crate::metric::{Dimensions, MetricId};
+use crate::metric::{Dimensions, MetricId, Stat};
+use crate::resource::ScalableResource;
 
 /// The built-in target-tracking policy's name (the console shows any other
 /// name as a "custom" policy).
@@ -30,8 +31,8 @@ pub struct MetricQuery {
     /// A statistic (`Sum`, `Average`, …) or a percentile (`p99`).
     pub stat: String,
     pub period_s: u32,
-    /// With only EndpointName (async backlog metrics) or also VariantName.
-    pub per_variant: bool,
+    /// Which dimensions the metric is published with (the catalogue's).
+    pub dims: Dimensions,
     /// Dimensions as an alarm names them, instead of the two above.
     pub exact_dimensions: Option<BTreeMap<String, String>>,
 }
@@ -43,7 +44,7 @@ impl MetricQuery {
             name: name.into(),
             stat: stat.into(),
             period_s,
-            per_variant: true,
+            dims: Dimensions::Variant,
             exact_dimensions: None,
         }
     }
@@ -68,16 +69,24 @@ impl MetricQuery {
         })
     }
 
+    /// The dimensions to query for a variant of an endpoint.
     pub fn dimensions(&self, endpoint: &str, variant: &str) -> BTreeMap<String, String> {
+        self.dimensions_for(&ScalableResource::variant(endpoint, variant))
+    }
+
+    /// The dimensions to query for `resource` (none when the metric has no
+    /// dimensions for this kind of resource; [`metric_set_for`] leaves such
+    /// queries out).
+    pub fn dimensions_for(&self, resource: &ScalableResource) -> BTreeMap<String, String> {
         if let Some(d) = &self.exact_dimensions {
             return d.clone();
         }
-        let mut d = BTreeMap::new();
-        d.insert("EndpointName".to_string(), endpoint.to_string());
-        if self.per_variant {
-            d.insert("VariantName".to_string(), variant.to_string());
-        }
-        d
+        resource
+            .cloudwatch_dimensions(self.dims)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect()
     }
 
     /// Whether two queries read the same series.
@@ -120,12 +129,31 @@ pub fn add_query(
 /// instance CPU and memory (percent summed over cores).
 pub fn metric_set(kind: EndpointKind) -> Vec<MetricQuery> {
     let is_async = kind == EndpointKind::Async;
+    catalogue_queries(|m| m.queried_stats(is_async))
+}
+
+/// The metrics of `resource`: a variant's are its endpoint's
+/// ([`metric_set`]); an inference component's are its per-copy metrics
+/// (`InvocationsPerCopy` Sum, `ConcurrentRequestsPerCopy` Maximum at 10 s,
+/// dimension `InferenceComponentName`).
+pub fn metric_set_for(resource: &ScalableResource, kind: EndpointKind) -> Vec<MetricQuery> {
+    match resource {
+        ScalableResource::Variant { .. } => metric_set(kind),
+        ScalableResource::InferenceComponent { .. } => {
+            catalogue_queries(|m| m.spec().queried_inference_component)
+        }
+    }
+}
+
+/// One query per metric of the catalogue and statistic `stats` gives it,
+/// in catalogue order.
+fn catalogue_queries(stats: impl Fn(MetricId) -> &'static [Stat]) -> Vec<MetricQuery> {
     let mut q = Vec::new();
     for m in MetricId::iter() {
         let spec = m.spec();
-        for stat in m.queried_stats(is_async) {
+        for stat in stats(m) {
             q.push(MetricQuery {
-                per_variant: spec.dimensions == Dimensions::Variant,
+                dims: spec.dimensions,
                 ..MetricQuery::new(spec.namespace, m.name(), stat.name(), spec.period_s)
             });
         }
@@ -433,7 +461,11 @@ mod tests {
                 .map(|q| {
                     format!(
                         "{} {} {} {} {}",
-                        q.namespace, q.name, q.stat, q.period_s, q.per_variant
+                        q.namespace,
+                        q.name,
+                        q.stat,
+                        q.period_s,
+                        q.dims == Dimensions::Variant
                     )
                 })
                 .collect();
@@ -472,6 +504,49 @@ mod tests {
         ];
         asynchronous.sort();
         assert_eq!(set(EndpointKind::Async), asynchronous);
+    }
+
+    #[test]
+    fn an_inference_component_reads_its_per_copy_metrics() {
+        let ic = ScalableResource::InferenceComponent {
+            name: "llama-ic".into(),
+        };
+        let q = metric_set_for(&ic, EndpointKind::RealTime);
+        let got: Vec<_> = q
+            .iter()
+            .map(|q| {
+                (
+                    q.namespace.as_str(),
+                    q.name.as_str(),
+                    q.stat.as_str(),
+                    q.period_s,
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("AWS/SageMaker", "InvocationsPerCopy", "Sum", 60),
+                ("AWS/SageMaker", "ConcurrentRequestsPerCopy", "Maximum", 10),
+            ]
+        );
+        for q in &q {
+            assert_eq!(
+                q.dimensions_for(&ic),
+                BTreeMap::from([("InferenceComponentName".to_string(), "llama-ic".to_string())])
+            );
+        }
+        let variant = ScalableResource::variant("ep", "AllTraffic");
+        assert_eq!(
+            metric_set_for(&variant, EndpointKind::Async),
+            metric_set(EndpointKind::Async)
+        );
+        // A variant's queries carry its dimensions, the backlog's only the endpoint.
+        let backlog = metric_set(EndpointKind::Async)
+            .into_iter()
+            .find(|q| q.name == "ApproximateBacklogSize")
+            .unwrap();
+        assert_eq!(backlog.dimensions("ep", "AllTraffic").len(), 1);
     }
 
     #[test]
