@@ -60,7 +60,7 @@ pub async fn describe_endpoint(
     config: &SdkConfig,
     endpoint: &str,
 ) -> Result<DescribeEndpointOutput, String> {
-    aws::check_config(config).await?;
+    aws::check_config(config).await.map_err(|e| e.to_string())?;
     let region = aws::region_of(config);
     control
         .describe_endpoint()
