@@ -32,24 +32,40 @@ pub async fn load_config(spec: &AwsSpec) -> SdkConfig {
     loader.load().await
 }
 
-/// Checks a region is set and credentials resolve; the error is one line
+/// Why the AWS configuration cannot be used; each message is one line
 /// saying what to do.
-pub async fn check_config(config: &SdkConfig) -> Result<(), String> {
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("no AWS region: set `region` in [target], AWS_REGION, or a region in your AWS profile")]
+    NoRegion,
+    #[error("no AWS credentials provider configured")]
+    NoCredentialsProvider,
+    /// The provider chain failed; `chain` is its error with every cause.
+    #[error("{}", no_credentials(.chain))]
+    NoCredentials { chain: String },
+}
+
+fn no_credentials(chain: &str) -> String {
+    one_line(format!(
+        "no AWS credentials found ({chain}); set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or run `aws sso login`"
+    ))
+}
+
+/// Checks a region is set and credentials resolve.
+pub async fn check_config(config: &SdkConfig) -> Result<(), ConfigError> {
     if config.region().is_none() {
-        return Err(
-            "no AWS region: set `region` in [target], AWS_REGION, or a region in your AWS profile"
-                .into(),
-        );
+        return Err(ConfigError::NoRegion);
     }
     let Some(provider) = config.credentials_provider() else {
-        return Err("no AWS credentials provider configured".into());
+        return Err(ConfigError::NoCredentialsProvider);
     };
-    provider.provide_credentials().await.map(|_| ()).map_err(|e| {
-        one_line(format!(
-            "no AWS credentials found ({}); set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or run `aws sso login`",
-            DisplayErrorContext(&e)
-        ))
-    })
+    provider
+        .provide_credentials()
+        .await
+        .map(|_| ())
+        .map_err(|e| ConfigError::NoCredentials {
+            chain: DisplayErrorContext(&e).to_string(),
+        })
 }
 
 /// The region a config will use, for messages.
@@ -150,6 +166,23 @@ pub fn is_throttling<E: ProvideErrorMetadata, R>(e: &SdkError<E, R>) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn config_errors_are_one_line_saying_what_to_do() {
+        let e = ConfigError::NoCredentials {
+            chain: "the credential provider was not enabled:\n  no profile".into(),
+        };
+        assert_eq!(
+            e.to_string(),
+            "no AWS credentials found (the credential provider was not enabled: no profile); \
+             set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or run `aws sso login`"
+        );
+        assert!(
+            ConfigError::NoRegion
+                .to_string()
+                .starts_with("no AWS region: set `region`")
+        );
+    }
 
     #[test]
     fn codes_map_to_sagemaker_classes() {

@@ -9,10 +9,11 @@
 //! 1. **Vocabulary**: [`exit`] (exit codes), [`format`] (numbers),
 //!    [`verdict`] (a limit's verdict), [`clock`], [`outcome`] (outcome
 //!    classes), [`histogram`] (HDR encoding), [`resource`] (what Application
-//!    Auto Scaling scales: a variant or an inference component).
+//!    Auto Scaling scales: a variant or an inference component), [`metric`]
+//!    (the one catalogue of SageMaker's CloudWatch metrics).
 //! 2. **Input and records**: [`profile`] (the TOML schema, validation with
 //!    file/line/field errors, the `[sim]` and `[capacity]` sections; it
-//!    imports nothing else of the crate), [`plan`] (the resolved plan);
+//!    imports only the vocabulary), [`plan`] (the resolved plan);
 //!    [`journal`] (the run directory: `run.json` and the append-only
 //!    journal's records).
 //! 3. **Build**: [`schedule`] (phases → intended send times, sharded),
@@ -47,6 +48,7 @@ pub mod histogram;
 pub mod invoke;
 pub mod journal;
 pub mod merge;
+pub mod metric;
 pub mod observe;
 pub mod observe_run;
 pub mod outcome;

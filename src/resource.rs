@@ -11,11 +11,34 @@
 //! `ScalableDimension = sagemaker:inference-component:DesiredCopyCount`.
 //! <https://docs.aws.amazon.com/autoscaling/application/userguide/services-that-can-integrate-sagemaker.html>
 //!
-//! To add a scalable resource kind: add a variant here with its id,
-//! dimension and metric dimensions, parse it in [`ScalableResource::of_id`],
-//! and test both directions.
+//! Inference components publish their per-copy metrics in `AWS/SageMaker`
+//! with the dimension `InferenceComponentName` (`InvocationsPerCopy`,
+//! `ConcurrentRequestsPerCopy`, the metrics behind the predefined types
+//! `SageMakerInferenceComponentInvocationsPerCopy` and
+//! `SageMakerInferenceComponentConcurrentRequestsPerCopyHighResolution`),
+//! AWS, "Amazon SageMaker AI and Application Auto Scaling" (above) and
+//! "Amazon SageMaker AI enhanced metrics for inference endpoints":
+//! <https://docs.aws.amazon.com/sagemaker/latest/dg/monitoring-cloudwatch-enhanced-metrics.html>.
+//! Only the observer's reading of the setup and metrics knows the kind so
+//! far; no profile or CLI names one yet.
+//!
+//! To add a new scalable-resource kind:
+//! 1. Add a variant to [`ScalableResource`] and an arm to each method here:
+//!    [`ScalableResource::resource_id`], [`ScalableResource::dimension_name`]
+//!    and [`ScalableResource::scalable_dimension`] (Application Auto
+//!    Scaling's spelling and the SDK's), [`ScalableResource::metric_dimensions`]
+//!    and [`ScalableResource::cloudwatch_dimensions`] (CloudWatch's names).
+//! 2. Parse its id in [`ScalableResource::of_id`]; test both directions.
+//! 3. If its metrics carry other dimensions, add a [`Dimensions`] kind and
+//!    its metrics to the catalogue (`src/metric.rs`, with its "To add a new
+//!    metric" list); `observe::aws_model::metric_set_for` then queries them.
+//! 4. The setup read (`observe::aws::setup`: scalable target, policies,
+//!    target tracking's `TargetTracking-<resource id>-…` alarms) needs
+//!    nothing more: it works from the resource id and dimension.
 
 use aws_sdk_applicationautoscaling::types::ScalableDimension;
+
+use crate::metric::Dimensions;
 
 /// A scalable SageMaker resource.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,6 +103,22 @@ impl ScalableResource {
         }
     }
 
+    /// The CloudWatch dimensions of a metric published with `dims`, for
+    /// this resource; `None` when this kind of resource has no such metric
+    /// (an inference component has no `VariantName`).
+    pub fn cloudwatch_dimensions(&self, dims: Dimensions) -> Option<Vec<(&'static str, String)>> {
+        match (self, dims) {
+            (ScalableResource::Variant { .. }, Dimensions::Variant)
+            | (ScalableResource::InferenceComponent { .. }, Dimensions::InferenceComponent) => {
+                Some(self.metric_dimensions())
+            }
+            (ScalableResource::Variant { endpoint, .. }, Dimensions::Endpoint) => {
+                Some(vec![("EndpointName", endpoint.clone())])
+            }
+            _ => None,
+        }
+    }
+
     /// The resource a `ResourceId` names; `None` for one that is neither.
     pub fn of_id(resource_id: &str) -> Option<ScalableResource> {
         if let Some(name) = resource_id.strip_prefix("inference-component/") {
@@ -127,6 +166,19 @@ mod tests {
         assert_eq!(
             ic.metric_dimensions(),
             vec![("InferenceComponentName", "llama-ic".to_string())]
+        );
+        assert_eq!(
+            ic.cloudwatch_dimensions(Dimensions::InferenceComponent),
+            Some(vec![("InferenceComponentName", "llama-ic".to_string())])
+        );
+        assert_eq!(ic.cloudwatch_dimensions(Dimensions::Variant), None);
+        assert_eq!(
+            v.cloudwatch_dimensions(Dimensions::Endpoint),
+            Some(vec![("EndpointName", "demo".to_string())])
+        );
+        assert_eq!(
+            v.cloudwatch_dimensions(Dimensions::InferenceComponent),
+            None
         );
         assert_eq!(ScalableResource::of_id("table/x"), None);
         assert_eq!(ScalableResource::of_id("endpoint/x/variant/"), None);

@@ -189,7 +189,7 @@ pub fn summarize(
                 end: a.end.map(at),
                 from: a.from,
                 to: a.to,
-                status: a.status.clone(),
+                status: a.status.to_string(),
                 cause: a.cause.clone(),
             })
             .collect(),

@@ -147,11 +147,11 @@ impl Percentiles {
 }
 
 /// An interval line whose histograms can't be read or added up.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[derive(Debug, thiserror::Error)]
 pub enum SummaryError {
     /// Not a base64 V2+deflate histogram ([`histogram::decode`]'s message).
-    #[error("{0}")]
-    Decode(String),
+    #[error(transparent)]
+    Decode(#[from] histogram::HistogramError),
     /// Histograms that don't add (hdrhistogram's error, as debug text).
     #[error("{0}")]
     Add(String),

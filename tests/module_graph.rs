@@ -25,6 +25,7 @@ const LAYERS: &[&[&str]] = &[
         "outcome",
         "histogram",
         "resource",
+        "metric",
     ],
     &["profile", "plan", "journal"],
     &[

@@ -334,9 +334,7 @@ pub struct ActivityRecord {
     pub id: String,
     pub start: f64,
     pub end: Option<f64>,
-    /// `Pending`, `InProgress`, `Successful`, `Failed`, `Unfulfilled`,
-    /// `Overridden`, `Cancelled`.
-    pub status: String,
+    pub status: ActivityStatus,
     pub cause: String,
     pub description: String,
     /// Desired capacity before, when known.
@@ -353,8 +351,7 @@ pub struct ActivityRecord {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EndpointRecord {
     pub t: f64,
-    /// `InService`, `Updating`, `Creating`, `Failed`, …
-    pub status: String,
+    pub status: EndpointStatus,
     pub variant: String,
     pub current: u32,
     pub desired: u32,
@@ -390,6 +387,98 @@ pub struct PolicyRecord {
     /// publish, named so reports can say which one ran.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub simulated_scale_in_rule: Option<String>,
+}
+
+/// An AWS enumeration kept as AWS spells it on disk (serde from and into
+/// `String`, like [`ComparisonOperator`] and [`PolicyType`]), so journals
+/// written while it was a string read the same and written journals do
+/// not change; a value AWS adds later is kept as `Other`. Comparing with
+/// a `&str` compares the spelling.
+macro_rules! aws_spelled {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident,)* }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[serde(from = "String", into = "String")]
+        pub enum $name {
+            $($(#[$vmeta])* $variant,)*
+            /// A value this version does not know, as AWS spelled it.
+            Other(String),
+        }
+
+        impl $name {
+            /// As AWS spells it.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    $($name::$variant => stringify!($variant),)*
+                    $name::Other(s) => s,
+                }
+            }
+        }
+
+        impl From<String> for $name {
+            fn from(s: String) -> Self {
+                match s.as_str() {
+                    $(stringify!($variant) => $name::$variant,)*
+                    _ => $name::Other(s),
+                }
+            }
+        }
+
+        impl From<&str> for $name {
+            fn from(s: &str) -> Self {
+                $name::from(s.to_string())
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(v: $name) -> String {
+                match v {
+                    $name::Other(s) => s,
+                    v => v.as_str().to_string(),
+                }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl PartialEq<&str> for $name {
+            fn eq(&self, other: &&str) -> bool {
+                self.as_str() == *other
+            }
+        }
+    };
+}
+
+aws_spelled! {
+    /// A scaling activity's `StatusCode` (Application Auto Scaling).
+    ActivityStatus {
+        Pending,
+        InProgress,
+        Successful,
+        Overridden,
+        Unfulfilled,
+        Failed,
+    }
+}
+
+aws_spelled! {
+    /// An endpoint's `EndpointStatus` (SageMaker `DescribeEndpoint`); the
+    /// observer writes `Unknown` (kept as `Other`) when none is given.
+    EndpointStatus {
+        OutOfService,
+        Creating,
+        Updating,
+        SystemUpdating,
+        RollingBack,
+        InService,
+        Deleting,
+        Failed,
+        UpdateRollbackFailed,
+    }
 }
 
 /// Something the observer wants the user to know ("this policy can never
@@ -484,5 +573,36 @@ mod tests {
             serde_json::to_string(&band).unwrap(),
             "\"LessThanLowerOrGreaterThanUpperThreshold\""
         );
+    }
+
+    #[test]
+    fn statuses_keep_aws_spelling_on_disk() {
+        for (s, t) in [
+            ("\"Successful\"", ActivityStatus::Successful),
+            ("\"InProgress\"", ActivityStatus::InProgress),
+            ("\"Cancelled\"", ActivityStatus::Other("Cancelled".into())),
+        ] {
+            assert_eq!(serde_json::from_str::<ActivityStatus>(s).unwrap(), t);
+            assert_eq!(serde_json::to_string(&t).unwrap(), s);
+        }
+        for (s, t) in [
+            ("\"InService\"", EndpointStatus::InService),
+            (
+                "\"UpdateRollbackFailed\"",
+                EndpointStatus::UpdateRollbackFailed,
+            ),
+            ("\"Unknown\"", EndpointStatus::Other("Unknown".into())),
+        ] {
+            assert_eq!(serde_json::from_str::<EndpointStatus>(s).unwrap(), t);
+            assert_eq!(serde_json::to_string(&t).unwrap(), s);
+        }
+        assert_eq!(EndpointStatus::Updating, "Updating");
+        assert_eq!(EndpointStatus::from("Creating").to_string(), "Creating");
+        // A whole line reads and writes back byte for byte.
+        let line =
+            r#"{"t":1.0,"status":"InService","variant":"AllTraffic","current":1,"desired":2}"#;
+        let e: EndpointRecord = serde_json::from_str(line).unwrap();
+        assert_eq!(e.status, EndpointStatus::InService);
+        assert_eq!(serde_json::to_string(&e).unwrap(), line);
     }
 }

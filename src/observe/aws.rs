@@ -9,7 +9,9 @@
 //! - the policies' alarms (their `Alarms`, plus target tracking's
 //!   `TargetTracking-endpoint/<e>/variant/<v>-…` alarms): `DescribeAlarms`
 //!   for configuration and state, `DescribeAlarmHistory` for every state
-//!   transition, so a flip between two polls is not lost;
+//!   transition, so a flip between two polls is not lost (target, policies
+//!   and alarms are read by [`setup::read_scaling_setup`], as `inspect`
+//!   reads them);
 //! - `DescribeScalingActivities` with `IncludeNotScaledActivities` (an
 //!   `activity` line whenever an activity is new or its status changes);
 //! - one `GetMetricData` call for all the endpoint's metrics (the real-time
@@ -29,6 +31,7 @@ use std::time::Duration;
 use aws_config::SdkConfig;
 use aws_sdk_applicationautoscaling::types::{ScalingActivity, ScalingPolicy, ServiceNamespace};
 use aws_sdk_cloudwatch::primitives::DateTime as AwsTime;
+use aws_sdk_cloudwatch::types::MetricAlarm;
 use aws_sdk_cloudwatch::types::{Dimension, Metric, MetricDataQuery, MetricStat};
 use aws_sdk_sagemaker::operation::describe_endpoint_config::DescribeEndpointConfigOutput;
 use aws_sdk_sagemakerruntime::config::http::HttpResponse;
@@ -39,8 +42,11 @@ use futures::future::BoxFuture;
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 
 mod alarms;
+pub mod setup;
 
-pub use alarms::{alarm_config_record, target_tracking_alarm_prefix};
+pub use alarms::alarm_config_record;
+pub use setup::target_tracking_alarm_prefix;
+use setup::{CallFailure, Pacing};
 
 use super::Observer;
 use super::aws_model::{
@@ -50,10 +56,11 @@ use super::aws_model::{
 use crate::aws;
 use crate::clock::RunClock;
 use crate::journal::record::{
-    ActivityRecord, AlarmState, EndpointRecord, NotScaledReason, PolicyRecord, Record,
-    ScalableTargetRecord, WarningRecord,
+    ActivityRecord, ActivityStatus, AlarmState, EndpointRecord, EndpointStatus, NotScaledReason,
+    PolicyRecord, Record, ScalableTargetRecord, WarningRecord,
 };
 use crate::profile::TargetSpec;
+use crate::resource::ScalableResource;
 use crate::target::{SharedTarget, TargetError};
 
 /// API calls per second, all APIs together.
@@ -151,23 +158,102 @@ pub async fn build_for_target(
 pub struct AwsObserver {
     c: AwsClients,
     what: ObserveTarget,
-    limiter: DefaultDirectRateLimiter,
-    backoff: Duration,
+    calls: Calls,
     variant: Option<String>,
     kind: Option<EndpointKind>,
     queries: Vec<MetricQuery>,
     metrics: MetricTracker,
-    last_endpoint: Option<(String, u32, u32)>,
+    last_endpoint: Option<(EndpointStatus, u32, u32)>,
     last_bounds: Option<(u32, u32)>,
     last_policies: HashMap<String, PolicyRecord>,
     policy_alarms: Vec<String>,
     alarm_states: HashMap<String, AlarmState>,
     alarm_configs: HashSet<String>,
     transitions_seen: HashSet<(String, i64, AlarmState)>,
-    activities: HashMap<String, String>,
+    activities: HashMap<String, ActivityStatus>,
     warned: HashSet<String>,
-    last_throttle_warning: HashMap<&'static str, tokio::time::Instant>,
+    /// The alarms (and failed alarm calls) the last setup read found, for
+    /// `poll_alarms` to journal after the start-up warnings.
+    read_alarms: Option<(Vec<MetricAlarm>, Vec<CallFailure>)>,
     startup_done: bool,
+}
+
+/// The observer's call discipline: one rate limiter for every API, a
+/// back-off that doubles on throttling and eases on success, and each kind
+/// of failure warned about once (throttling at most once a minute per API).
+struct Calls {
+    limiter: DefaultDirectRateLimiter,
+    backoff: Duration,
+    last_throttle_warning: HashMap<&'static str, tokio::time::Instant>,
+    failures_warned: HashSet<String>,
+}
+
+impl Calls {
+    fn new() -> Calls {
+        let quota = Quota::per_second(NonZeroU32::new(CALLS_PER_SECOND).expect("non-zero"));
+        Calls {
+            limiter: RateLimiter::direct(quota),
+            backoff: Duration::ZERO,
+            last_throttle_warning: HashMap::new(),
+            failures_warned: HashSet::new(),
+        }
+    }
+
+    /// Waits for the rate limiter (and any back-off) before an API call.
+    async fn pace(&self) {
+        if !self.backoff.is_zero() {
+            tokio::time::sleep(self.backoff).await;
+        }
+        self.limiter.until_ready().await;
+    }
+
+    fn succeeded(&mut self) {
+        self.backoff /= 2;
+        if self.backoff < Duration::from_millis(500) {
+            self.backoff = Duration::ZERO;
+        }
+    }
+
+    /// Backs off on throttling; the warning to journal, if one is due.
+    fn failed(&mut self, f: &CallFailure) -> Option<String> {
+        if f.throttled {
+            self.backoff = (self.backoff * 2).clamp(Duration::from_secs(1), MAX_BACKOFF);
+            let now = tokio::time::Instant::now();
+            let recent = self
+                .last_throttle_warning
+                .get(f.api)
+                .is_some_and(|at| now.duration_since(*at) < Duration::from_secs(60));
+            if recent {
+                return None;
+            }
+            self.last_throttle_warning.insert(f.api, now);
+            return Some(format!(
+                "{} was throttled; the observer backs off {} between calls",
+                f.api,
+                humantime::format_duration(self.backoff)
+            ));
+        }
+        let key = format!("{}:{}", f.api, f.code.as_deref().unwrap_or("error"));
+        self.failures_warned
+            .insert(key)
+            .then(|| format!("{} failed: {}", f.api, f.description))
+    }
+}
+
+impl Pacing for Calls {
+    fn before(&mut self) -> BoxFuture<'_, ()> {
+        self.pace().boxed()
+    }
+
+    fn after(&mut self, failure: Option<&CallFailure>) -> Option<String> {
+        match failure {
+            None => {
+                self.succeeded();
+                None
+            }
+            Some(f) => self.failed(f),
+        }
+    }
 }
 
 fn to_chrono(t: &AwsTime) -> DateTime<Utc> {
@@ -247,15 +333,13 @@ pub fn kind_of_config(c: &DescribeEndpointConfigOutput) -> EndpointKind {
 
 impl AwsObserver {
     pub fn new(clients: AwsClients, what: ObserveTarget) -> AwsObserver {
-        let quota = Quota::per_second(NonZeroU32::new(CALLS_PER_SECOND).expect("non-zero"));
         AwsObserver {
             c: clients,
+            calls: Calls::new(),
             variant: what.variant.clone(),
             kind: what.kind,
             queries: what.kind.map(metric_set).unwrap_or_default(),
             what,
-            limiter: RateLimiter::direct(quota),
-            backoff: Duration::ZERO,
             metrics: MetricTracker::default(),
             last_endpoint: None,
             last_bounds: None,
@@ -266,23 +350,20 @@ impl AwsObserver {
             transitions_seen: HashSet::new(),
             activities: HashMap::new(),
             warned: HashSet::new(),
-            last_throttle_warning: HashMap::new(),
+            read_alarms: None,
             startup_done: false,
         }
     }
 
-    fn resource_id(&self) -> Option<String> {
-        self.variant.as_ref().map(|v| {
-            crate::resource::ScalableResource::variant(&self.what.endpoint, v).resource_id()
-        })
+    fn resource(&self) -> Option<ScalableResource> {
+        self.variant
+            .as_ref()
+            .map(|v| ScalableResource::variant(&self.what.endpoint, v))
     }
 
     /// Waits for the rate limiter (and any back-off) before an API call.
     async fn pace(&mut self) {
-        if !self.backoff.is_zero() {
-            tokio::time::sleep(self.backoff).await;
-        }
-        self.limiter.until_ready().await;
+        self.calls.pace().await;
     }
 
     /// Turns a failed call into (at most) one warning; throttling backs off.
@@ -295,31 +376,17 @@ impl AwsObserver {
     ) where
         E: ProvideErrorMetadata + std::error::Error + 'static,
     {
-        let t = clock.now_s();
-        if aws::is_throttling(e) {
-            self.backoff = (self.backoff * 2).clamp(Duration::from_secs(1), MAX_BACKOFF);
-            let now = tokio::time::Instant::now();
-            let recent = self
-                .last_throttle_warning
-                .get(api)
-                .is_some_and(|at| now.duration_since(*at) < Duration::from_secs(60));
-            if !recent {
-                self.last_throttle_warning.insert(api, now);
-                out.push(Record::Warning(WarningRecord {
-                    t,
-                    message: format!(
-                        "{api} was throttled; the observer backs off {} between calls",
-                        humantime::format_duration(self.backoff)
-                    ),
-                }));
-            }
-            return;
-        }
-        let key = format!("{api}:{}", e.code().unwrap_or("error"));
-        if self.warned.insert(key) {
+        let mut f = CallFailure::of(api, e);
+        f.warning = self.calls.failed(&f);
+        self.journal_failure(&f, clock, out);
+    }
+
+    /// Journals the warning the call discipline made of a failure, if any.
+    fn journal_failure(&mut self, f: &CallFailure, clock: &RunClock, out: &mut Vec<Record>) {
+        if let Some(message) = &f.warning {
             out.push(Record::Warning(WarningRecord {
-                t,
-                message: format!("{api} failed: {}", aws::describe_error(e)),
+                t: clock.now_s(),
+                message: message.clone(),
             }));
         }
     }
@@ -349,10 +416,7 @@ impl AwsObserver {
     }
 
     fn succeeded(&mut self) {
-        self.backoff /= 2;
-        if self.backoff < Duration::from_millis(500) {
-            self.backoff = Duration::ZERO;
-        }
+        self.calls.succeeded();
     }
 
     fn warn_once(&mut self, t: f64, message: String, out: &mut Vec<Record>) {
@@ -406,10 +470,11 @@ impl AwsObserver {
             .production_variants()
             .iter()
             .find(|v| v.variant_name() == Some(variant.as_str()))?;
-        let status = ep
-            .endpoint_status()
-            .map(|s| s.as_str().to_string())
-            .unwrap_or_else(|| "Unknown".into());
+        let status = EndpointStatus::from(
+            ep.endpoint_status()
+                .map(|s| s.as_str())
+                .unwrap_or("Unknown"),
+        );
         let current = v.current_instance_count().unwrap_or(0).max(0) as u32;
         let desired = v.desired_instance_count().unwrap_or(0).max(0) as u32;
         let now = (status.clone(), current, desired);
@@ -431,26 +496,20 @@ impl AwsObserver {
         clock: &RunClock,
         out: &mut Vec<Record>,
     ) -> Option<Vec<PolicyFacts>> {
-        let resource = self.resource_id()?;
-        self.pace().await;
-        let res = self
-            .c
-            .autoscaling
-            .describe_scalable_targets()
-            .service_namespace(ServiceNamespace::Sagemaker)
-            .resource_ids(&resource)
-            .scalable_dimension(crate::resource::ScalableResource::dimension_of_id(
-                &resource,
-            ))
-            .send()
-            .await;
-        let o = self.settle("DescribeScalableTargets", res, clock, out)?;
-        let bounds = o.scalable_targets().first().map(|s| {
-            (
-                s.min_capacity().max(0) as u32,
-                s.max_capacity().max(0) as u32,
-            )
-        });
+        let scalable = self.resource()?;
+        let resource = scalable.resource_id();
+        let setup =
+            setup::read_scaling_setup(&self.c, &scalable, &self.policy_alarms, &mut self.calls)
+                .await;
+        self.read_alarms = Some((setup.alarms, setup.alarm_failures));
+        let config = match setup.config {
+            Ok(c) => c,
+            Err(f) => {
+                self.journal_failure(&f, clock, out);
+                return None;
+            }
+        };
+        let bounds = config.bounds;
         if bounds != self.last_bounds {
             self.last_bounds = bounds;
             if let Some((min, max)) = bounds {
@@ -462,26 +521,9 @@ impl AwsObserver {
                 }));
             }
         }
-        self.pace().await;
-        let res = self
-            .c
-            .autoscaling
-            .describe_scaling_policies()
-            .service_namespace(ServiceNamespace::Sagemaker)
-            .resource_id(&resource)
-            .scalable_dimension(crate::resource::ScalableResource::dimension_of_id(
-                &resource,
-            ))
-            .send()
-            .await;
-        let out_policies = self.settle("DescribeScalingPolicies", res, clock, out)?;
         let mut facts = Vec::new();
         let mut alarms = Vec::new();
-        for p in out_policies.scaling_policies() {
-            // moto matches resource ids by substring; keep exact ones only.
-            if p.resource_id() != resource {
-                continue;
-            }
+        for p in &config.policies {
             let record = policy_record(p, clock.now_s());
             let metric = record.metric.clone();
             alarms.extend(record.alarms.iter().cloned());
@@ -507,9 +549,10 @@ impl AwsObserver {
     }
 
     async fn poll_activities(&mut self, clock: &RunClock, out: &mut Vec<Record>) {
-        let Some(resource) = self.resource_id() else {
+        let Some(scalable) = self.resource() else {
             return;
         };
+        let resource = scalable.resource_id();
         self.pace().await;
         let res = self
             .c
@@ -517,9 +560,7 @@ impl AwsObserver {
             .describe_scaling_activities()
             .service_namespace(ServiceNamespace::Sagemaker)
             .resource_id(&resource)
-            .scalable_dimension(crate::resource::ScalableResource::dimension_of_id(
-                &resource,
-            ))
+            .scalable_dimension(scalable.scalable_dimension())
             .include_not_scaled_activities(true)
             .send()
             .await;
@@ -532,7 +573,7 @@ impl AwsObserver {
         list.sort_by_key(|a| a.start_time().secs());
         for a in list {
             let start = to_chrono(a.start_time());
-            let status = a.status_code().as_str().to_string();
+            let status = ActivityStatus::from(a.status_code().as_str());
             let open = a.end_time().is_none();
             if start < since && !open {
                 continue;

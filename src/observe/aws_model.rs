@@ -6,8 +6,11 @@
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
+use strum::IntoEnumIterator;
 
 use crate::journal::record::{AlarmState, MetricRecord, NotScaledReason};
+use crate::metric::{Dimensions, MetricId, Stat};
+use crate::resource::ScalableResource;
 
 /// The built-in target-tracking policy's name (the console shows any other
 /// name as a "custom" policy).
@@ -28,8 +31,8 @@ pub struct MetricQuery {
     /// A statistic (`Sum`, `Average`, …) or a percentile (`p99`).
     pub stat: String,
     pub period_s: u32,
-    /// With only EndpointName (async backlog metrics) or also VariantName.
-    pub per_variant: bool,
+    /// Which dimensions the metric is published with (the catalogue's).
+    pub dims: Dimensions,
     /// Dimensions as an alarm names them, instead of the two above.
     pub exact_dimensions: Option<BTreeMap<String, String>>,
 }
@@ -41,7 +44,7 @@ impl MetricQuery {
             name: name.into(),
             stat: stat.into(),
             period_s,
-            per_variant: true,
+            dims: Dimensions::Variant,
             exact_dimensions: None,
         }
     }
@@ -66,16 +69,24 @@ impl MetricQuery {
         })
     }
 
+    /// The dimensions to query for a variant of an endpoint.
     pub fn dimensions(&self, endpoint: &str, variant: &str) -> BTreeMap<String, String> {
+        self.dimensions_for(&ScalableResource::variant(endpoint, variant))
+    }
+
+    /// The dimensions to query for `resource` (none when the metric has no
+    /// dimensions for this kind of resource; [`metric_set_for`] leaves such
+    /// queries out).
+    pub fn dimensions_for(&self, resource: &ScalableResource) -> BTreeMap<String, String> {
         if let Some(d) = &self.exact_dimensions {
             return d.clone();
         }
-        let mut d = BTreeMap::new();
-        d.insert("EndpointName".to_string(), endpoint.to_string());
-        if self.per_variant {
-            d.insert("VariantName".to_string(), variant.to_string());
-        }
-        d
+        resource
+            .cloudwatch_dimensions(self.dims)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect()
     }
 
     /// Whether two queries read the same series.
@@ -104,10 +115,9 @@ pub fn add_query(
     true
 }
 
-const SM: &str = "AWS/SageMaker";
-const HOST: &str = "/aws/sagemaker/Endpoints";
-
-/// The endpoint's metrics, one-minute unless noted.
+/// The endpoint's metrics as the catalogue ([`crate::metric`]) lists them:
+/// every statistic it queries on an endpoint of this kind, in catalogue
+/// order.
 ///
 /// Real-time: Invocations and InvocationsPerInstance (Sum; target tracking
 /// reads InvocationsPerInstance per minute), latencies (microseconds),
@@ -118,53 +128,35 @@ const HOST: &str = "/aws/sagemaker/Endpoints";
 /// InvocationsProcesssed (sic), InvocationFailures, ExpiredRequests. Both:
 /// instance CPU and memory (percent summed over cores).
 pub fn metric_set(kind: EndpointKind) -> Vec<MetricQuery> {
-    let mut q = Vec::new();
-    match kind {
-        EndpointKind::RealTime => {
-            for name in [
-                "Invocations",
-                "InvocationsPerInstance",
-                "Invocation4XXErrors",
-                "Invocation5XXErrors",
-            ] {
-                q.push(MetricQuery::new(SM, name, "Sum", 60));
-            }
-            for name in ["ModelLatency", "OverheadLatency", "ModelSetupTime"] {
-                q.push(MetricQuery::new(SM, name, "Average", 60));
-            }
-            q.push(MetricQuery::new(SM, "ModelLatency", "Maximum", 60));
-            q.push(MetricQuery::new(
-                SM,
-                "ConcurrentRequestsPerModel",
-                "Maximum",
-                10,
-            ));
-        }
-        EndpointKind::Async => {
-            for (name, stat) in [
-                ("ApproximateBacklogSize", "Average"),
-                ("ApproximateBacklogSizePerInstance", "Average"),
-                ("ApproximateAgeOfOldestRequest", "Maximum"),
-                ("HasBacklogWithoutCapacity", "Maximum"),
-            ] {
-                q.push(MetricQuery {
-                    per_variant: false,
-                    ..MetricQuery::new(SM, name, stat, 60)
-                });
-            }
-            for (name, stat) in [
-                ("TimeInBacklog", "Average"),
-                ("TotalProcessingTime", "Average"),
-                ("InvocationsProcesssed", "Sum"),
-                ("InvocationFailures", "Sum"),
-                ("ExpiredRequests", "Sum"),
-            ] {
-                q.push(MetricQuery::new(SM, name, stat, 60));
-            }
+    let is_async = kind == EndpointKind::Async;
+    catalogue_queries(|m| m.queried_stats(is_async))
+}
+
+/// The metrics of `resource`: a variant's are its endpoint's
+/// ([`metric_set`]); an inference component's are its per-copy metrics
+/// (`InvocationsPerCopy` Sum, `ConcurrentRequestsPerCopy` Maximum at 10 s,
+/// dimension `InferenceComponentName`).
+pub fn metric_set_for(resource: &ScalableResource, kind: EndpointKind) -> Vec<MetricQuery> {
+    match resource {
+        ScalableResource::Variant { .. } => metric_set(kind),
+        ScalableResource::InferenceComponent { .. } => {
+            catalogue_queries(|m| m.spec().queried_inference_component)
         }
     }
-    for name in ["CPUUtilization", "MemoryUtilization"] {
-        q.push(MetricQuery::new(HOST, name, "Average", 60));
+}
+
+/// One query per metric of the catalogue and statistic `stats` gives it,
+/// in catalogue order.
+fn catalogue_queries(stats: impl Fn(MetricId) -> &'static [Stat]) -> Vec<MetricQuery> {
+    let mut q = Vec::new();
+    for m in MetricId::iter() {
+        let spec = m.spec();
+        for stat in stats(m) {
+            q.push(MetricQuery {
+                dims: spec.dimensions,
+                ..MetricQuery::new(spec.namespace, m.name(), stat.name(), spec.period_s)
+            });
+        }
     }
     q
 }
@@ -459,6 +451,102 @@ mod tests {
         );
         assert!(not_scaled_words(&r("AutoScalingAnticipatedFlapping")).contains("flapping"));
         assert_eq!(not_scaled_words(&r("Novel")), "not scaled (Novel)");
+    }
+
+    #[test]
+    fn metric_sets_come_from_the_catalogue() {
+        let set = |kind| {
+            let mut v: Vec<String> = metric_set(kind)
+                .iter()
+                .map(|q| {
+                    format!(
+                        "{} {} {} {} {}",
+                        q.namespace,
+                        q.name,
+                        q.stat,
+                        q.period_s,
+                        q.dims == Dimensions::Variant
+                    )
+                })
+                .collect();
+            v.sort();
+            v
+        };
+        let sm = "AWS/SageMaker";
+        let host = "/aws/sagemaker/Endpoints";
+        let mut real_time = vec![
+            format!("{sm} Invocations Sum 60 true"),
+            format!("{sm} InvocationsPerInstance Sum 60 true"),
+            format!("{sm} Invocation4XXErrors Sum 60 true"),
+            format!("{sm} Invocation5XXErrors Sum 60 true"),
+            format!("{sm} ModelLatency Average 60 true"),
+            format!("{sm} OverheadLatency Average 60 true"),
+            format!("{sm} ModelSetupTime Average 60 true"),
+            format!("{sm} ModelLatency Maximum 60 true"),
+            format!("{sm} ConcurrentRequestsPerModel Maximum 10 true"),
+            format!("{host} CPUUtilization Average 60 true"),
+            format!("{host} MemoryUtilization Average 60 true"),
+        ];
+        real_time.sort();
+        assert_eq!(set(EndpointKind::RealTime), real_time);
+        let mut asynchronous = vec![
+            format!("{sm} ApproximateBacklogSize Average 60 false"),
+            format!("{sm} ApproximateBacklogSizePerInstance Average 60 false"),
+            format!("{sm} ApproximateAgeOfOldestRequest Maximum 60 false"),
+            format!("{sm} HasBacklogWithoutCapacity Maximum 60 false"),
+            format!("{sm} TimeInBacklog Average 60 true"),
+            format!("{sm} TotalProcessingTime Average 60 true"),
+            format!("{sm} InvocationsProcesssed Sum 60 true"),
+            format!("{sm} InvocationFailures Sum 60 true"),
+            format!("{sm} ExpiredRequests Sum 60 true"),
+            format!("{host} CPUUtilization Average 60 true"),
+            format!("{host} MemoryUtilization Average 60 true"),
+        ];
+        asynchronous.sort();
+        assert_eq!(set(EndpointKind::Async), asynchronous);
+    }
+
+    #[test]
+    fn an_inference_component_reads_its_per_copy_metrics() {
+        let ic = ScalableResource::InferenceComponent {
+            name: "llama-ic".into(),
+        };
+        let q = metric_set_for(&ic, EndpointKind::RealTime);
+        let got: Vec<_> = q
+            .iter()
+            .map(|q| {
+                (
+                    q.namespace.as_str(),
+                    q.name.as_str(),
+                    q.stat.as_str(),
+                    q.period_s,
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("AWS/SageMaker", "InvocationsPerCopy", "Sum", 60),
+                ("AWS/SageMaker", "ConcurrentRequestsPerCopy", "Maximum", 10),
+            ]
+        );
+        for q in &q {
+            assert_eq!(
+                q.dimensions_for(&ic),
+                BTreeMap::from([("InferenceComponentName".to_string(), "llama-ic".to_string())])
+            );
+        }
+        let variant = ScalableResource::variant("ep", "AllTraffic");
+        assert_eq!(
+            metric_set_for(&variant, EndpointKind::Async),
+            metric_set(EndpointKind::Async)
+        );
+        // A variant's queries carry its dimensions, the backlog's only the endpoint.
+        let backlog = metric_set(EndpointKind::Async)
+            .into_iter()
+            .find(|q| q.name == "ApproximateBacklogSize")
+            .unwrap();
+        assert_eq!(backlog.dimensions("ep", "AllTraffic").len(), 1);
     }
 
     #[test]

@@ -7,11 +7,8 @@
 //! [`PolicyCliError::Aws`]); alarms and activities are best effort, and a
 //! failed call is listed in [`Snapshot::errors`].
 
-use std::collections::BTreeSet;
-
 use aws_config::SdkConfig;
 use aws_sdk_applicationautoscaling::types::ServiceNamespace;
-use aws_sdk_cloudwatch::types::MetricAlarm;
 use aws_sdk_sagemakerruntime::config::http::HttpResponse;
 use aws_sdk_sagemakerruntime::error::{ProvideErrorMetadata, SdkError};
 use chrono::{DateTime, Utc};
@@ -20,18 +17,19 @@ use serde::Serialize;
 use super::PolicyCliError;
 use crate::aws;
 use crate::journal::record::{AlarmConfigRecord, NotScaledReason, PolicyRecord};
+use crate::observe::aws::setup::{Unpaced, read_scaling_setup};
 use crate::observe::aws::{
     AwsClients, alarm_config_record, kind_of_config, not_scaled_reasons, policy_record,
-    target_tracking_alarm_prefix,
 };
 use crate::observe::aws_model::{
     BUILT_IN_POLICY, EndpointKind, PolicyFacts, ScalingFacts, desired_from_description,
     not_scaled_words, startup_warnings,
 };
+use crate::resource::ScalableResource;
 
 /// The Application Auto Scaling resource of an endpoint variant.
 pub fn resource_id(endpoint: &str, variant: &str) -> String {
-    crate::resource::ScalableResource::variant(endpoint, variant).resource_id()
+    ScalableResource::variant(endpoint, variant).resource_id()
 }
 
 /// Everything `inspect` shows.
@@ -248,57 +246,25 @@ pub async fn fetch(
                 aws::describe_error(&e)
             ))
         })?;
-    let resource = resource_id(endpoint, &variant);
-    let aas = &clients.autoscaling;
-    let targets = aas
-        .describe_scalable_targets()
-        .service_namespace(ServiceNamespace::Sagemaker)
-        .resource_ids(&resource)
-        .scalable_dimension(crate::resource::ScalableResource::dimension_of_id(
-            &resource,
-        ))
-        .send()
-        .await
-        .map_err(|e| {
-            PolicyCliError::Aws(format!(
-                "DescribeScalableTargets {resource} failed: {}",
-                aws::describe_error(&e)
-            ))
-        })?;
-    let scalable_target = targets
-        .scalable_targets()
-        .iter()
-        .find(|t| t.resource_id() == resource)
-        .map(|t| Bounds {
-            min: t.min_capacity().max(0) as u32,
-            max: t.max_capacity().max(0) as u32,
-        });
-    let policies_out = aas
-        .describe_scaling_policies()
-        .service_namespace(ServiceNamespace::Sagemaker)
-        .resource_id(&resource)
-        .scalable_dimension(crate::resource::ScalableResource::dimension_of_id(
-            &resource,
-        ))
-        .send()
-        .await
-        .map_err(|e| {
-            PolicyCliError::Aws(format!(
-                "DescribeScalingPolicies {resource} failed: {}",
-                aws::describe_error(&e)
-            ))
-        })?;
-    // moto matches resource ids by substring; keep exact ones only.
-    let raw_policies: Vec<_> = policies_out
-        .scaling_policies()
-        .iter()
-        .filter(|p| p.resource_id() == resource)
-        .collect();
+    let scalable = ScalableResource::variant(endpoint, &variant);
+    let resource = scalable.resource_id();
+    // The observer reads the same way (`observe::aws::setup`).
+    let setup = read_scaling_setup(clients, &scalable, &[], &mut Unpaced).await;
+    let config = setup.config.map_err(|f| {
+        PolicyCliError::Aws(format!("{} {resource} failed: {}", f.api, f.description))
+    })?;
+    let scalable_target = config.bounds.map(|(min, max)| Bounds { min, max });
+    let raw_policies = config.policies;
     let records: Vec<PolicyRecord> = raw_policies.iter().map(|p| policy_record(p, 0.0)).collect();
     let mut policies: Vec<PolicyView> = records.iter().map(PolicyView::from_record).collect();
 
-    let mut errors = Vec::new();
-    let alarms = fetch_alarms(clients, endpoint, &variant, &records, &mut errors).await;
+    let mut errors: Vec<String> = setup
+        .alarm_failures
+        .iter()
+        .map(|f| format!("{} failed: {}", f.api, f.description))
+        .collect();
+    let mut alarms = setup.alarms;
+    alarms.sort_by(|a, b| a.alarm_name().cmp(&b.alarm_name()));
     let mut other_alarms = Vec::new();
     for a in alarms {
         let name = a.alarm_name().unwrap_or_default();
@@ -362,56 +328,6 @@ pub async fn fetch(
     })
 }
 
-/// The policies' alarms (by name) and target tracking's alarms for the
-/// resource (by prefix), each once.
-async fn fetch_alarms(
-    clients: &AwsClients,
-    endpoint: &str,
-    variant: &str,
-    policies: &[PolicyRecord],
-    errors: &mut Vec<String>,
-) -> Vec<MetricAlarm> {
-    let cw = &clients.cloudwatch;
-    let mut out: Vec<MetricAlarm> = Vec::new();
-    let mut seen = BTreeSet::new();
-    let mut keep = |alarms: &[MetricAlarm], out: &mut Vec<MetricAlarm>| {
-        for a in alarms {
-            if seen.insert(a.alarm_name().unwrap_or_default().to_string()) {
-                out.push(a.clone());
-            }
-        }
-    };
-    let prefix = target_tracking_alarm_prefix(endpoint, variant);
-    match cw.describe_alarms().alarm_name_prefix(&prefix).send().await {
-        Ok(o) => keep(o.metric_alarms(), &mut out),
-        Err(e) => errors.push(format!(
-            "DescribeAlarms failed: {}",
-            aws::describe_error(&e)
-        )),
-    }
-    let named: Vec<String> = policies
-        .iter()
-        .flat_map(|p| p.alarms.iter().cloned())
-        .filter(|n| !n.starts_with(&prefix))
-        .collect();
-    for chunk in named.chunks(100) {
-        match cw
-            .describe_alarms()
-            .set_alarm_names(Some(chunk.to_vec()))
-            .send()
-            .await
-        {
-            Ok(o) => keep(o.metric_alarms(), &mut out),
-            Err(e) => errors.push(format!(
-                "DescribeAlarms failed: {}",
-                aws::describe_error(&e)
-            )),
-        }
-    }
-    out.sort_by(|a, b| a.alarm_name().cmp(&b.alarm_name()));
-    out
-}
-
 /// The last `n` scaling activities, newest first, with not-scaled reasons.
 async fn fetch_activities(
     clients: &AwsClients,
@@ -424,7 +340,7 @@ async fn fetch_activities(
         .describe_scaling_activities()
         .service_namespace(ServiceNamespace::Sagemaker)
         .resource_id(resource)
-        .scalable_dimension(crate::resource::ScalableResource::dimension_of_id(resource))
+        .scalable_dimension(ScalableResource::dimension_of_id(resource))
         .include_not_scaled_activities(true)
         .max_results(n.min(50) as i32)
         .send()

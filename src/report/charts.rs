@@ -177,7 +177,7 @@ pub fn charts(report: &Report) -> Vec<NamedChart> {
     let series = config
         .and_then(|c| tl.alarm_metric(c).map(|d| (c.metric.clone(), d)))
         .or_else(|| {
-            tl.metric("InvocationsPerInstance")
+            tl.metric(crate::metric::MetricId::InvocationsPerInstance.name())
                 .map(|(k, d)| (k.name.clone(), d))
         });
     if let Some((name, data)) = series {

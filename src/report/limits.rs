@@ -99,9 +99,12 @@ impl Limits {
                 .replace("$__serde_spanned_private_value", "");
             err(&field, e.into_inner().message().trim().to_string())
         })?;
+        // [slo] and [gates] reference no files.
+        let files = crate::profile::files::Files::default();
         let ctx = Ctx {
             file: Path::new(RUN_JSON),
             source: &source,
+            files: &files,
         };
         // Positions would point into the re-encoded TOML: keep the field
         // and the message.

@@ -62,9 +62,9 @@ type DescribeEndpointSdkError = SdkError<DescribeEndpointError, HttpResponse>;
 /// Why an endpoint cannot be used (or observed).
 #[derive(Debug, thiserror::Error)]
 pub enum EndpointError {
-    /// [`aws::check_config`]'s sentence (region or credentials missing).
-    #[error("{reason}")]
-    Config { reason: String },
+    /// Region or credentials missing ([`aws::check_config`]).
+    #[error(transparent)]
+    Config(#[from] aws::ConfigError),
     #[error("endpoint {endpoint:?} not found in {region} (check endpoint_name and region)")]
     NotFound {
         endpoint: String,
@@ -106,9 +106,7 @@ pub async fn describe_endpoint(
     config: &SdkConfig,
     endpoint: &str,
 ) -> Result<DescribeEndpointOutput, EndpointError> {
-    aws::check_config(config)
-        .await
-        .map_err(|reason| EndpointError::Config { reason })?;
+    aws::check_config(config).await?;
     let region = aws::region_of(config);
     control
         .describe_endpoint()

@@ -14,8 +14,8 @@ use std::collections::BTreeMap;
 use crate::histogram::{self, Hist};
 use crate::journal::JournalData;
 use crate::journal::record::{
-    ActivityRecord, AlarmConfigRecord, AlarmRecord, AlarmState, EndpointRecord, PhaseEvent,
-    PhaseRecord, PolicyRecord, Record,
+    ActivityRecord, ActivityStatus, AlarmConfigRecord, AlarmRecord, AlarmState, EndpointRecord,
+    PhaseEvent, PhaseRecord, PolicyRecord, Record,
 };
 use crate::outcome::{Outcome, OutcomeCounts};
 
@@ -454,7 +454,7 @@ fn infer_from_counts(acts: &mut [ActivityRecord], endpoint: &[EndpointRecord]) {
                 .map(|e| e.desired)
                 .or(previous_to);
         }
-        if a.not_scaled.is_empty() && a.status != "Failed" {
+        if a.not_scaled.is_empty() && a.status != ActivityStatus::Failed {
             previous_to = a.to.or(previous_to);
         }
     }

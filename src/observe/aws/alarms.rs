@@ -1,5 +1,6 @@
-//! The alarm half of the AWS observer: finding the scaling policies'
-//! alarms, journaling their configuration once, and every state transition
+//! The alarm half of the AWS observer: the scaling policies' alarms (read
+//! with the scaling configuration, [`super::setup`]), journaling their
+//! configuration once, and every state transition
 //! — from `DescribeAlarmHistory`, so a flip between two polls is not lost,
 //! and from `DescribeAlarms` when the history has not shown it.
 
@@ -11,12 +12,6 @@ use crate::aws;
 use crate::clock::RunClock;
 use crate::journal::record::{AlarmConfigRecord, AlarmRecord, Record};
 use crate::observe::aws_model::{MetricQuery, add_query, alarm_state, history_transition};
-
-/// Target tracking names its alarms after the resource:
-/// `TargetTracking-endpoint/<e>/variant/<v>-AlarmHigh-<id>` (and `AlarmLow`).
-pub fn target_tracking_alarm_prefix(endpoint: &str, variant: &str) -> String {
-    format!("TargetTracking-endpoint/{endpoint}/variant/{variant}-")
-}
 
 /// An alarm's configuration: metric, statistic, threshold and comparison,
 /// the M-of-N rule (DatapointsToAlarm defaults to EvaluationPeriods).
@@ -75,38 +70,12 @@ impl AwsObserver {
         let Some(variant) = self.variant.clone() else {
             return;
         };
-        // Target tracking names its alarms after the resource.
-        let prefix = target_tracking_alarm_prefix(&self.what.endpoint, &variant);
-        let mut alarms = Vec::new();
-        self.pace().await;
-        let res = self
-            .c
-            .cloudwatch
-            .describe_alarms()
-            .alarm_name_prefix(&prefix)
-            .send()
-            .await;
-        if let Some(o) = self.settle("DescribeAlarms", res, clock, out) {
-            alarms.extend(o.metric_alarms().iter().cloned());
-        }
-        let named: Vec<String> = self
-            .policy_alarms
-            .iter()
-            .filter(|n| !n.starts_with(&prefix))
-            .cloned()
-            .collect();
-        for chunk in named.chunks(100) {
-            self.pace().await;
-            let res = self
-                .c
-                .cloudwatch
-                .describe_alarms()
-                .set_alarm_names(Some(chunk.to_vec()))
-                .send()
-                .await;
-            if let Some(o) = self.settle("DescribeAlarms", res, clock, out) {
-                alarms.extend(o.metric_alarms().iter().cloned());
-            }
+        // Read with the scaling configuration ([`super::setup`]).
+        let Some((alarms, failures)) = self.read_alarms.take() else {
+            return;
+        };
+        for f in failures {
+            self.journal_failure(&f, clock, out);
         }
         let t = clock.now_s();
         let policy_of = |name: &str| -> Option<String> {

@@ -2,7 +2,7 @@
 //! service, and what to say when capacity never came.
 
 use super::{Chain, DESIRED, Direction, IN_SERVICE, direction_of_activity, num, round3};
-use crate::journal::record::{ActivityRecord, EndpointRecord};
+use crate::journal::record::{ActivityRecord, EndpointRecord, EndpointStatus};
 use crate::timeline::Timeline;
 
 /// Whether `count` has reached `goal` moving in `dir` (at least it for
@@ -30,7 +30,8 @@ pub(super) fn in_service_at(
     tl.endpoint.iter().find(|e| {
         e.t >= from - 1e-9
             && reaches(dir, e.current, goal)
-            && (e.status == "InService" || (e.desired != goal && reaches(dir, e.desired, goal)))
+            && (e.status == EndpointStatus::InService
+                || (e.desired != goal && reaches(dir, e.desired, goal)))
     })
 }
 
@@ -74,7 +75,7 @@ pub(super) fn capacity_links(tl: &Timeline, chain: &mut Chain, a: &ActivityRecor
     let goal = target.unwrap_or(desired.desired);
     match in_service_at(tl, desired.t, dir, goal) {
         Some(r) => {
-            let detail = if r.status == "InService" {
+            let detail = if r.status == EndpointStatus::InService {
                 format!("InService with {}", r.current)
             } else {
                 format!(
