@@ -252,27 +252,43 @@ fn last_weekday_and_nth_examples_are_rejected_as_unsupported() {
 
 /// From the EventBridge table: "Run every 30 minutes Monday through Friday
 /// between 10:00 pm on the starting day to 2:00 am on the following day
-/// (UTC)". The hours field `20-2` is a range that wraps past midnight; AWS
-/// accepts it, the simulator's parser rejects it ("range runs backwards").
-/// A parser bug, reported rather than fixed here (the parser belongs to
-/// another change); un-ignore this test once it is fixed.
+/// (UTC)". The hours field `20-2` is a range that wraps past midnight.
 #[test]
-#[ignore = "parser bug: hour ranges that wrap past midnight (20-2) are rejected"]
 fn wrapping_hour_range_example_parses() {
     let c = cron("cron(0/30 20-2 ? * MON-FRI *)");
     // Monday 2026-11-23: 20:00 to 23:30, then 00:00 to 02:30 on Tuesday.
     assert!(c.matches(utc(2026, 11, 23, 20, 0)));
     assert!(c.matches(utc(2026, 11, 23, 23, 30)));
+    assert!(c.matches(utc(2026, 11, 24, 0, 0)));
     assert!(c.matches(utc(2026, 11, 24, 2, 30)));
     assert!(!c.matches(utc(2026, 11, 23, 19, 30)));
     assert!(!c.matches(utc(2026, 11, 24, 3, 0)));
+    assert!(!c.matches(utc(2026, 11, 23, 12, 0)));
+    // Saturday 2026-11-28 01:00 is outside MON-FRI.
+    assert!(!c.matches(utc(2026, 11, 28, 1, 0)));
 }
 
-/// What the parser does with that example today, so the report's claim
-/// stays checked (remove along with the fix).
+/// The other cyclic fields wrap the same way (a step counts across the
+/// wrap); a day of the month does not, since months differ in length.
 #[test]
-fn wrapping_hour_range_is_rejected_today() {
-    let e = rejected("cron(0/30 20-2 ? * MON-FRI *)");
+fn ranges_wrap_in_cyclic_fields_only() {
+    // FRI-MON: Friday, Saturday, Sunday, Monday (2026-11-27 is a Friday).
+    let c = cron("cron(0 9 ? * FRI-MON *)");
+    for day in [27, 28, 29, 30] {
+        assert!(c.matches(utc(2026, 11, day, 9, 0)), "2026-11-{day}");
+    }
+    assert!(!c.matches(utc(2026, 12, 1, 9, 0)), "Tuesday");
+    // Hours 20-2 every 3 hours: 20, 23 and 2.
+    let c = cron("cron(0 20-2/3 * * ? *)");
+    let hours: Vec<u32> = (0..24)
+        .filter(|h| c.matches(utc(2026, 11, 23, *h, 0)))
+        .collect();
+    assert_eq!(hours, [2, 20, 23]);
+    // NOV-FEB runs over the new year.
+    let c = cron("cron(0 0 1 NOV-FEB ? *)");
+    assert!(c.matches(utc(2027, 1, 1, 0, 0)));
+    assert!(!c.matches(utc(2026, 3, 1, 0, 0)));
+    let e = rejected("cron(0 9 5-1 * ? *)");
     assert!(e.contains("range runs backwards"), "{e}");
 }
 

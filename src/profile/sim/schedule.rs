@@ -176,21 +176,21 @@ impl Cron {
         if f.len() != 6 {
             return Err(CronError::FieldCount(f.len()));
         }
-        let dom = optional(f[2], 1, 31, &[])?;
-        let dow = optional(f[4], 1, 7, &DAYS)?;
+        let dom = optional(f[2], 1, 31, &[], Ends::Fixed)?;
+        let dow = optional(f[4], 1, 7, &DAYS, Ends::Wrap)?;
         if dom.is_some() && dow.is_some() {
             return Err(CronError::BothDays);
         }
         let years = if f[5] == "*" {
             None
         } else {
-            Some(field(f[5], 1970, 2199, &[])?)
+            Some(field(f[5], 1970, 2199, &[], Ends::Fixed)?)
         };
         Ok(Cron {
-            minutes: field(f[0], 0, 59, &[])?,
-            hours: field(f[1], 0, 23, &[])?,
+            minutes: field(f[0], 0, 59, &[], Ends::Wrap)?,
+            hours: field(f[1], 0, 23, &[], Ends::Wrap)?,
             dom,
-            months: field(f[3], 1, 12, &MONTHS)?,
+            months: field(f[3], 1, 12, &MONTHS, Ends::Wrap)?,
             dow,
             years,
         })
@@ -215,13 +215,19 @@ impl Cron {
     }
 }
 
-fn optional(s: &str, lo: u32, hi: u32, names: &[&str]) -> Result<Option<Vec<bool>>, CronError> {
+fn optional(
+    s: &str,
+    lo: u32,
+    hi: u32,
+    names: &[&str],
+    ends: Ends,
+) -> Result<Option<Vec<bool>>, CronError> {
     if s == "?" {
         Ok(None)
     } else if s == "*" {
         Ok(Some(vec![true; (hi - lo + 1) as usize]))
     } else {
-        field(s, lo, hi, names).map(Some)
+        field(s, lo, hi, names, ends).map(Some)
     }
 }
 
@@ -242,7 +248,23 @@ fn value(s: &str, lo: u32, hi: u32, names: &[&str]) -> Result<u32, CronError> {
     Ok(v)
 }
 
-fn field(s: &str, lo: u32, hi: u32, names: &[&str]) -> Result<Vec<bool>, CronError> {
+/// Whether a range may run past the field's end and on from its start.
+///
+/// EventBridge's cron reference (the syntax AWS Application Auto Scaling
+/// scheduled actions use,
+/// <https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-scheduled-rule-pattern.html>)
+/// gives `cron(0/30 20-2 ? * MON-FRI *)`, "every 30 minutes Monday through
+/// Friday between 10:00 pm on the starting day to 2:00 am on the following
+/// day": the hours range wraps. The cyclic fields (minutes, hours, months,
+/// days of the week) wrap that way; a day of the month (months differ in
+/// length) and a year do not, and a backwards range there is an error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ends {
+    Wrap,
+    Fixed,
+}
+
+fn field(s: &str, lo: u32, hi: u32, names: &[&str], ends: Ends) -> Result<Vec<bool>, CronError> {
     let mut set = vec![false; (hi - lo + 1) as usize];
     for part in s.split(',') {
         let (range, step) = match part.split_once('/') {
@@ -263,13 +285,17 @@ fn field(s: &str, lo: u32, hi: u32, names: &[&str]) -> Result<Vec<bool>, CronErr
             let a = value(range, lo, hi, names)?;
             (a, if part.contains('/') { hi } else { a })
         };
-        if a > b {
+        if a > b && ends == Ends::Fixed {
             return Err(CronError::Backwards(part.into()));
         }
-        let mut v = a;
-        while v <= b {
-            set[(v - lo) as usize] = true;
-            v += step;
+        // Offsets from `a` along the cycle lo..=hi, so `20-2/3` steps
+        // 20, 23, 2 across the wrap.
+        let width = hi - lo + 1;
+        let span = (b + width - a) % width;
+        let mut offset = 0;
+        while offset <= span {
+            set[((a - lo + offset) % width) as usize] = true;
+            offset += step;
         }
     }
     Ok(set)
