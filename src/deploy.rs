@@ -1,7 +1,8 @@
 //! The one place a profile's target kind becomes running parts: the target
 //! requests go to, the observer that watches its scaling, and how the run
-//! ends its sends. `run` uses it; nothing else matches on the target kind to
-//! build something.
+//! ends its sends. `run` uses [`build`], `observe` (no load, no profile)
+//! [`observe_only`]; nothing else matches on the target kind or builds an
+//! observer.
 //!
 //! To add a new target kind:
 //! 1. add its profile section to [`crate::profile`] (`TargetSpec`) with its
@@ -16,8 +17,11 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use aws_config::SdkConfig;
+
 use crate::clock::RunClock;
 use crate::observe::Observer;
+use crate::observe::aws::{AwsClients, AwsObserver, ObserveTarget};
 use crate::profile::{Profile, TargetSpec};
 use crate::target::{SharedTarget, TargetError};
 
@@ -68,4 +72,24 @@ pub async fn build(profile: &Profile, clock: RunClock) -> Result<Deployment, Tar
             }
         }
     })
+}
+
+/// The observer alone, for `scaletrace observe` on an endpoint whose
+/// traffic something else sends (its kind, real-time or async, is read
+/// from the endpoint).
+pub fn observe_only(
+    config: &SdkConfig,
+    endpoint: &str,
+    variant: Option<&str>,
+    interval: Duration,
+) -> Box<dyn Observer> {
+    Box::new(AwsObserver::new(
+        AwsClients::new(config),
+        ObserveTarget {
+            endpoint: endpoint.to_owned(),
+            variant: variant.map(str::to_owned),
+            kind: None,
+            interval,
+        },
+    ))
 }

@@ -11,8 +11,6 @@ use tokio::sync::watch;
 
 use crate::clock::RunClock;
 use crate::journal::{self, JournalWriter, RunInfo};
-use crate::observe::Observer;
-use crate::observe::aws::{AwsClients, AwsObserver, ObserveTarget};
 use crate::profile::aws::AwsSpec;
 use crate::run::{RunEnd, RunError, RunResult};
 
@@ -83,15 +81,12 @@ pub async fn observe_with(opts: ObserveOptions, config: SdkConfig) -> Result<Run
     journal::create_run_dir(&dir, &info).map_err(|e| RunError::Broke(e.to_string()))?;
     let writer = JournalWriter::create(&dir).map_err(|e| RunError::Broke(e.to_string()))?;
     let journal = Arc::new(Mutex::new(writer));
-    let observer: Box<dyn Observer> = Box::new(AwsObserver::new(
-        AwsClients::new(&config),
-        ObserveTarget {
-            endpoint: opts.endpoint.clone(),
-            variant: opts.variant.clone(),
-            kind: None,
-            interval: opts.interval,
-        },
-    ));
+    let observer = crate::deploy::observe_only(
+        &config,
+        &opts.endpoint,
+        opts.variant.as_deref(),
+        opts.interval,
+    );
     if !opts.quiet {
         eprintln!(
             "scaletrace: observing {} ({}) every {}{}; run directory {}",
