@@ -26,24 +26,12 @@ fn of<T>(records: &[Record], pick: impl Fn(&Record) -> Option<&T>) -> Vec<&T> {
 /// resource, so each sees only its own variant's target, policy and alarm.
 #[tokio::test]
 async fn two_variants_each_see_only_their_own_scaling_setup() {
-    use aws_sdk_sagemaker::types::{
-        ContainerDefinition, ProductionVariant, ProductionVariantInstanceType,
-    };
+    use aws_sdk_sagemaker::types::{ProductionVariant, ProductionVariantInstanceType};
 
     let moto = Moto::start();
     let config = moto.config().await;
     let sm = aws_sdk_sagemaker::Client::new(&config);
-    sm.create_model()
-        .model_name("two-model")
-        .execution_role_arn("arn:aws:iam::123456789012:role/sagemaker")
-        .primary_container(
-            ContainerDefinition::builder()
-                .image("123456789012.dkr.ecr.us-east-1.amazonaws.com/model:latest")
-                .build(),
-        )
-        .send()
-        .await
-        .expect("CreateModel");
+    moto::create_model(&sm, "two-model").await;
     let variant = |name: &str| {
         ProductionVariant::builder()
             .variant_name(name)

@@ -139,21 +139,12 @@ impl Moto {
     }
 }
 
-/// Creates model, endpoint config and endpoint `name` with `instances`
-/// instances of variant AllTraffic; `async_output` makes it asynchronous.
-pub async fn create_endpoint(
-    config: &SdkConfig,
-    name: &str,
-    instances: i32,
-    async_output: Option<&str>,
-) {
-    use aws_sdk_sagemaker::types::{
-        AsyncInferenceConfig, AsyncInferenceOutputConfig, ContainerDefinition, ProductionVariant,
-        ProductionVariantInstanceType,
-    };
-    let sm = aws_sdk_sagemaker::Client::new(config);
+/// Creates a model `model_name` (a placeholder image and role: moto runs
+/// no container).
+pub async fn create_model(sm: &aws_sdk_sagemaker::Client, model_name: &str) {
+    use aws_sdk_sagemaker::types::ContainerDefinition;
     sm.create_model()
-        .model_name(format!("{name}-model"))
+        .model_name(model_name)
         .execution_role_arn("arn:aws:iam::123456789012:role/sagemaker")
         .primary_container(
             ContainerDefinition::builder()
@@ -163,6 +154,22 @@ pub async fn create_endpoint(
         .send()
         .await
         .expect("CreateModel");
+}
+
+/// Creates model, endpoint config and endpoint `name` with `instances`
+/// instances of variant AllTraffic; `async_output` makes it asynchronous.
+pub async fn create_endpoint(
+    config: &SdkConfig,
+    name: &str,
+    instances: i32,
+    async_output: Option<&str>,
+) {
+    use aws_sdk_sagemaker::types::{
+        AsyncInferenceConfig, AsyncInferenceOutputConfig, ProductionVariant,
+        ProductionVariantInstanceType,
+    };
+    let sm = aws_sdk_sagemaker::Client::new(config);
+    create_model(&sm, &format!("{name}-model")).await;
     let mut cfg = sm
         .create_endpoint_config()
         .endpoint_config_name(format!("{name}-config"))
