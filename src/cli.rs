@@ -180,6 +180,8 @@ pub struct SimulateArgs {
     pub quiet: bool,
 }
 
+// A clap value parser: a String error is clap's convention (it prints it
+// after naming the flag).
 fn parse_target_value(s: &str) -> Result<f64, String> {
     match s.trim().parse::<f64>() {
         Ok(v) if v.is_finite() && v > 0.0 => Ok(v),
@@ -189,6 +191,7 @@ fn parse_target_value(s: &str) -> Result<f64, String> {
     }
 }
 
+// A clap value parser: a String error is clap's convention.
 fn parse_cooldown(s: &str) -> Result<f64, String> {
     match s.trim().parse::<u32>() {
         Ok(v) => Ok(v as f64),
@@ -300,6 +303,7 @@ pub struct ApplyArgs {
     pub aws: AwsFlags,
 }
 
+// A clap value parser: a String error is clap's convention.
 fn parse_duration(s: &str) -> Result<Duration, String> {
     let d = humantime::parse_duration(s).map_err(|e| format!("invalid duration {s:?}: {e}"))?;
     if d.is_zero() {
@@ -339,12 +343,15 @@ fn run_error(e: RunError) -> u8 {
 }
 
 /// The profile a command runs: the file given, an ad-hoc one for a bare
-/// `--url`, or the demo; then the command line's overrides.
-fn resolve_profile(path: Option<&Path>, overrides: Overrides) -> Result<Profile, String> {
+/// `--url`, or the demo; then the command line's overrides. Either kind of
+/// error is bad input (exit 2), so the command edge needs only its message:
+/// anyhow, without `.context()`, because `fail` prints the outermost
+/// message and each error's own already names the file or the flag.
+fn resolve_profile(path: Option<&Path>, overrides: Overrides) -> anyhow::Result<Profile> {
     let mut profile = match (path, &overrides.url) {
-        (Some(path), _) => Profile::load(path).map_err(|e| e.to_string())?,
+        (Some(path), _) => Profile::load(path)?,
         (None, Some(url)) => Profile::for_url(url)?,
-        (None, None) => Profile::load(Path::new(DEFAULT_PROFILE)).map_err(|e| e.to_string())?,
+        (None, None) => Profile::load(Path::new(DEFAULT_PROFILE))?,
     };
     profile.apply(&Overrides {
         // A bare --url already made the profile.

@@ -20,10 +20,89 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 
-use crate::histogram;
+use hdrhistogram::errors::AdditionError;
+
+use crate::histogram::{self, HistogramError};
 use crate::journal::record::{EndRecord, IntervalRecord, Record, WarningRecord};
-use crate::journal::{JournalData, RunInfo};
-use crate::schedule::Shard;
+use crate::journal::{JournalData, JournalError, RunInfo};
+use crate::schedule::{Shard, ShardError};
+
+/// Why the shards can't be merged; each refusal names the directories.
+#[derive(Debug, thiserror::Error)]
+pub enum MergeError {
+    #[error("no run directories to merge")]
+    NoShards,
+    #[error("{dir}: run.json: shard {shard:?} is not I/N: {source}")]
+    BadShard {
+        dir: PathBuf,
+        shard: String,
+        #[source]
+        source: ShardError,
+    },
+    #[error("{dir} is a whole run (shard 0/1): nothing to merge")]
+    WholeRun { dir: PathBuf },
+    #[error(
+        "{dir}: shard {shard} is of a split into {count}, {first} is of a split into {expected}"
+    )]
+    OtherSplit {
+        dir: PathBuf,
+        shard: String,
+        count: u32,
+        first: PathBuf,
+        expected: u32,
+    },
+    #[error("{dir}: a simulated run; the simulated endpoint is never sharded")]
+    Simulated { dir: PathBuf },
+    #[error("shard {shard} given twice: {first} and {second}")]
+    Twice {
+        shard: String,
+        first: PathBuf,
+        second: PathBuf,
+    },
+    /// `given`: each shard given, as its label and directory.
+    #[error(
+        "shard{} {} missing: merging needs all {count} (given {})",
+        if .missing.len() == 1 { "" } else { "s" },
+        .missing.join(", "),
+        list_given(.given)
+    )]
+    Missing {
+        missing: Vec<String>,
+        count: u32,
+        given: Vec<(String, PathBuf)>,
+    },
+    #[error("{dir}: ran a different profile than {zero} ({key} differs)")]
+    OtherProfile {
+        dir: PathBuf,
+        zero: PathBuf,
+        key: String,
+    },
+    #[error(transparent)]
+    Histogram(#[from] HistogramError),
+    /// `which`: "latency" or "service-time". Debug form, as the journal
+    /// tools always have shown hdrhistogram's errors.
+    #[error("adding {which} histograms: {source:?}")]
+    Add {
+        which: &'static str,
+        #[source]
+        source: AdditionError,
+    },
+    #[error(transparent)]
+    Journal(#[from] JournalError),
+    #[error(
+        "{dir} already exists and is not empty (it already holds a run?); merge into a new directory"
+    )]
+    NotEmpty { dir: PathBuf },
+}
+
+/// `0/2 = runs/shard-0, 1/2 = runs/shard-1`.
+fn list_given(given: &[(String, PathBuf)]) -> String {
+    given
+        .iter()
+        .map(|(shard, dir)| format!("{shard} = {}", dir.display()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
 
 /// One shard's run directory, read.
 pub struct ShardRun {
@@ -44,51 +123,44 @@ fn observed(r: &Record) -> bool {
 }
 
 /// The merged journal and `run.json`.
-pub fn merge(mut shards: Vec<ShardRun>) -> Result<JournalData, String> {
+pub fn merge(mut shards: Vec<ShardRun>) -> Result<JournalData, MergeError> {
     let Some(first) = shards.first() else {
-        return Err("no run directories to merge".into());
+        return Err(MergeError::NoShards);
     };
     let split = |s: &ShardRun| {
-        Shard::parse(&s.data.info.shard).map_err(|e| {
-            format!(
-                "{}: run.json: shard {:?} is not I/N: {e}",
-                s.dir.display(),
-                s.data.info.shard
-            )
+        Shard::parse(&s.data.info.shard).map_err(|source| MergeError::BadShard {
+            dir: s.dir.clone(),
+            shard: s.data.info.shard.clone(),
+            source,
         })
     };
     let count = split(first)?.count;
     if count == 1 {
-        return Err(format!(
-            "{} is a whole run (shard 0/1): nothing to merge",
-            first.dir.display()
-        ));
+        return Err(MergeError::WholeRun {
+            dir: first.dir.clone(),
+        });
     }
     let mut by_index: BTreeMap<u32, usize> = BTreeMap::new();
     for (i, s) in shards.iter().enumerate() {
         let shard = split(s)?;
         if shard.count != count {
-            return Err(format!(
-                "{}: shard {} is of a split into {}, {} is of a split into {count}",
-                s.dir.display(),
-                s.data.info.shard,
-                shard.count,
-                first.dir.display()
-            ));
+            return Err(MergeError::OtherSplit {
+                dir: s.dir.clone(),
+                shard: s.data.info.shard.clone(),
+                count: shard.count,
+                first: first.dir.clone(),
+                expected: count,
+            });
         }
         if s.data.info.clock != "wall" {
-            return Err(format!(
-                "{}: a simulated run; the simulated endpoint is never sharded",
-                s.dir.display()
-            ));
+            return Err(MergeError::Simulated { dir: s.dir.clone() });
         }
         if let Some(&j) = by_index.get(&shard.index) {
-            return Err(format!(
-                "shard {} given twice: {} and {}",
-                s.data.info.shard,
-                shards[j].dir.display(),
-                s.dir.display()
-            ));
+            return Err(MergeError::Twice {
+                shard: s.data.info.shard.clone(),
+                first: shards[j].dir.clone(),
+                second: s.dir.clone(),
+            });
         }
         by_index.insert(shard.index, i);
     }
@@ -97,16 +169,14 @@ pub fn merge(mut shards: Vec<ShardRun>) -> Result<JournalData, String> {
         .map(|i| format!("{i}/{count}"))
         .collect();
     if !missing.is_empty() {
-        return Err(format!(
-            "shard{} {} missing: merging needs all {count} (given {})",
-            if missing.len() == 1 { "" } else { "s" },
-            missing.join(", "),
-            shards
+        return Err(MergeError::Missing {
+            missing,
+            count,
+            given: shards
                 .iter()
-                .map(|s| format!("{} = {}", s.data.info.shard, s.dir.display()))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ));
+                .map(|s| (s.data.info.shard.clone(), s.dir.clone()))
+                .collect(),
+        });
     }
     // In shard order from here on.
     let mut ordered: Vec<ShardRun> = Vec::with_capacity(shards.len());
@@ -117,11 +187,11 @@ pub fn merge(mut shards: Vec<ShardRun>) -> Result<JournalData, String> {
     let zero = &ordered[0];
     for s in &ordered[1..] {
         if let Some(key) = first_difference(&zero.data.info.profile, &s.data.info.profile) {
-            return Err(format!(
-                "{}: ran a different profile than {} ({key} differs)",
-                s.dir.display(),
-                zero.dir.display()
-            ));
+            return Err(MergeError::OtherProfile {
+                dir: s.dir.clone(),
+                zero: zero.dir.clone(),
+                key,
+            });
         }
     }
 
@@ -248,7 +318,7 @@ fn first_difference(a: &serde_json::Value, b: &serde_json::Value) -> Option<Stri
 /// The shards' intervals that started in one second, as one: counts added,
 /// histograms added. It runs from that second for as long as the longest
 /// of them (one second but for a partial last interval).
-fn combine(second: i64, group: &[IntervalRecord]) -> Result<IntervalRecord, String> {
+fn combine(second: i64, group: &[IntervalRecord]) -> Result<IntervalRecord, MergeError> {
     let mut latency = histogram::new_hist();
     let mut service = histogram::new_hist();
     let mut out = IntervalRecord {
@@ -268,12 +338,13 @@ fn combine(second: i64, group: &[IntervalRecord]) -> Result<IntervalRecord, Stri
         out.completed += i.completed;
         out.in_flight += i.in_flight;
         out.by_outcome.merge(&i.by_outcome);
+        let add = |which| move |source| MergeError::Add { which, source };
         latency
             .add(histogram::decode(&i.latency)?)
-            .map_err(|e| format!("adding latency histograms: {e:?}"))?;
+            .map_err(add("latency"))?;
         service
             .add(histogram::decode(&i.service)?)
-            .map_err(|e| format!("adding service-time histograms: {e:?}"))?;
+            .map_err(add("service-time"))?;
     }
     out.latency = histogram::encode(&latency);
     out.service = histogram::encode(&service);
@@ -283,10 +354,14 @@ fn combine(second: i64, group: &[IntervalRecord]) -> Result<IntervalRecord, Stri
 /// Reads the run directories, merges them and writes the merged one (to
 /// `out`, else under `root` as [`default_dir`]); returns where. The caller
 /// builds the reports.
-pub fn merge_dirs(dirs: &[PathBuf], out: Option<&Path>, root: &Path) -> Result<PathBuf, String> {
+pub fn merge_dirs(
+    dirs: &[PathBuf],
+    out: Option<&Path>,
+    root: &Path,
+) -> Result<PathBuf, MergeError> {
     let mut shards = Vec::new();
     for dir in dirs {
-        let data = crate::journal::read_run_dir(dir).map_err(|e| e.to_string())?;
+        let data = crate::journal::read_run_dir(dir)?;
         shards.push(ShardRun {
             dir: dir.clone(),
             data,
@@ -303,32 +378,31 @@ pub fn merge_dirs(dirs: &[PathBuf], out: Option<&Path>, root: &Path) -> Result<P
 /// Writes the merged run into `<dir>.partial` and renames it to `dir` when
 /// complete: a merge that dies half-way leaves no half-written run where
 /// the merged one should be (and the next merge starts over).
-fn write(data: &JournalData, dir: &Path) -> Result<(), String> {
+fn write(data: &JournalData, dir: &Path) -> Result<(), MergeError> {
     if dir.exists() && std::fs::read_dir(dir).map_or(true, |mut d| d.next().is_some()) {
-        return Err(format!(
-            "{} already exists and is not empty (it already holds a run?); merge into a new directory",
-            dir.display()
-        ));
+        return Err(MergeError::NotEmpty {
+            dir: dir.to_path_buf(),
+        });
     }
     let mut partial = dir.as_os_str().to_owned();
     partial.push(".partial");
     let partial = PathBuf::from(partial);
-    let io = |p: &Path, e: std::io::Error| format!("{}: {e}", p.display());
+    // The journal's I/O error ("path: error") is the message merge always gave.
     if partial.exists() {
-        std::fs::remove_dir_all(&partial).map_err(|e| io(&partial, e))?;
+        std::fs::remove_dir_all(&partial).map_err(|e| JournalError::io(&partial, e))?;
     }
-    crate::journal::create_run_dir(&partial, &data.info).map_err(|e| e.to_string())?;
-    let mut w = crate::journal::JournalWriter::create(&partial).map_err(|e| e.to_string())?;
+    crate::journal::create_run_dir(&partial, &data.info)?;
+    let mut w = crate::journal::JournalWriter::create(&partial)?;
     for r in &data.records {
-        w.write(r).map_err(|e| e.to_string())?;
+        w.write(r)?;
     }
-    w.flush().map_err(|e| e.to_string())?;
+    w.flush()?;
     drop(w);
     if dir.exists() {
         // Empty (checked above): rename needs it gone.
-        std::fs::remove_dir(dir).map_err(|e| io(dir, e))?;
+        std::fs::remove_dir(dir).map_err(|e| JournalError::io(dir, e))?;
     }
-    std::fs::rename(&partial, dir).map_err(|e| io(dir, e))
+    Ok(std::fs::rename(&partial, dir).map_err(|e| JournalError::io(dir, e))?)
 }
 
 /// `reports/<UTC start>-<name>-merged`.

@@ -117,7 +117,7 @@ fn a_later_shard_moves_onto_the_earliest_clock() {
 
 #[test]
 fn refusals_name_the_directories() {
-    let err = |shards: Vec<ShardRun>| merge(shards).err().unwrap();
+    let err = |shards: Vec<ShardRun>| merge(shards).err().unwrap().to_string();
     let e = err(vec![shard(0, 2, 1, 1.0, 0, false)]);
     assert_eq!(
         e,

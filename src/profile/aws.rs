@@ -251,14 +251,28 @@ pub fn sagemaker(ctx: &Ctx, t: &Spanned<RawTarget>) -> Result<SageMakerTargetSpe
     })
 }
 
+/// Why a string is not an `s3://bucket/prefix` URI; the profile reports it
+/// under `target.input_s3_uri`, the async target as a set-up failure.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum S3UriError {
+    #[error("{uri:?} must start with s3://")]
+    Scheme { uri: String },
+    #[error("{uri:?} has no bucket")]
+    NoBucket { uri: String },
+}
+
 /// `s3://bucket/prefix` → (bucket, prefix ending in `/` or empty).
-pub fn parse_s3_uri(uri: &str) -> Result<(String, String), String> {
+pub fn parse_s3_uri(uri: &str) -> Result<(String, String), S3UriError> {
     let rest = uri
         .strip_prefix("s3://")
-        .ok_or_else(|| format!("{uri:?} must start with s3://"))?;
+        .ok_or_else(|| S3UriError::Scheme {
+            uri: uri.to_string(),
+        })?;
     let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
     if bucket.is_empty() {
-        return Err(format!("{uri:?} has no bucket"));
+        return Err(S3UriError::NoBucket {
+            uri: uri.to_string(),
+        });
     }
     let prefix = if prefix.is_empty() || prefix.ends_with('/') {
         prefix.to_string()
@@ -324,7 +338,8 @@ pub fn sagemaker_async(
             "missing; kind = \"sagemaker-async\" uploads payloads there, e.g. input_s3_uri = \"s3://my-bucket/scaletrace/\"",
         )
     })?;
-    parse_s3_uri(uri.get_ref()).map_err(|m| ctx.err(Some(uri.span()), "target.input_s3_uri", m))?;
+    parse_s3_uri(uri.get_ref())
+        .map_err(|e| ctx.err(Some(uri.span()), "target.input_s3_uri", e.to_string()))?;
     let rps = match &raw.s3_requests_per_second {
         None => DEFAULT_S3_RPS,
         Some(r) if r.get_ref().is_finite() && *r.get_ref() >= 1.0 => *r.get_ref(),

@@ -19,6 +19,7 @@
 use std::collections::BTreeMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use super::raw::RawProfile;
 
@@ -33,21 +34,38 @@ pub struct FileRef {
     pub path: PathBuf,
 }
 
+/// Why a referenced file has no text; validation reports it under the
+/// field that names the file.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum FileError {
+    /// The read failed. Shared, because [`Files`] is `Clone` and
+    /// `io::Error` is not; the I/O error stays the source.
+    #[error("{source}")]
+    Read {
+        #[source]
+        source: Arc<std::io::Error>,
+    },
+    #[error("not loaded (Profile::parse reads no files; use Profile::load)")]
+    NotLoaded,
+}
+
 /// The texts of the referenced files, by resolved path. A file missing here
 /// was not loaded (a profile given as text, [`super::Profile::parse`]).
 #[derive(Debug, Clone, Default)]
 pub struct Files {
-    texts: BTreeMap<PathBuf, Result<String, String>>,
+    texts: BTreeMap<PathBuf, Result<String, FileError>>,
 }
 
 impl Files {
     /// Reads every referenced file (the loader's only I/O); a read error is
-    /// kept, as its message, for validation to report.
+    /// kept for validation to report.
     pub fn read(refs: &[FileRef]) -> Files {
         let mut files = Files::default();
         for r in refs {
             if !files.texts.contains_key(&r.path) {
-                let text = std::fs::read_to_string(&r.path).map_err(|e| e.to_string());
+                let text = std::fs::read_to_string(&r.path).map_err(|e| FileError::Read {
+                    source: Arc::new(e),
+                });
                 files.texts.insert(r.path.clone(), text);
             }
         }
@@ -60,11 +78,11 @@ impl Files {
     }
 
     /// The text of `path`, or why there is none.
-    pub fn text(&self, path: &Path) -> Result<&str, String> {
+    pub fn text(&self, path: &Path) -> Result<&str, FileError> {
         match self.texts.get(path) {
             Some(Ok(t)) => Ok(t),
             Some(Err(e)) => Err(e.clone()),
-            None => Err("not loaded (Profile::parse reads no files; use Profile::load)".into()),
+            None => Err(FileError::NotLoaded),
         }
     }
 }

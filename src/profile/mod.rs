@@ -236,6 +236,29 @@ pub struct Overrides {
     pub duration: Option<Duration>,
 }
 
+/// An override the profile can't take; the message names the flag.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum OverrideError {
+    #[error("--url needs a profile with [target] kind = \"http\"")]
+    UrlNeedsHttp,
+    #[error("--url: {0}")]
+    Url(#[source] UrlError),
+    #[error("--rate must be a rate ≥ 0 (got {0})")]
+    Rate(f64),
+    /// The built-in ad-hoc profile of [`Profile::for_url`] was rejected.
+    #[error(transparent)]
+    Adhoc(#[from] ProfileError),
+}
+
+/// Why a string is not an HTTP target URL (`--url`, `target.url`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum UrlError {
+    #[error("{url:?} must start with http:// or https://")]
+    Scheme { url: String },
+    #[error("{url:?} has no host")]
+    NoHost { url: String },
+}
+
 impl Profile {
     /// Reads and validates a profile file: parses it, reads the files it
     /// refers to ([`files::referenced`], [`Files::read`]), then validates.
@@ -398,11 +421,10 @@ impl Profile {
     /// A profile for `scaletrace run --url URL` without a file: 10 requests/s
     /// for 10 s unless `--rate`/`--duration` say otherwise. The URL goes in
     /// as a typed override (validated like `target.url`), never into TOML.
-    pub fn for_url(url: &str) -> Result<Profile, String> {
+    pub fn for_url(url: &str) -> Result<Profile, OverrideError> {
         const ADHOC: &str = "name = \"adhoc\"\n[target]\nkind = \"http\"\nurl = \"http://127.0.0.1\"\n\
                              [load]\nphases = [{ duration = \"10s\", rate = 10 }]\n";
-        let mut p =
-            Profile::parse(Path::new("<command line>"), ADHOC).map_err(|e| e.to_string())?;
+        let mut p = Profile::parse(Path::new("<command line>"), ADHOC)?;
         p.source = None;
         p.apply(&Overrides {
             url: Some(url.to_string()),
@@ -414,12 +436,12 @@ impl Profile {
     /// Applies the command line's overrides: `--url` replaces an HTTP
     /// target's URL (and its `/ping`, when checked), `--rate`/`--duration`
     /// the load ([`Profile::override_load`]). Errors name the flag.
-    pub fn apply(&mut self, o: &Overrides) -> Result<(), String> {
+    pub fn apply(&mut self, o: &Overrides) -> Result<(), OverrideError> {
         if let Some(url) = &o.url {
             let TargetSpec::Http(h) = &mut self.target else {
-                return Err("--url needs a profile with [target] kind = \"http\"".into());
+                return Err(OverrideError::UrlNeedsHttp);
             };
-            let (invoke_url, origin) = invocation_url(url).map_err(|m| format!("--url: {m}"))?;
+            let (invoke_url, origin) = invocation_url(url).map_err(OverrideError::Url)?;
             h.url = invoke_url;
             if h.ping_url.is_some() {
                 h.ping_url = Some(format!("{origin}/ping"));
@@ -428,7 +450,7 @@ impl Profile {
         if let Some(r) = o.rate
             && !(r.is_finite() && r >= 0.0)
         {
-            return Err(format!("--rate must be a rate ≥ 0 (got {r})"));
+            return Err(OverrideError::Rate(r));
         }
         self.override_load(o.rate, o.duration);
         Ok(())
@@ -537,7 +559,7 @@ fn target_spec(ctx: &Ctx, t: &Spanned<RawTarget>) -> Result<TargetSpec, ProfileE
                 )
             })?;
             let (invoke_url, origin) = invocation_url(url.get_ref())
-                .map_err(|m| ctx.err(Some(url.span()), "target.url", m))?;
+                .map_err(|e| ctx.err(Some(url.span()), "target.url", e.to_string()))?;
             let method = match &raw.method {
                 Some(m) => {
                     let upper = m.get_ref().to_ascii_uppercase();
@@ -594,15 +616,19 @@ fn target_spec(ctx: &Ctx, t: &Spanned<RawTarget>) -> Result<TargetSpec, ProfileE
 
 /// `http://host:port` → (`http://host:port/invocations`, `http://host:port`);
 /// a URL with a path is used as it is.
-fn invocation_url(url: &str) -> Result<(String, String), String> {
+fn invocation_url(url: &str) -> Result<(String, String), UrlError> {
     let rest = url
         .strip_prefix("http://")
         .or_else(|| url.strip_prefix("https://"))
-        .ok_or_else(|| format!("{url:?} must start with http:// or https://"))?;
+        .ok_or_else(|| UrlError::Scheme {
+            url: url.to_string(),
+        })?;
     let scheme_len = url.len() - rest.len();
     let host_end = rest.find('/').unwrap_or(rest.len());
     if host_end == 0 {
-        return Err(format!("{url:?} has no host"));
+        return Err(UrlError::NoHost {
+            url: url.to_string(),
+        });
     }
     let origin = &url[..scheme_len + host_end];
     let path = &rest[host_end..];

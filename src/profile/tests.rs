@@ -145,12 +145,15 @@ fn overrides_apply_as_types() {
         url: Some("\"\nkind = \"sim".into()),
         ..Overrides::default()
     });
-    assert!(bad.unwrap_err().starts_with("--url: "));
+    assert!(bad.unwrap_err().to_string().starts_with("--url: "));
     let bad = p.apply(&Overrides {
         rate: Some(f64::NAN),
         ..Overrides::default()
     });
-    assert_eq!(bad.unwrap_err(), "--rate must be a rate ≥ 0 (got NaN)");
+    assert_eq!(
+        bad.unwrap_err().to_string(),
+        "--rate must be a rate ≥ 0 (got NaN)"
+    );
     let mut sim =
         parse("[target]\nkind = \"sim\"\n[load]\nphases = [{ duration = \"1s\", rate = 1 }]\n")
             .unwrap();
@@ -159,7 +162,8 @@ fn overrides_apply_as_types() {
             url: Some("http://127.0.0.1:7".into()),
             ..Overrides::default()
         })
-        .unwrap_err();
+        .unwrap_err()
+        .to_string();
     assert_eq!(err, "--url needs a profile with [target] kind = \"http\"");
     let adhoc = Profile::for_url("http://127.0.0.1:8").unwrap();
     assert_eq!(adhoc.name, "adhoc");

@@ -193,9 +193,9 @@ impl SageMakerAsyncTarget {
         config: SdkConfig,
     ) -> Result<SageMakerAsyncTarget, TargetError> {
         let (bucket, prefix) =
-            parse_s3_uri(&spec.input_s3_uri).map_err(|reason| TargetError::Setup {
+            parse_s3_uri(&spec.input_s3_uri).map_err(|e| TargetError::SetupFailed {
                 target: spec.endpoint_name.clone(),
-                reason,
+                source: Box::new(e),
             })?;
         let run_id = format!(
             "scaletrace-{}-{:04x}",
