@@ -25,7 +25,31 @@ enum Bound {
     Min,
 }
 
-fn gate(name: &str, threshold: f64, bound: Bound, value: Result<f64, String>) -> GateResult {
+/// Why a gate other than the lag gates has no value: the journal lacks the
+/// data it reads. The message becomes the gate's note.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum NoData {
+    #[error("no data: no request completed")]
+    NoCompletion,
+    #[error("no data: nothing was sent")]
+    NothingSent,
+    #[error("no data: no endpoint observations in the journal")]
+    NoEndpoint,
+    /// An async-only CloudWatch metric with no datapoint: the endpoint is
+    /// most likely real-time.
+    #[error("no data: no {metric} datapoints (not an async endpoint?)")]
+    NoAsyncMetric { metric: &'static str },
+}
+
+/// `value` is the measured value, or why there is none (a [`NoData`] or a
+/// [`crate::timeline::lag::WorstLagError`]), which fails the gate with that
+/// note.
+fn gate(
+    name: &str,
+    threshold: f64,
+    bound: Bound,
+    value: Result<f64, impl std::fmt::Display>,
+) -> GateResult {
     match value {
         Ok(v) => GateResult {
             name: name.into(),
@@ -42,7 +66,7 @@ fn gate(name: &str, threshold: f64, bound: Bound, value: Result<f64, String>) ->
             threshold,
             value: None,
             passed: false,
-            note: Some(note),
+            note: Some(note.to_string()),
         },
     }
 }
@@ -95,7 +119,7 @@ pub fn evaluate(
         if has_latency {
             Ok(v)
         } else {
-            Err("no data: no request completed".to_string())
+            Err(NoData::NoCompletion)
         }
     };
     let pct = [
@@ -114,15 +138,14 @@ pub fn evaluate(
             "error_rate",
             limit,
             Bound::Max,
-            s.error_rate()
-                .ok_or_else(|| "no data: no request completed".into()),
+            s.error_rate().ok_or(NoData::NoCompletion),
         ));
     }
     if let Some(limit) = g.min_achieved_ratio {
         let v = if s.rate.offered_per_s > 0.0 {
             Ok(s.rate.achieved_per_s / s.rate.offered_per_s)
         } else {
-            Err("no data: nothing was sent".into())
+            Err(NoData::NothingSent)
         };
         out.push(gate("min_achieved_ratio", limit, Bound::Min, v));
     }
@@ -147,18 +170,15 @@ pub fn evaluate(
             "max_instances",
             limit as f64,
             Bound::Max,
-            tl.max_instances()
-                .map(f64::from)
-                .ok_or_else(|| "no data: no endpoint observations in the journal".into()),
+            tl.max_instances().map(f64::from).ok_or(NoData::NoEndpoint),
         ));
     }
     if let Some(limit) = g.async_backlog_age_s {
         let v = tl
             .metric("ApproximateAgeOfOldestRequest")
             .and_then(|(_, d)| d.iter().map(|d| d.value()).reduce(f64::max))
-            .ok_or_else(|| {
-                "no data: no ApproximateAgeOfOldestRequest datapoints (not an async endpoint?)"
-                    .to_string()
+            .ok_or(NoData::NoAsyncMetric {
+                metric: "ApproximateAgeOfOldestRequest",
             });
         out.push(gate("async_backlog_age_s", limit, Bound::Max, v));
     }
@@ -166,8 +186,8 @@ pub fn evaluate(
         let v = tl
             .metric("ApproximateBacklogSize")
             .and_then(|(_, d)| d.last().map(|d| d.value()))
-            .ok_or_else(|| {
-                "no data: no ApproximateBacklogSize datapoints (not an async endpoint?)".to_string()
+            .ok_or(NoData::NoAsyncMetric {
+                metric: "ApproximateBacklogSize",
             });
         out.push(gate("unfinished_async", limit as f64, Bound::Max, v));
     }

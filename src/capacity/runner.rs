@@ -20,6 +20,7 @@ use crate::outcome::Outcome;
 use crate::profile::{Phase, Profile};
 use crate::run::{RunError, RunOptions};
 use crate::schedule::Shard;
+use crate::timeline::TimelineError;
 
 /// `capacity.json`.
 #[derive(Debug, Clone, Serialize)]
@@ -45,7 +46,11 @@ pub struct CapacityReport {
 /// Measures one step from its journal: only the one-second intervals that
 /// start after the settle time count, and the achieved rate is over the
 /// time those intervals span.
-pub fn measure_step(data: &JournalData, rate: f64, settle_s: f64) -> Result<StepResult, String> {
+pub fn measure_step(
+    data: &JournalData,
+    rate: f64,
+    settle_s: f64,
+) -> Result<StepResult, TimelineError> {
     let mut latency = histogram::new_hist();
     let mut completed = 0u64;
     let mut ok = 0u64;
@@ -59,9 +64,7 @@ pub fn measure_step(data: &JournalData, rate: f64, settle_s: f64) -> Result<Step
             completed += i.completed;
             ok += i.by_outcome.get(Outcome::Ok);
             if i.completed > 0 {
-                latency
-                    .add(histogram::decode(&i.latency)?)
-                    .map_err(|e| format!("{e:?}"))?;
+                latency.add(histogram::decode(&i.latency)?)?;
             }
         }
     }
@@ -169,8 +172,9 @@ pub fn run_capacity(
                 step_dir.display()
             )));
         }
-        let result =
-            measure_step(&data, rate, spec.settle.as_secs_f64()).map_err(RunError::Broke)?;
+        // RunError carries its message as text (run.rs's choice).
+        let result = measure_step(&data, rate, spec.settle.as_secs_f64())
+            .map_err(|e| RunError::Broke(e.to_string()))?;
         if !quiet {
             let verdict = result.verdict(&spec.search);
             eprintln!(

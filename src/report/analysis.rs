@@ -22,8 +22,8 @@ pub enum AnalysisError {
     #[error(transparent)]
     Limits(#[from] LimitsError),
     /// The timeline or the lag analysis (their messages name the record).
-    #[error("{0}")]
-    Timeline(String),
+    #[error(transparent)]
+    Timeline(crate::timeline::TimelineError),
     #[error(transparent)]
     Summary(#[from] SummaryError),
 }

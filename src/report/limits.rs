@@ -131,6 +131,7 @@ mod tests {
     use super::{Limits, LimitsError};
     use crate::fixture;
 
+    // Kept as String: the tests compare the displayed message.
     fn with(slo: serde_json::Value, gates: serde_json::Value) -> Result<Limits, String> {
         let mut data = fixture::scale_out_and_in();
         data.info.profile["slo"] = slo;

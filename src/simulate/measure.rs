@@ -26,6 +26,7 @@ use crate::histogram;
 use crate::journal::record::Record;
 use crate::profile::{Phase, Slo};
 use crate::report::Report;
+use crate::timeline::TimelineError;
 use crate::timeline::lag::Direction;
 
 /// The lag of one direction.
@@ -94,7 +95,7 @@ pub fn measure(
     phases: &[Phase],
     initial: u32,
     per_instance_rps: f64,
-) -> Result<Metrics, String> {
+) -> Result<Metrics, TimelineError> {
     let load_end = report.summary.duration_s;
     // Instances in service as a step function: (from t, count).
     let mut steps: Vec<(f64, u32)> = vec![(0.0, initial)];
@@ -146,9 +147,7 @@ pub fn measure(
         if let Record::Interval(i) = r {
             let mid = (i.start + i.t) / 2.0;
             if i.completed > 0 && windows.iter().any(|(a, b)| mid >= *a && mid < *b) {
-                scale_out
-                    .add(histogram::decode(&i.latency)?)
-                    .map_err(|e| format!("{e:?}"))?;
+                scale_out.add(histogram::decode(&i.latency)?)?;
                 any = true;
             }
         }
@@ -229,27 +228,42 @@ impl SloUsed {
     }
 
     /// `Ok` when the metrics meet it, else why not.
-    pub fn verdict(&self, m: &Metrics) -> Result<(), String> {
-        let mut why = Vec::new();
-        if let Some(p) = self.p99_ms
-            && m.p99_ms > p
-        {
-            why.push(format!(
-                "p99 {:.0} ms > {} ms",
-                m.p99_ms,
-                super::scenario::num(p)
-            ));
-        }
-        if let Some(e) = self.error_rate
-            && m.error_rate > e
-        {
-            why.push(format!("errors {} % > {} %", pct(m.error_rate), pct(e)));
-        }
-        if why.is_empty() {
+    pub fn verdict(&self, m: &Metrics) -> Result<(), SloMiss> {
+        let miss = SloMiss {
+            p99_ms: self.p99_ms.filter(|&p| m.p99_ms > p).map(|p| (m.p99_ms, p)),
+            error_rate: self
+                .error_rate
+                .filter(|&e| m.error_rate > e)
+                .map(|e| (m.error_rate, e)),
+        };
+        if miss.p99_ms.is_none() && miss.error_rate.is_none() {
             Ok(())
         } else {
-            Err(why.join(", "))
+            Err(miss)
         }
+    }
+}
+
+/// How a candidate missed the SLO: each limit it exceeded, as `(measured,
+/// limit)`; at least one is set. Displayed as the candidate's `reason`,
+/// `p99 700 ms > 500 ms, errors 2 % > 1 %`.
+#[derive(Debug, Clone, Copy, PartialEq, thiserror::Error)]
+#[error("{}", self.describe())]
+pub struct SloMiss {
+    pub p99_ms: Option<(f64, f64)>,
+    pub error_rate: Option<(f64, f64)>,
+}
+
+impl SloMiss {
+    fn describe(&self) -> String {
+        let mut why = Vec::new();
+        if let Some((v, p)) = self.p99_ms {
+            why.push(format!("p99 {v:.0} ms > {} ms", super::scenario::num(p)));
+        }
+        if let Some((v, e)) = self.error_rate {
+            why.push(format!("errors {} % > {} %", pct(v), pct(e)));
+        }
+        why.join(", ")
     }
 }
 
@@ -335,7 +349,7 @@ mod tests {
         m.p99_ms = 700.4;
         m.error_rate = 0.02;
         assert_eq!(
-            used.verdict(&m).unwrap_err(),
+            used.verdict(&m).unwrap_err().to_string(),
             "p99 700 ms > 500 ms, errors 2 % > 1 %"
         );
     }

@@ -111,6 +111,8 @@ pub fn recommend(results: &[CandidateResult]) -> Option<usize> {
         .map(|(i, _)| i)
 }
 
+// RunError carries its message as text (run.rs's choice), so the typed
+// errors become their messages here, at the command's edge.
 fn bad(m: impl Into<String>) -> RunError {
     RunError::BadInput(m.into())
 }
@@ -148,7 +150,7 @@ pub fn run_simulate(profile: &Profile, opts: &SimulateOptions) -> Result<Simulat
     let peak = load.peak_rate();
     let mut sim = profile.sim().cloned().unwrap_or_default();
     if let Some(path) = &opts.capacity_json {
-        let (cap, file) = scenario::read_capacity(path).map_err(bad)?;
+        let (cap, file) = scenario::read_capacity(path).map_err(|e| bad(e.to_string()))?;
         let note = scenario::with_capacity(&mut sim, &cap)
             .map_err(|m| bad(format!("--capacity-json {}: {m}", file.display())))?;
         notes.push(note);
@@ -158,7 +160,7 @@ pub fn run_simulate(profile: &Profile, opts: &SimulateOptions) -> Result<Simulat
         .iter()
         .copied()
         .fold(f64::INFINITY, f64::min);
-    let base = Base::new(sim, peak, smallest).map_err(bad)?;
+    let base = Base::new(sim, peak, smallest).map_err(|e| bad(e.to_string()))?;
     notes.extend(base.notes.iter().cloned());
     let candidates = base.candidates(
         &opts.target_values,
@@ -285,7 +287,7 @@ fn run_candidate(
         run: name,
         metrics,
         meets_slo: verdict.is_ok(),
-        reason: verdict.err(),
+        reason: verdict.err().map(|miss| miss.to_string()),
     })
 }
 

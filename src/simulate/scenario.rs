@@ -11,7 +11,7 @@
 //! instances and a MaxCapacity high enough never to bind). Other policies
 //! and scheduled actions stay as the profile has them.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
@@ -22,6 +22,45 @@ use crate::sim::policy::{
     BUILT_IN_POLICY_NAME, DEFAULT_COOLDOWN_S, PolicyConfig, PolicyKind, ScalingConfig,
     TargetTrackingConfig,
 };
+
+/// Why the candidates can't be built: the profile's simulated endpoint or
+/// the `capacity.json` given doesn't fit.
+#[derive(Debug, thiserror::Error)]
+pub enum ScenarioError {
+    /// The candidates vary an InvocationsPerInstance target; an async
+    /// endpoint scales on its backlog instead.
+    #[error(
+        "simulate replays real-time traffic and varies the InvocationsPerInstance target; \
+         this profile's simulated endpoint is async (it scales on the backlog)"
+    )]
+    AsyncEndpoint,
+    /// The built-in policy's name is taken by a policy the candidates can't
+    /// vary.
+    #[error(
+        "the profile's policy {BUILT_IN_POLICY_NAME:?} does not track {METRIC}, \
+         so it can't take these target values (it is {kind})"
+    )]
+    BuiltInPolicyElsewhere {
+        /// What it is instead, e.g. `a step policy`.
+        kind: String,
+    },
+    #[error("--capacity-json {}: {source}", .file.display())]
+    ReadCapacity {
+        file: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("--capacity-json {}: {source}", .file.display())]
+    ParseCapacity {
+        file: PathBuf,
+        #[source]
+        source: serde_json::Error,
+    },
+    /// Even the first step broke the SLO, so there is no rate to give the
+    /// instances.
+    #[error("capacity.json has no MAX_RPS (even the first step broke the SLO)")]
+    NoMaxRps,
+}
 
 /// The predefined metric the candidates' target values are for.
 pub const METRIC: &str = "SageMakerVariantInvocationsPerInstance";
@@ -79,13 +118,13 @@ impl Base {
     /// smallest candidate value size an added MaxCapacity:
     /// `ceil(peak × 60 / smallest value)`, what target tracking would ask
     /// for at the peak, so it never binds.
-    pub fn new(mut sim: SimConfig, peak_rate: f64, smallest_value: f64) -> Result<Base, String> {
+    pub fn new(
+        mut sim: SimConfig,
+        peak_rate: f64,
+        smallest_value: f64,
+    ) -> Result<Base, ScenarioError> {
         if sim.is_async() {
-            return Err(
-                "simulate replays real-time traffic and varies the InvocationsPerInstance target; \
-                 this profile's simulated endpoint is async (it scales on the backlog)"
-                    .into(),
-            );
+            return Err(ScenarioError::AsyncEndpoint);
         }
         let mut notes = Vec::new();
         let initial = sim.endpoint.initial_instances;
@@ -129,15 +168,14 @@ impl Base {
                     .iter()
                     .find(|p| p.name == BUILT_IN_POLICY_NAME)
                 {
-                    return Err(format!(
-                        "the profile's policy {BUILT_IN_POLICY_NAME:?} does not track {METRIC}, \
-                         so it can't take these target values (it is {})",
-                        match &p.kind {
-                            PolicyKind::TargetTracking(t) =>
-                                format!("target tracking on {}", t.metric_label),
+                    return Err(ScenarioError::BuiltInPolicyElsewhere {
+                        kind: match &p.kind {
+                            PolicyKind::TargetTracking(t) => {
+                                format!("target tracking on {}", t.metric_label)
+                            }
                             PolicyKind::Step(_) => "a step policy".into(),
-                        }
-                    ));
+                        },
+                    });
                 }
                 notes.push(format!(
                     "the profile has no target-tracking policy on {METRIC}: added one under the \
@@ -262,16 +300,20 @@ pub struct MeasuredResult {
 }
 
 /// Reads `capacity.json` (or `DIR/capacity.json`).
-pub fn read_capacity(path: &Path) -> Result<(MeasuredCapacity, std::path::PathBuf), String> {
+pub fn read_capacity(path: &Path) -> Result<(MeasuredCapacity, PathBuf), ScenarioError> {
     let file = if path.is_dir() {
         path.join("capacity.json")
     } else {
         path.to_path_buf()
     };
-    let text = std::fs::read_to_string(&file)
-        .map_err(|e| format!("--capacity-json {}: {e}", file.display()))?;
-    let cap: MeasuredCapacity = serde_json::from_str(&text)
-        .map_err(|e| format!("--capacity-json {}: {e}", file.display()))?;
+    let text = match std::fs::read_to_string(&file) {
+        Ok(text) => text,
+        Err(source) => return Err(ScenarioError::ReadCapacity { file, source }),
+    };
+    let cap: MeasuredCapacity = match serde_json::from_str(&text) {
+        Ok(cap) => cap,
+        Err(source) => return Err(ScenarioError::ParseCapacity { file, source }),
+    };
     Ok((cap, file))
 }
 
@@ -287,11 +329,11 @@ pub fn read_capacity(path: &Path) -> Result<(MeasuredCapacity, std::path::PathBu
 ///    (its shape, e.g. the p99/mean ratio, kept).
 ///
 /// Returns the note describing it.
-pub fn with_capacity(sim: &mut SimConfig, cap: &MeasuredCapacity) -> Result<String, String> {
+pub fn with_capacity(sim: &mut SimConfig, cap: &MeasuredCapacity) -> Result<String, ScenarioError> {
     let max_rps = cap
         .max_rps
         .filter(|m| m.is_finite() && *m > 0.0)
-        .ok_or("capacity.json has no MAX_RPS (even the first step broke the SLO)")?;
+        .ok_or(ScenarioError::NoMaxRps)?;
     let lowest = cap
         .steps
         .iter()
@@ -428,6 +470,7 @@ mod tests {
         assert!(
             with_capacity(&mut sim, &none)
                 .unwrap_err()
+                .to_string()
                 .contains("no MAX_RPS")
         );
     }

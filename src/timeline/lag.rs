@@ -29,12 +29,13 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Datapoint, Timeline, median};
+use super::{Datapoint, Timeline, TimelineError, median};
 use crate::journal::JournalData;
 use crate::journal::record::{ActivityRecord, AlarmConfigRecord, AlarmState, PhaseEvent};
 use crate::profile::Slo;
 use capacity::{capacity_links, in_service_at};
 use changes::refine_load_changes;
+pub use worst::{WorstLagError, worst_lag};
 
 /// How long latency and errors must stay within the SLO to count as
 /// recovered.
@@ -247,7 +248,7 @@ pub fn analyze(
     data: &JournalData,
     tl: &Timeline,
     slo: Option<&Slo>,
-) -> Result<LagAnalysis, String> {
+) -> Result<LagAnalysis, TimelineError> {
     let started_at = data.info.started_at;
     let mut used: Vec<String> = Vec::new();
     let mut episodes = Vec::new();
@@ -660,7 +661,7 @@ fn finish(
     mut chain: Chain,
     from: f64,
     in_service: Option<f64>,
-) -> Result<Episode, String> {
+) -> Result<Episode, TimelineError> {
     if let (Some(slo), Some(ready)) = (slo, in_service) {
         match recovered(tl, slo, ready) {
             Some(t) => chain.at(WITHIN_SLO, t, Some(slo_text(slo))),
@@ -767,22 +768,4 @@ mod changes;
 #[cfg(test)]
 mod tests;
 mod time_went;
-
-/// The longest episode of a direction, load change → capacity in service.
-pub fn worst_lag(episodes: &[Episode], dir: Direction) -> Result<f64, String> {
-    let mut worst: Option<f64> = None;
-    for e in episodes.iter().filter(|e| e.direction == dir) {
-        match e.total_s {
-            Some(t) => worst = Some(worst.map_or(t, |w: f64| w.max(t))),
-            None => {
-                return Err(format!(
-                    "{} at {} s never completed: {}",
-                    dir.label(),
-                    e.impact.from_s,
-                    e.missing().unwrap_or("capacity never in service")
-                ));
-            }
-        }
-    }
-    worst.ok_or_else(|| format!("no data: no {} episode in the journal", dir.label()))
-}
+mod worst;

@@ -7,7 +7,10 @@
 //! may publish nothing for an idle minute, and an alarm treats that as
 //! missing data, not as zero).
 
+mod error;
 pub mod lag;
+
+pub use error::TimelineError;
 
 use std::collections::BTreeMap;
 
@@ -134,7 +137,7 @@ pub struct Timeline {
 }
 
 impl Timeline {
-    pub fn build(data: &JournalData) -> Result<Timeline, String> {
+    pub fn build(data: &JournalData) -> Result<Timeline, TimelineError> {
         let mut tl = Timeline::default();
         let mut activities: BTreeMap<String, ActivityRecord> = BTreeMap::new();
         let mut metrics: BTreeMap<MetricKey, BTreeMap<i64, Datapoint>> = BTreeMap::new();
@@ -339,7 +342,7 @@ impl Timeline {
 
     /// Merged latency histogram and counts of the intervals overlapping
     /// `[from, to)`.
-    pub fn window(&self, data: &JournalData, from: f64, to: f64) -> Result<Window, String> {
+    pub fn window(&self, data: &JournalData, from: f64, to: f64) -> Result<Window, TimelineError> {
         let mut w = Window {
             sent: 0,
             completed: 0,
@@ -355,9 +358,7 @@ impl Timeline {
                 w.completed += i.completed;
                 w.errors += i.by_outcome.errors();
                 if i.completed > 0 {
-                    w.latency
-                        .add(histogram::decode(&i.latency)?)
-                        .map_err(|e| format!("{e:?}"))?;
+                    w.latency.add(histogram::decode(&i.latency)?)?;
                 }
             }
         }
@@ -379,7 +380,7 @@ impl Timeline {
         data: &JournalData,
         from: f64,
         to: f64,
-    ) -> Result<Window, String> {
+    ) -> Result<Window, TimelineError> {
         let intervals: Vec<_> = data.intervals().collect();
         let before: u64 = intervals
             .iter()
@@ -404,9 +405,7 @@ impl Timeline {
             if i.completed > 0 && done > before && rank_before < before + sent {
                 w.completed += i.completed;
                 w.errors += i.by_outcome.errors();
-                w.latency
-                    .add(histogram::decode(&i.latency)?)
-                    .map_err(|e| format!("{e:?}"))?;
+                w.latency.add(histogram::decode(&i.latency)?)?;
             }
         }
         Ok(w)
