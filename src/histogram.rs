@@ -48,14 +48,6 @@ pub enum HistogramError {
     Range(#[source] AdditionError),
 }
 
-/// For the analysis code whose own errors are still strings: `?` keeps
-/// working there, with the same message.
-impl From<HistogramError> for String {
-    fn from(e: HistogramError) -> String {
-        e.to_string()
-    }
-}
-
 /// Decodes a journal histogram.
 pub fn decode(s: &str) -> Result<Hist, HistogramError> {
     let bytes = base64::engine::general_purpose::STANDARD.decode(s)?;
