@@ -1,4 +1,5 @@
-//! Number formatting shared by every report and analysis line.
+//! Number formatting shared by every report and analysis line: one set of
+//! formatters, so a number reads the same in every report.
 
 pub fn fmt(v: f64) -> String {
     if (v - v.round()).abs() < 1e-9 {
@@ -8,4 +9,31 @@ pub fn fmt(v: f64) -> String {
     } else {
         format!("{v:.2}")
     }
+}
+
+/// A latency in milliseconds, with fewer decimals the larger it is.
+pub fn fmt_ms(v: f64) -> String {
+    if v >= 1000.0 {
+        format!("{v:.0}")
+    } else if v >= 100.0 {
+        format!("{v:.1}")
+    } else {
+        format!("{v:.2}")
+    }
+}
+
+/// A request rate: whole numbers without decimals, else two.
+pub fn fmt_rate(r: f64) -> String {
+    if (r - r.round()).abs() < 1e-9 {
+        format!("{r:.0}")
+    } else {
+        format!("{r:.2}")
+    }
+}
+
+/// A ratio as a percentage, without trailing zeros: 0.001 → `0.1`.
+pub fn pct(r: f64) -> String {
+    let s = format!("{:.3}", r * 100.0);
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    s.to_string()
 }

@@ -3,6 +3,7 @@
 use std::fmt::Write;
 
 use super::{Exporter, Report, Shared, sections};
+use crate::format::fmt_ms;
 use crate::outcome::Outcome;
 use crate::summary::Percentiles;
 
@@ -15,16 +16,6 @@ impl Exporter for TextSummary {
 
     fn export(&self, shared: &Shared) -> Vec<u8> {
         shared.terminal().as_bytes().to_vec()
-    }
-}
-
-fn fmt_ms(v: f64) -> String {
-    if v >= 1000.0 {
-        format!("{v:.0}")
-    } else if v >= 100.0 {
-        format!("{v:.1}")
-    } else {
-        format!("{v:.2}")
     }
 }
 

@@ -22,6 +22,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::format::pct;
 use crate::histogram;
 use crate::journal::record::Record;
 use crate::profile::{Phase, Slo};
@@ -269,13 +270,6 @@ impl SloMiss {
 
 fn round9(v: f64) -> f64 {
     (v * 1e9).round() / 1e9
-}
-
-/// A ratio as a percentage, without trailing zeros: 0.001 → `0.1`.
-pub fn pct(r: f64) -> String {
-    let s = format!("{:.3}", r * 100.0);
-    let s = s.trim_end_matches('0').trim_end_matches('.');
-    s.to_string()
 }
 
 #[cfg(test)]

@@ -6,8 +6,8 @@
 use std::fmt::Write;
 
 use super::SimulateReport;
-use super::measure::pct;
 use super::scenario::{METRIC, num};
+use crate::format::pct;
 use crate::report::table::Table;
 
 /// The comparison table.

@@ -276,8 +276,8 @@ pub fn analyze(
                 d,
                 format!(
                     "load {} → {}/s (phase {:?})",
-                    super::fmt_rate(prev_rate),
-                    super::fmt_rate(if d == Direction::Out {
+                    crate::format::fmt_rate(prev_rate),
+                    crate::format::fmt_rate(if d == Direction::Out {
                         new_rate
                     } else {
                         p.to_rate

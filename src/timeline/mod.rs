@@ -14,6 +14,7 @@ pub use error::TimelineError;
 
 use std::collections::BTreeMap;
 
+use crate::format::fmt_rate;
 use crate::histogram::{self, Hist};
 use crate::journal::JournalData;
 use crate::journal::record::{
@@ -427,14 +428,6 @@ impl Window {
         } else {
             self.errors as f64 / self.completed as f64
         }
-    }
-}
-
-pub fn fmt_rate(r: f64) -> String {
-    if (r - r.round()).abs() < 1e-9 {
-        format!("{r:.0}")
-    } else {
-        format!("{r:.2}")
     }
 }
 
