@@ -174,31 +174,82 @@ pub struct AlarmConfigRecord {
     pub treat_missing_data: Option<String>,
 }
 
-/// CloudWatch's ComparisonOperator, stored as CloudWatch spells it (so
-/// journals read the same either way); operators without a threshold
-/// comparison (the anomaly-detection bands) are kept as `Other`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum ComparisonOperator {
-    GreaterThanOrEqualToThreshold,
-    GreaterThanThreshold,
-    LessThanThreshold,
-    LessThanOrEqualToThreshold,
-    Other(String),
+/// An AWS enumeration kept as AWS spells it on disk (serde from and into
+/// `String`), so journals written while it was a string read the same and
+/// written journals do not change; a value AWS adds later is kept as `Other`. Comparing with
+/// a `&str` compares the spelling.
+macro_rules! aws_spelled {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident,)* }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[serde(from = "String", into = "String")]
+        pub enum $name {
+            $($(#[$vmeta])* $variant,)*
+            /// A value this version does not know, as AWS spelled it.
+            Other(String),
+        }
+
+        impl $name {
+            /// As AWS spells it.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    $($name::$variant => stringify!($variant),)*
+                    $name::Other(s) => s,
+                }
+            }
+        }
+
+        impl From<String> for $name {
+            fn from(s: String) -> Self {
+                match s.as_str() {
+                    $(stringify!($variant) => $name::$variant,)*
+                    _ => $name::Other(s),
+                }
+            }
+        }
+
+        impl From<&str> for $name {
+            fn from(s: &str) -> Self {
+                $name::from(s.to_string())
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(v: $name) -> String {
+                match v {
+                    $name::Other(s) => s,
+                    v => v.as_str().to_string(),
+                }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl PartialEq<&str> for $name {
+            fn eq(&self, other: &&str) -> bool {
+                self.as_str() == *other
+            }
+        }
+    };
+}
+
+aws_spelled! {
+    /// CloudWatch's ComparisonOperator, stored as CloudWatch spells it (so
+    /// journals read the same either way); operators without a threshold
+    /// comparison (the anomaly-detection bands) are kept as `Other`.
+    ComparisonOperator {
+        GreaterThanOrEqualToThreshold,
+        GreaterThanThreshold,
+        LessThanThreshold,
+        LessThanOrEqualToThreshold,
+    }
 }
 
 impl ComparisonOperator {
-    /// As CloudWatch spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            ComparisonOperator::GreaterThanOrEqualToThreshold => "GreaterThanOrEqualToThreshold",
-            ComparisonOperator::GreaterThanThreshold => "GreaterThanThreshold",
-            ComparisonOperator::LessThanThreshold => "LessThanThreshold",
-            ComparisonOperator::LessThanOrEqualToThreshold => "LessThanOrEqualToThreshold",
-            ComparisonOperator::Other(s) => s,
-        }
-    }
-
     /// The console's symbol (`>`, `>=`, `<`, `<=`); `Other` keeps its name.
     pub fn symbol(&self) -> &str {
         match self {
@@ -234,85 +285,13 @@ impl ComparisonOperator {
     }
 }
 
-impl From<String> for ComparisonOperator {
-    fn from(s: String) -> Self {
-        match s.as_str() {
-            "GreaterThanOrEqualToThreshold" => ComparisonOperator::GreaterThanOrEqualToThreshold,
-            "GreaterThanThreshold" => ComparisonOperator::GreaterThanThreshold,
-            "LessThanThreshold" => ComparisonOperator::LessThanThreshold,
-            "LessThanOrEqualToThreshold" => ComparisonOperator::LessThanOrEqualToThreshold,
-            _ => ComparisonOperator::Other(s),
-        }
-    }
-}
-
-impl From<&str> for ComparisonOperator {
-    fn from(s: &str) -> Self {
-        ComparisonOperator::from(s.to_string())
-    }
-}
-
-impl From<ComparisonOperator> for String {
-    fn from(c: ComparisonOperator) -> String {
-        c.as_str().to_string()
-    }
-}
-
-impl std::fmt::Display for ComparisonOperator {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// A scaling policy's `PolicyType`, stored as Application Auto Scaling
-/// spells it; a type this version does not know is kept as `Other`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum PolicyType {
-    TargetTrackingScaling,
-    StepScaling,
-    PredictiveScaling,
-    Other(String),
-}
-
-impl PolicyType {
-    /// As Application Auto Scaling spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            PolicyType::TargetTrackingScaling => "TargetTrackingScaling",
-            PolicyType::StepScaling => "StepScaling",
-            PolicyType::PredictiveScaling => "PredictiveScaling",
-            PolicyType::Other(s) => s,
-        }
-    }
-}
-
-impl From<String> for PolicyType {
-    fn from(s: String) -> Self {
-        match s.as_str() {
-            "TargetTrackingScaling" => PolicyType::TargetTrackingScaling,
-            "StepScaling" => PolicyType::StepScaling,
-            "PredictiveScaling" => PolicyType::PredictiveScaling,
-            _ => PolicyType::Other(s),
-        }
-    }
-}
-
-impl From<&str> for PolicyType {
-    fn from(s: &str) -> Self {
-        PolicyType::from(s.to_string())
-    }
-}
-
-impl From<PolicyType> for String {
-    fn from(p: PolicyType) -> String {
-        p.as_str().to_string()
-    }
-}
-
-impl std::fmt::Display for PolicyType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+aws_spelled! {
+    /// A scaling policy's `PolicyType`, stored as Application Auto Scaling
+    /// spells it; a type this version does not know is kept as `Other`.
+    PolicyType {
+        TargetTrackingScaling,
+        StepScaling,
+        PredictiveScaling,
     }
 }
 
@@ -387,70 +366,6 @@ pub struct PolicyRecord {
     /// publish, named so reports can say which one ran.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub simulated_scale_in_rule: Option<String>,
-}
-
-/// An AWS enumeration kept as AWS spells it on disk (serde from and into
-/// `String`, like [`ComparisonOperator`] and [`PolicyType`]), so journals
-/// written while it was a string read the same and written journals do
-/// not change; a value AWS adds later is kept as `Other`. Comparing with
-/// a `&str` compares the spelling.
-macro_rules! aws_spelled {
-    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident,)* }) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-        #[serde(from = "String", into = "String")]
-        pub enum $name {
-            $($(#[$vmeta])* $variant,)*
-            /// A value this version does not know, as AWS spelled it.
-            Other(String),
-        }
-
-        impl $name {
-            /// As AWS spells it.
-            pub fn as_str(&self) -> &str {
-                match self {
-                    $($name::$variant => stringify!($variant),)*
-                    $name::Other(s) => s,
-                }
-            }
-        }
-
-        impl From<String> for $name {
-            fn from(s: String) -> Self {
-                match s.as_str() {
-                    $(stringify!($variant) => $name::$variant,)*
-                    _ => $name::Other(s),
-                }
-            }
-        }
-
-        impl From<&str> for $name {
-            fn from(s: &str) -> Self {
-                $name::from(s.to_string())
-            }
-        }
-
-        impl From<$name> for String {
-            fn from(v: $name) -> String {
-                match v {
-                    $name::Other(s) => s,
-                    v => v.as_str().to_string(),
-                }
-            }
-        }
-
-        impl std::fmt::Display for $name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        impl PartialEq<&str> for $name {
-            fn eq(&self, other: &&str) -> bool {
-                self.as_str() == *other
-            }
-        }
-    };
 }
 
 aws_spelled! {
