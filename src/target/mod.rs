@@ -24,12 +24,10 @@ use crate::outcome::Outcome;
 /// Each target file has its own error type with the details
 /// ([`http::HttpSetupError`], [`sagemaker::EndpointError`], …); the
 /// `Unready` and `SetupFailed` variants carry it as their source, so the
-/// chain down to the I/O or SDK error is kept. `NotReady` and `Setup` are
-/// for reasons that are only a sentence.
+/// chain down to the I/O or SDK error is kept. `Setup` is for a reason
+/// that is only a sentence.
 #[derive(Debug, thiserror::Error)]
 pub enum TargetError {
-    #[error("{target} is not ready: {reason}")]
-    NotReady { target: String, reason: String },
     #[error("could not set up {target}: {reason}")]
     Setup { target: String, reason: String },
     #[error("{target} is not ready: {source}")]
