@@ -11,11 +11,14 @@ use crate::profile::{Overrides, Profile};
 use crate::run::{RunEnd, RunError, RunOptions};
 use crate::schedule::Shard;
 
+pub mod examples;
+
 /// Exit codes, as the README documents them.
 /// Exit codes (defined in [`crate::exit`], where the library can use them).
 pub use crate::exit;
 
-/// The profile `scaletrace run` uses when given none.
+/// The profile `scaletrace run` uses when given none: the built-in copy of
+/// this file ([`examples::demo`]), so it needs no checkout.
 pub const DEFAULT_PROFILE: &str = "profiles/demo.toml";
 
 #[derive(Debug, Parser)]
@@ -31,9 +34,19 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run a load test (with no profile and no --url: profiles/demo.toml on
-    /// the simulated endpoint).
+    /// Run a load test (with no profile and no --url: the built-in demo
+    /// profile on the simulated endpoint).
     Run(RunArgs),
+    /// Write the example profiles (the demo and the others) into a folder
+    /// to edit and run.
+    Init {
+        /// The folder to write them in.
+        #[arg(default_value = "profiles")]
+        dir: PathBuf,
+        /// Overwrite files that exist.
+        #[arg(long)]
+        force: bool,
+    },
     /// Check a profile and print the resolved plan.
     Validate {
         /// The profile (TOML).
@@ -115,6 +128,10 @@ pub struct RunArgs {
     /// extends the profile's phases.
     #[arg(long, value_parser = parse_duration)]
     pub duration: Option<Duration>,
+    /// Keep observing this long after the load ends ("0s", "2m"),
+    /// replacing the profile's `[observe] tail`.
+    #[arg(long, value_parser = parse_tail)]
+    pub tail: Option<Duration>,
     /// Write the run here instead of reports/<UTC time>-<name>/.
     #[arg(long)]
     pub run_dir: Option<PathBuf>,
@@ -312,10 +329,16 @@ fn parse_duration(s: &str) -> Result<Duration, String> {
     Ok(d)
 }
 
+// A clap value parser: `--tail 0s` (no tail) is allowed.
+fn parse_tail(s: &str) -> Result<Duration, String> {
+    humantime::parse_duration(s).map_err(|e| format!("invalid duration {s:?}: {e}"))
+}
+
 /// Runs a parsed command; returns the process exit code.
 pub fn main_with(cli: Cli) -> ExitCode {
     let code = match cli.command {
         Command::Run(args) => cmd_run(args),
+        Command::Init { dir, force } => cmd_init(&dir, force),
         Command::Validate { profile } => cmd_validate(&profile),
         Command::Capacity(args) => cmd_capacity(args),
         Command::Simulate(args) => cmd_simulate(args),
@@ -351,7 +374,7 @@ fn resolve_profile(path: Option<&Path>, overrides: Overrides) -> anyhow::Result<
     let mut profile = match (path, &overrides.url) {
         (Some(path), _) => Profile::load(path)?,
         (None, Some(url)) => Profile::for_url(url)?,
-        (None, None) => Profile::load(Path::new(DEFAULT_PROFILE))?,
+        (None, None) => examples::demo()?,
     };
     profile.apply(&Overrides {
         // A bare --url already made the profile.
@@ -367,10 +390,13 @@ fn cmd_run(args: RunArgs) -> u8 {
         rate: args.rate,
         duration: args.duration,
     };
-    let profile = match resolve_profile(args.profile.as_deref(), overrides) {
+    let mut profile = match resolve_profile(args.profile.as_deref(), overrides) {
         Ok(p) => p,
         Err(m) => return fail(exit::BAD_INPUT, m),
     };
+    if let Some(tail) = args.tail {
+        profile.observe.tail = tail;
+    }
     let opts = RunOptions {
         run_dir: args.run_dir.clone(),
         reports_root: PathBuf::from("reports"),
@@ -552,6 +578,23 @@ fn cmd_apply(args: ApplyArgs) -> u8 {
     match crate::policy_cli::apply::apply(&opts) {
         Ok(()) => exit::DONE,
         Err(e) => fail(e.exit_code(), e),
+    }
+}
+
+fn cmd_init(dir: &Path, force: bool) -> u8 {
+    match examples::write_examples(dir, force) {
+        Ok(paths) => {
+            for p in &paths {
+                println!("wrote {}", p.display());
+            }
+            println!(
+                "\nrun one with: scaletrace run {}",
+                dir.join(examples::EXAMPLES[0].file).display()
+            );
+            exit::DONE
+        }
+        Err(e @ examples::InitError::Exists(_)) => fail(exit::BAD_INPUT, e),
+        Err(e) => fail(exit::BROKE, e),
     }
 }
 

@@ -22,6 +22,8 @@ pub enum Progress {
 /// One update's figures.
 pub struct Snapshot {
     pub elapsed_s: f64,
+    /// When the load ends; after it, until `total_s`, the observer's tail.
+    pub load_s: f64,
     pub total_s: f64,
     pub totals: Totals,
     /// Requests completed `ok` in the last interval (per second).
@@ -50,8 +52,13 @@ impl Progress {
     }
 
     fn line(s: &Snapshot) -> String {
+        let tail = if s.elapsed_s > s.load_s {
+            "tail (observing after the load)  "
+        } else {
+            ""
+        };
         format!(
-            "sent {}  rate {:.1}/s  p99 {:.1} ms  errors {}  late {}  in flight {}",
+            "{tail}sent {}  rate {:.1}/s  p99 {:.1} ms  errors {}  late {}  in flight {}",
             s.totals.sent,
             s.achieved_per_s,
             s.last_p99_ms,

@@ -184,18 +184,26 @@ async fn run_async(
     let recorder = Arc::new(Mutex::new(Recorder::new()));
 
     let total = profile.load.total_duration();
+    // The observer's tail runs after the load: the banner and the progress
+    // count it, so `--duration 15s` with a 5-minute tail says 15s + 5m.
+    let tail = if observer.is_some() {
+        profile.observe.tail
+    } else {
+        Duration::ZERO
+    };
     let (stop_tx, mut stop_rx) = watch::channel(false);
     let signals = tokio::spawn(watch_signals(stop_tx, journal.clone(), clock));
 
     let notes_from = target.clone();
     // Everything up to the end of recording yields to a second signal.
     let recording = async {
-        let progress = Progress::new(opts.quiet, total);
+        let progress = Progress::new(opts.quiet, total + tail);
         progress.message(&format!(
-            "scaletrace: {} → {} for {}; run directory {}",
+            "scaletrace: {} → {} for {}{}; run directory {}",
             profile.name,
             target.describe(),
             humantime::format_duration(total),
+            tail_words(tail),
             dir.display()
         ));
         let (finish_tx, finish_rx) = watch::channel(false);
@@ -207,6 +215,7 @@ async fn run_async(
                 journal: journal.clone(),
                 target: target.clone(),
                 total,
+                tail,
             },
             progress,
             finish_rx.clone(),
@@ -250,10 +259,10 @@ async fn run_async(
             None => invoker.drain().await,
         }
         let interrupted = dispatched == DispatchEnd::Stopped || *stop_rx.borrow();
-        if !interrupted && !profile.observe.tail.is_zero() && observer_task.is_some() {
+        if !interrupted && !tail.is_zero() {
             tokio::select! {
                 biased;
-                _ = tokio::time::sleep(profile.observe.tail) => {}
+                _ = tokio::time::sleep(tail) => {}
                 _ = stop_rx.changed() => {}
             }
         }
@@ -293,6 +302,19 @@ async fn run_async(
         report,
         terminal,
     })
+}
+
+/// The banner's words for the observer's tail: `" + 5m observing after
+/// the load (--tail)"`, or nothing.
+fn tail_words(tail: Duration) -> String {
+    if tail.is_zero() {
+        String::new()
+    } else {
+        format!(
+            " + {} observing after the load (--tail)",
+            humantime::format_duration(tail)
+        )
+    }
 }
 
 /// Writes the journal's `end` line (absent only when the process died) and
@@ -447,6 +469,8 @@ struct Timekeeping {
     /// Asked every tick for warnings to journal now.
     target: SharedTarget,
     total: Duration,
+    /// Observing after the load; progress counts it.
+    tail: Duration,
 }
 
 /// Closes an interval every second and marks phase boundaries, until told
@@ -464,6 +488,7 @@ async fn timekeeper(
         journal,
         target,
         total,
+        tail,
     } = k;
     // Phase boundaries, in order: (time, record).
     let mut boundaries = Vec::new();
@@ -519,7 +544,8 @@ async fn timekeeper(
         }
         let snapshot = Snapshot {
             elapsed_s: now.as_secs_f64(),
-            total_s: total.as_secs_f64(),
+            load_s: total.as_secs_f64(),
+            total_s: (total + tail).as_secs_f64(),
             totals: recorder.lock().expect("recorder lock").totals(),
             achieved_per_s: data.by_outcome.get(crate::outcome::Outcome::Ok) as f64
                 / (now - interval_start).as_secs_f64().max(1e-3),
