@@ -16,6 +16,8 @@ use aws_sdk_sagemakerruntime::error::{DisplayErrorContext, ProvideErrorMetadata,
 use crate::outcome::Outcome;
 use crate::profile::aws::AwsSpec;
 
+pub mod credentials;
+
 /// Loads the SDK configuration: the standard chain (environment, `~/.aws`
 /// profiles and SSO, container and instance roles), then the overrides.
 pub async fn load_config(spec: &AwsSpec) -> SdkConfig {
@@ -29,43 +31,47 @@ pub async fn load_config(spec: &AwsSpec) -> SdkConfig {
     if let Some(u) = &spec.endpoint_url {
         loader = loader.endpoint_url(u);
     }
+    // The SDK would go on to IMDS and report no region; say what is wrong.
+    if let Some(missing) = credentials::missing_profile(spec).await {
+        loader = loader.credentials_provider(
+            aws_credential_types::provider::SharedCredentialsProvider::new(
+                credentials::MissingProfileProvider(missing),
+            ),
+        );
+    }
     loader.load().await
 }
 
-/// Why the AWS configuration cannot be used; each message is one line
-/// saying what to do.
+/// Why the AWS configuration cannot be used; each message is one sentence
+/// saying what is missing and how to provide it ([`credentials`]).
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("no AWS region: set `region` in [target], AWS_REGION, or a region in your AWS profile")]
+    #[error(
+        "no AWS region: pass --region, set AWS_REGION, `region` in the profile's [target], or `region` in the AWS profile ({})",
+        credentials::SharedFiles::from_env().config
+    )]
     NoRegion,
     #[error("no AWS credentials provider configured")]
     NoCredentialsProvider,
-    /// The provider chain failed; `chain` is its error with every cause.
-    #[error("{}", no_credentials(.chain))]
-    NoCredentials { chain: String },
+    /// The provider chain failed: what that means, in one sentence.
+    #[error("{0}")]
+    Credentials(credentials::CredentialsProblem),
 }
 
-fn no_credentials(chain: &str) -> String {
-    one_line(format!(
-        "no AWS credentials found ({chain}); set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or run `aws sso login`"
-    ))
-}
-
-/// Checks a region is set and credentials resolve.
+/// Checks credentials resolve and a region is set. Credentials first: a
+/// missing profile also leaves no region, and its name is the news.
 pub async fn check_config(config: &SdkConfig) -> Result<(), ConfigError> {
-    if config.region().is_none() {
-        return Err(ConfigError::NoRegion);
-    }
     let Some(provider) = config.credentials_provider() else {
         return Err(ConfigError::NoCredentialsProvider);
     };
     provider
         .provide_credentials()
         .await
-        .map(|_| ())
-        .map_err(|e| ConfigError::NoCredentials {
-            chain: DisplayErrorContext(&e).to_string(),
-        })
+        .map_err(|e| ConfigError::Credentials(credentials::explain(&e)))?;
+    if config.region().is_none() {
+        return Err(ConfigError::NoRegion);
+    }
+    Ok(())
 }
 
 /// The region a config will use, for messages.
@@ -169,18 +175,10 @@ mod tests {
 
     #[test]
     fn config_errors_are_one_line_saying_what_to_do() {
-        let e = ConfigError::NoCredentials {
-            chain: "the credential provider was not enabled:\n  no profile".into(),
-        };
-        assert_eq!(
-            e.to_string(),
-            "no AWS credentials found (the credential provider was not enabled: no profile); \
-             set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or run `aws sso login`"
-        );
         assert!(
             ConfigError::NoRegion
                 .to_string()
-                .starts_with("no AWS region: set `region`")
+                .starts_with("no AWS region: pass --region, set AWS_REGION")
         );
     }
 

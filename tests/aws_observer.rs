@@ -562,7 +562,11 @@ fn missing_credentials_and_missing_endpoint_fail_in_one_line_with_exit_3() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(3), "{stderr}");
     assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
-    assert!(stderr.contains("no AWS credentials"), "{stderr}");
+    assert!(
+        stderr.contains("Unable to locate AWS credentials"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("CredentialsNotLoaded"), "{stderr}");
 
     // Credentials, but no such endpoint.
     let out = Command::new(env!("CARGO_BIN_EXE_scaletrace"))

@@ -102,3 +102,111 @@ fn the_tail_shows_in_the_banner_and_progress_and_tail_flag_limits_it() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(stderr(&bad).contains("--tail"), "{}", stderr(&bad));
 }
+
+/// The binary with an empty AWS setup: no credentials in the environment,
+/// empty shared files, no instance metadata.
+fn no_aws(home: &Path) -> Command {
+    let config = home.join("config");
+    let creds = home.join("credentials");
+    if !config.exists() {
+        std::fs::write(&config, "").unwrap();
+    }
+    std::fs::write(&creds, "").unwrap();
+    let mut cmd = bin();
+    for k in [
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_PROFILE",
+        "AWS_REGION",
+        "AWS_DEFAULT_REGION",
+        "AWS_WEB_IDENTITY_TOKEN_FILE",
+        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+    ] {
+        cmd.env_remove(k);
+    }
+    cmd.env("HOME", home)
+        .env("AWS_CONFIG_FILE", &config)
+        .env("AWS_SHARED_CREDENTIALS_FILE", &creds)
+        .env("AWS_EC2_METADATA_DISABLED", "true");
+    cmd
+}
+
+/// One `error:` line, no SDK debug output.
+fn one_sentence(o: &Output) -> String {
+    let err = stderr(o);
+    let lines: Vec<&str> = err.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(lines.len(), 1, "{err}");
+    for dump in ["CredentialsNotLoaded", "ProviderError", "{ ", "Headers"] {
+        assert!(!err.contains(dump), "debug output in: {err}");
+    }
+    lines[0].to_string()
+}
+
+#[test]
+fn no_credentials_say_what_is_missing_and_how_to_provide_them() {
+    let tmp = tempfile::tempdir().unwrap();
+    for args in [
+        &["inspect", "--endpoint", "e", "--region", "us-east-1"][..],
+        &["observe", "--endpoint", "e", "--region", "us-east-1", "-q"][..],
+    ] {
+        let out = no_aws(tmp.path()).args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(3), "{args:?}: {}", stderr(&out));
+        let line = one_sentence(&out);
+        assert!(
+            line.contains("Unable to locate AWS credentials"),
+            "{args:?}: {line}"
+        );
+        assert!(line.contains("AWS_ACCESS_KEY_ID"), "{line}");
+        assert!(line.contains("aws configure"), "{line}");
+    }
+}
+
+#[test]
+fn a_missing_profile_is_named_not_reported_as_no_region() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = no_aws(tmp.path())
+        .args(["inspect", "--endpoint", "e", "--profile", "nosuch"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let line = one_sentence(&out);
+    assert!(
+        line.contains("the AWS profile \"nosuch\" could not be found in"),
+        "{line}"
+    );
+    assert!(!line.contains("region"), "{line}");
+
+    // AWS_PROFILE too, and with other profiles defined.
+    std::fs::write(
+        tmp.path().join("config"),
+        "[profile dev]\nregion = us-east-1\n",
+    )
+    .unwrap();
+    let out = no_aws(tmp.path())
+        .env("AWS_PROFILE", "nosuch")
+        .args(["observe", "--endpoint", "e", "-q"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(
+        one_sentence(&out).contains("the AWS profile \"nosuch\" could not be found"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn credentials_without_a_region_say_how_to_set_one() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = no_aws(tmp.path())
+        .env("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+        .env("AWS_SECRET_ACCESS_KEY", "secret")
+        .args(["inspect", "--endpoint", "e"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let line = one_sentence(&out);
+    assert!(line.contains("no AWS region: pass --region"), "{line}");
+}

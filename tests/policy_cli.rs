@@ -268,7 +268,11 @@ fn missing_credentials_exit_3_with_one_line() {
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(3), "{stderr}");
     assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
-    assert!(stderr.contains("no AWS credentials"), "{stderr}");
+    assert!(
+        stderr.contains("Unable to locate AWS credentials"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("CredentialsNotLoaded"), "{stderr}");
 }
 
 /// The scalable target's (min, max) and the target-tracking policies
