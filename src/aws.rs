@@ -11,7 +11,7 @@ use aws_credential_types::provider::ProvideCredentials;
 use aws_sdk_sagemakerruntime::config::StalledStreamProtectionConfig;
 use aws_sdk_sagemakerruntime::config::http::HttpResponse;
 use aws_sdk_sagemakerruntime::config::retry::RetryConfig;
-use aws_sdk_sagemakerruntime::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_sagemakerruntime::error::{ProvideErrorMetadata, SdkError};
 
 use crate::outcome::Outcome;
 use crate::profile::aws::AwsSpec;
@@ -108,13 +108,15 @@ pub fn one_line(s: String) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// An SDK error as one line with its whole chain.
+/// An SDK error as one line with its whole chain of messages, without the
+/// Debug dump `DisplayErrorContext` appends (raw responses, headers,
+/// bodies).
 pub fn describe_error<E, R>(e: &SdkError<E, R>) -> String
 where
     E: std::error::Error + 'static,
-    R: std::fmt::Debug,
+    R: std::fmt::Debug + 'static,
 {
-    one_line(DisplayErrorContext(e).to_string())
+    credentials::display_chain(e)
 }
 
 /// Maps an SDK error to an outcome class (see [`classify_code`]). Timeouts

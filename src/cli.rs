@@ -278,6 +278,10 @@ pub struct InspectArgs {
     /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,
+    /// Exit 0 with a partial view when some call (alarms, activities)
+    /// failed; without it such a view exits 3.
+    #[arg(long)]
+    pub best_effort: bool,
     #[command(flatten)]
     pub aws: AwsFlags,
 }
@@ -544,11 +548,15 @@ fn cmd_inspect(args: InspectArgs) -> u8 {
         aws: args.aws.spec(),
         activities: args.activities,
         json: args.json,
+        best_effort: args.best_effort,
     };
     match crate::policy_cli::inspect::inspect(&opts) {
-        Ok(text) => {
-            print!("{text}");
-            exit::DONE
+        Ok(inspected) => {
+            print!("{}", inspected.output);
+            match inspected.partial {
+                Some(e) => fail(e.exit_code(), e),
+                None => exit::DONE,
+            }
         }
         Err(e) => fail(e.exit_code(), e),
     }

@@ -139,6 +139,7 @@ async fn inspect_shows_target_policies_alarms_warnings_and_not_scaled_reasons() 
         aws: AwsSpec::default(),
         activities: 10,
         json: false,
+        best_effort: false,
     };
     let snap = inspect_with(&clients, &config, &opts).await.unwrap();
     assert_eq!(snap.variant, "AllTraffic");
@@ -184,16 +185,44 @@ fn inspect_command_prints_text_and_json() {
     rt.block_on(async { setup(&moto.config().await).await });
     let tmp = tempfile::tempdir().unwrap();
 
-    // moto lacks DescribeScalingActivities: a short note, not a failure.
+    // moto lacks DescribeScalingActivities: a partial view, which says
+    // which call failed where the activities would be, and exits 3.
     let out = scaletrace(&moto, tmp.path(), &["inspect", "--endpoint", EP]);
     let stdout = text(&out.stdout);
+    let stderr = text(&out.stderr);
+    for expected in [
+        "last activities not read: DescribeScalingActivities failed (HTTP 500)",
+        "PARTIAL VIEW: 1 call(s) failed",
+        "DescribeScalingActivities failed (HTTP 500): the last scaling activities were not read",
+        "min 1, max 4",
+        "has a custom name",
+    ] {
+        assert!(
+            stdout.contains(expected),
+            "missing {expected:?} in:\n{stdout}"
+        );
+    }
+    assert!(!stdout.contains("last activities: none"), "{stdout}");
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
     assert!(
-        stdout.contains("could not read everything: DescribeScalingActivities failed: HTTP 500"),
-        "{stdout}"
+        stderr.contains("error: partial view: DescribeScalingActivities failed (HTTP 500)")
+            && stderr.contains("--best-effort"),
+        "{stderr}"
+    );
+    // --best-effort accepts it.
+    let out = scaletrace(
+        &moto,
+        tmp.path(),
+        &["inspect", "--endpoint", EP, "--best-effort"],
     );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    assert!(stdout.contains("min 1, max 4"), "{stdout}");
-    assert!(stdout.contains("has a custom name"), "{stdout}");
+    assert!(text(&out.stdout).contains("PARTIAL VIEW"));
+    let out = scaletrace(&moto, tmp.path(), &["inspect", "--endpoint", EP, "--json"]);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("--json parses");
+    assert_eq!(v["partial"], true, "{v}");
+    assert_eq!(v["errors"][0]["api"], "DescribeScalingActivities", "{v}");
+    assert_eq!(v["errors"][0]["unread"], "activities", "{v}");
 
     let out = scaletrace(
         &moto,
@@ -222,6 +251,55 @@ fn inspect_command_prints_text_and_json() {
             .any(|w| w.as_str().unwrap().contains("custom name")),
         "{v}"
     );
+}
+
+#[tokio::test]
+async fn alarms_that_cannot_be_read_are_not_reported_as_none() {
+    use scaletrace::policy_cli::inspect::partial_error;
+    let moto = Moto::start();
+    let config = moto.config().await;
+    setup(&config).await;
+    // CloudWatch unreachable (nothing listens on port 9): DescribeAlarms fails.
+    let clients = AwsClients {
+        cloudwatch: aws_sdk_cloudwatch::Client::from_conf(
+            aws_sdk_cloudwatch::config::Builder::from(&config)
+                .endpoint_url("http://127.0.0.1:9")
+                .retry_config(aws_sdk_cloudwatch::config::retry::RetryConfig::disabled())
+                .build(),
+        ),
+        ..AwsClients::new(&config)
+    };
+    let opts = InspectOptions {
+        endpoint: EP.into(),
+        variant: None,
+        aws: AwsSpec::default(),
+        activities: 0,
+        json: false,
+        best_effort: false,
+    };
+    let snap = inspect_with(&clients, &config, &opts).await.unwrap();
+    assert!(snap.partial, "{snap:?}");
+    assert_eq!(snap.errors[0].api, "DescribeAlarms", "{:?}", snap.errors);
+    let out = inspect_text(&snap);
+    assert!(
+        out.contains("alarms not read: DescribeAlarms failed ("),
+        "{out}"
+    );
+    assert!(!out.contains("no alarms found"), "{out}");
+    assert!(
+        !out.contains("DispatchFailure"),
+        "SDK debug output in:\n{out}"
+    );
+    assert!(!out.contains("warnings: none\n"), "{out}");
+    assert!(out.contains("the policies' alarms were not read"), "{out}");
+    let e = partial_error(&snap, false).expect("exit 3 without --best-effort");
+    assert_eq!(e.exit_code(), 3);
+    assert!(
+        e.to_string()
+            .starts_with("partial view: DescribeAlarms failed"),
+        "{e}"
+    );
+    assert!(partial_error(&snap, true).is_none());
 }
 
 #[test]

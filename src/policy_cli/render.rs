@@ -5,7 +5,7 @@
 
 use std::fmt::Write;
 
-use super::snapshot::{AlarmView, Bounds, PolicyView, Snapshot};
+use super::snapshot::{AlarmView, Bounds, PolicyView, Snapshot, Unread};
 use crate::observe::aws_model::BUILT_IN_POLICY;
 
 /// CloudWatch's comparison operators as symbols.
@@ -117,8 +117,15 @@ pub fn scaling_config(s: &Snapshot) -> String {
     for p in &s.policies {
         let _ = writeln!(out, "{}", policy_title(&p.name));
         let _ = writeln!(out, "  {}", policy_settings(p));
-        if p.alarms.is_empty() {
-            let _ = writeln!(out, "  no alarms found");
+        match (p.alarms.is_empty(), s.failure(Unread::Alarms)) {
+            // Not "no alarms": nobody looked.
+            (true, Some(f)) => {
+                let _ = writeln!(out, "  alarms not read: {} failed ({})", f.api, f.error);
+            }
+            (true, None) => {
+                let _ = writeln!(out, "  no alarms found");
+            }
+            (false, _) => {}
         }
         for a in &p.alarms {
             let _ = writeln!(out, "  {}", alarm_line(a));
@@ -144,7 +151,14 @@ pub fn inspect_text(s: &Snapshot) -> String {
     let _ = writeln!(out);
     out.push_str(&scaling_config(s));
     let _ = writeln!(out);
-    if s.warnings.is_empty() {
+    if s.warnings.is_empty() && s.partial {
+        // The checks read the target and policies, which were read; say
+        // that they could not see the rest.
+        let _ = writeln!(
+            out,
+            "warnings: none from the scalable target and policies (partial view: see below)"
+        );
+    } else if s.warnings.is_empty() {
         let _ = writeln!(out, "warnings: none");
     } else {
         let _ = writeln!(out, "warnings");
@@ -153,7 +167,13 @@ pub fn inspect_text(s: &Snapshot) -> String {
         }
     }
     let _ = writeln!(out);
-    if s.activities.is_empty() {
+    if let Some(f) = s.failure(Unread::Activities) {
+        let _ = writeln!(
+            out,
+            "last activities not read: {} failed ({})",
+            f.api, f.error
+        );
+    } else if s.activities.is_empty() {
         let _ = writeln!(out, "last activities: none");
     } else {
         let _ = writeln!(out, "last activities (newest first)");
@@ -173,8 +193,12 @@ pub fn inspect_text(s: &Snapshot) -> String {
             let _ = writeln!(out, "      cause: {}", a.cause);
         }
     }
-    for e in &s.errors {
-        let _ = writeln!(out, "could not read everything: {e}");
+    if s.partial {
+        let _ = writeln!(out);
+        let _ = writeln!(out, "PARTIAL VIEW: {} call(s) failed", s.errors.len());
+        for e in &s.errors {
+            let _ = writeln!(out, "  {}", e.line());
+        }
     }
     out
 }

@@ -4,8 +4,10 @@
 //! not-scaled reasons. Serializable: `scaletrace inspect --json` prints it.
 //!
 //! The endpoint and the scaling configuration must be readable (else
-//! [`PolicyCliError::Aws`]); alarms and activities are best effort, and a
-//! failed call is listed in [`Snapshot::errors`].
+//! [`PolicyCliError::Aws`]); alarms and activities are read on: a failed
+//! call is listed in [`Snapshot::errors`] with what it leaves unread, the
+//! text says so where the data would be, and `inspect` exits 3 for such a
+//! partial view unless `--best-effort` accepts it.
 
 use aws_config::SdkConfig;
 use aws_sdk_applicationautoscaling::types::ServiceNamespace;
@@ -56,8 +58,52 @@ pub struct Snapshot {
     pub warnings: Vec<String>,
     /// Newest first.
     pub activities: Vec<ActivityView>,
-    /// Best-effort calls that failed (the rest of the snapshot stands).
-    pub errors: Vec<String>,
+    /// Calls that failed (the rest of the snapshot stands): a partial view.
+    pub errors: Vec<FailedCall>,
+    /// Some call failed: `errors` says which, and what is missing.
+    pub partial: bool,
+}
+
+/// What the view lacks because a call failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Unread {
+    /// The policies' CloudWatch alarms (DescribeAlarms).
+    Alarms,
+    /// The last scaling activities (DescribeScalingActivities).
+    Activities,
+}
+
+impl Unread {
+    pub fn words(self) -> &'static str {
+        match self {
+            Unread::Alarms => "the policies' alarms",
+            Unread::Activities => "the last scaling activities",
+        }
+    }
+}
+
+/// One failed call of a partial view.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FailedCall {
+    /// `DescribeAlarms`, `DescribeScalingActivities`.
+    pub api: String,
+    /// The AWS error code and message, or the HTTP status.
+    pub error: String,
+    pub unread: Unread,
+}
+
+impl FailedCall {
+    /// "DescribeScalingActivities failed (HTTP 500): the last scaling
+    /// activities were not read".
+    pub fn line(&self) -> String {
+        format!(
+            "{} failed ({}): {} were not read",
+            self.api,
+            self.error,
+            self.unread.words()
+        )
+    }
 }
 
 impl Snapshot {
@@ -71,6 +117,11 @@ impl Snapshot {
 
     pub fn policy(&self, name: &str) -> Option<&PolicyView> {
         self.policies.iter().find(|p| p.name == name)
+    }
+
+    /// The failed call that left `what` unread, if any.
+    pub fn failure(&self, what: Unread) -> Option<&FailedCall> {
+        self.errors.iter().find(|f| f.unread == what)
     }
 }
 
@@ -258,10 +309,14 @@ pub async fn fetch(
     let records: Vec<PolicyRecord> = raw_policies.iter().map(|p| policy_record(p, 0.0)).collect();
     let mut policies: Vec<PolicyView> = records.iter().map(PolicyView::from_record).collect();
 
-    let mut errors: Vec<String> = setup
+    let mut errors: Vec<FailedCall> = setup
         .alarm_failures
         .iter()
-        .map(|f| format!("{} failed: {}", f.api, f.description))
+        .map(|f| FailedCall {
+            api: f.api.to_string(),
+            error: aws::one_line(f.description.clone()),
+            unread: Unread::Alarms,
+        })
         .collect();
     let mut alarms = setup.alarms;
     alarms.sort_by(|a, b| a.alarm_name().cmp(&b.alarm_name()));
@@ -324,6 +379,7 @@ pub async fn fetch(
         other_alarms,
         warnings,
         activities,
+        partial: !errors.is_empty(),
         errors,
     })
 }
@@ -333,7 +389,7 @@ async fn fetch_activities(
     clients: &AwsClients,
     resource: &str,
     n: usize,
-    errors: &mut Vec<String>,
+    errors: &mut Vec<FailedCall>,
 ) -> Vec<ActivityView> {
     let res = clients
         .autoscaling
@@ -348,10 +404,11 @@ async fn fetch_activities(
     let o = match res {
         Ok(o) => o,
         Err(e) => {
-            errors.push(format!(
-                "DescribeScalingActivities failed: {}",
-                short_error(&e)
-            ));
+            errors.push(FailedCall {
+                api: "DescribeScalingActivities".into(),
+                error: short_error(&e),
+                unread: Unread::Activities,
+            });
             return Vec::new();
         }
     };
