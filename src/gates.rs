@@ -103,6 +103,58 @@ impl GateResult {
 
 pub use crate::format::fmt;
 
+/// A run's figures so far, for `abort_on_fail`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Live {
+    pub sent: u64,
+    pub in_flight: u64,
+    pub errors: u64,
+    /// The requests the whole plan sends (this shard's share): with Poisson
+    /// arrivals the expected count, so there "certain" means certain unless
+    /// the rest of the run sends more than the plan expects.
+    pub planned: f64,
+    pub max_instances: Option<u32>,
+    pub max_backlog_age_s: Option<f64>,
+}
+
+/// The first `abort_on_fail` gate already certain to fail, as the line to
+/// print and journal: nothing the rest of the run does can pass it.
+/// `error_rate`: more errors than the limit allows of every request the
+/// plan sends; `max_instances`, `async_backlog_age_s`: a maximum already
+/// past the limit.
+pub fn certain_failure(g: &Gates, live: &Live) -> Option<String> {
+    g.abort_on_fail.iter().find_map(|name| match name.as_str() {
+        "error_rate" => {
+            let limit = g.error_rate?;
+            let most = live.planned.max((live.sent + live.in_flight) as f64);
+            (live.errors as f64 > limit * most).then(|| {
+                format!(
+                    "gate error_rate is certain to fail: {} errors already exceed {} of the {} requests the run can complete",
+                    live.errors,
+                    fmt(limit),
+                    fmt(most.round())
+                )
+            })
+        }
+        "max_instances" => {
+            let (limit, seen) = (g.max_instances?, live.max_instances?);
+            (seen > limit)
+                .then(|| format!("gate max_instances failed: {seen} instances in service > {limit}"))
+        }
+        "async_backlog_age_s" => {
+            let (limit, seen) = (g.async_backlog_age_s?, live.max_backlog_age_s?);
+            (seen > limit).then(|| {
+                format!(
+                    "gate async_backlog_age_s failed: ApproximateAgeOfOldestRequest {} s > {}",
+                    fmt(seen),
+                    fmt(limit)
+                )
+            })
+        }
+        _ => None,
+    })
+}
+
 pub use crate::timeline::lag::worst_lag;
 
 /// Checks every gate set in `g`. `baseline` is the baseline's summary (or
@@ -240,6 +292,47 @@ mod tests {
         assert!(!by["error_rate"].1, "{by:?}");
         assert!(by["p99_ms"].1, "{by:?}");
         assert!(by["min_achieved_ratio"].1, "{by:?}");
+    }
+
+    #[test]
+    fn abort_on_fail_fires_only_when_the_gate_cannot_pass() {
+        use super::{Live, certain_failure};
+        let g = crate::profile::Gates {
+            error_rate: Some(0.01),
+            max_instances: Some(2),
+            abort_on_fail: vec!["error_rate".into(), "max_instances".into()],
+            ..Default::default()
+        };
+        let live = Live {
+            sent: 500,
+            errors: 10,
+            planned: 1000.0,
+            max_instances: Some(2),
+            ..Default::default()
+        };
+        // 10 errors ≤ 1 % of 1000: the rest could still pass it.
+        assert_eq!(certain_failure(&g, &live), None);
+        let live = Live { errors: 11, ..live };
+        let why = certain_failure(&g, &live).unwrap();
+        assert!(
+            why.starts_with("gate error_rate is certain to fail: 11 errors"),
+            "{why}"
+        );
+        let live = Live {
+            errors: 0,
+            max_instances: Some(3),
+            ..live
+        };
+        assert_eq!(
+            certain_failure(&g, &live).unwrap(),
+            "gate max_instances failed: 3 instances in service > 2"
+        );
+        // A gate not in abort_on_fail never aborts.
+        let g = crate::profile::Gates {
+            abort_on_fail: vec![],
+            ..g
+        };
+        assert_eq!(certain_failure(&g, &live), None);
     }
 
     #[test]

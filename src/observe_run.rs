@@ -100,26 +100,44 @@ pub async fn observe_with(opts: ObserveOptions, config: SdkConfig) -> Result<Run
         );
     }
     let (stop_tx, mut stop_rx) = watch::channel(false);
-    let signals = tokio::spawn(crate::run::watch_signals(stop_tx, journal.clone(), clock));
+    let signals = tokio::spawn(crate::run::watch_signals(
+        stop_tx,
+        journal.clone(),
+        clock,
+        "stopping: one last poll, then the reports",
+    ));
     let observing = async {
         let (finish_tx, finish_rx) = watch::channel(false);
+        let seen = Arc::new(Mutex::new(crate::progress::Observed::default()));
         let task = tokio::spawn(crate::run::observe_loop(
             observer,
             clock,
             journal.clone(),
             finish_rx,
+            seen.clone(),
         ));
-        let interrupted = match opts.duration {
-            Some(d) => tokio::select! {
+        // The live line: elapsed/total, instances, alarms, last datapoint.
+        let mut progress =
+            crate::progress::Progress::new(opts.quiet, opts.duration.unwrap_or_default());
+        let start = tokio::time::Instant::now();
+        let end = opts.duration.map(|d| start + d);
+        let mut tick = tokio::time::interval(Duration::from_secs(1));
+        let interrupted = loop {
+            tokio::select! {
                 biased;
-                _ = tokio::time::sleep(d) => false,
-                _ = stop_rx.changed() => true,
-            },
-            None => {
-                let _ = stop_rx.changed().await;
-                true
+                _ = stop_rx.changed() => break true,
+                _ = tokio::time::sleep_until(end.unwrap_or(start)), if end.is_some() => break false,
+                _ = tick.tick() => {
+                    let words = seen.lock().expect("observed lock").words();
+                    progress.update_line(
+                        start.elapsed().as_secs_f64(),
+                        opts.duration.map(|d| d.as_secs_f64()),
+                        &words,
+                    );
+                }
             }
         };
+        progress.finish();
         let _ = finish_tx.send(true);
         task.await
             .map_err(|e| RunError::Broke(format!("observer task failed: {e}")))??;

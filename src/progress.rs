@@ -7,7 +7,89 @@ use std::time::{Duration, Instant as WallInstant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use crate::journal::record::Record;
 use crate::recorder::Totals;
+
+/// What the observer has reported so far, for the live line (instances,
+/// alarm states, the last datapoint) and for `abort_on_fail`. Fed every
+/// record the observer journals.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Observed {
+    pub current: Option<u32>,
+    pub desired: Option<u32>,
+    /// The most instances in service at any observation.
+    pub max_current: Option<u32>,
+    /// Alarm (short name) → its latest state, in name order.
+    pub alarms: std::collections::BTreeMap<String, String>,
+    /// The newest datapoint read: metric, value, period end (run seconds).
+    pub last_datapoint: Option<(String, f64, f64)>,
+    /// The largest ApproximateAgeOfOldestRequest datapoint (async).
+    pub max_backlog_age_s: Option<f64>,
+}
+
+impl Observed {
+    pub fn absorb(&mut self, r: &Record) {
+        match r {
+            Record::Endpoint(e) => {
+                self.current = Some(e.current);
+                self.desired = Some(e.desired);
+                self.max_current = Some(self.max_current.unwrap_or(0).max(e.current));
+            }
+            Record::Alarm(a) => {
+                self.alarms
+                    .insert(short_alarm(&a.name), a.to.as_aws().to_string());
+            }
+            Record::Metric(m) => {
+                let end = m.period_start + f64::from(m.period_s);
+                if self
+                    .last_datapoint
+                    .as_ref()
+                    .is_none_or(|(_, _, e)| end >= *e)
+                {
+                    self.last_datapoint = Some((m.name.clone(), m.value, end));
+                }
+                if m.name == "ApproximateAgeOfOldestRequest" {
+                    self.max_backlog_age_s =
+                        Some(self.max_backlog_age_s.unwrap_or(f64::MIN).max(m.value));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// "instances 1/3 (current/desired)  AlarmHigh ALARM  last
+    /// InvocationsPerInstance 6427 @ 240 s", or "waiting for the first
+    /// observation".
+    pub fn words(&self) -> String {
+        let mut parts = Vec::new();
+        match (self.current, self.desired) {
+            (Some(c), Some(d)) => parts.push(format!("instances {c}/{d} (current/desired)")),
+            _ => parts.push("instances ?".to_string()),
+        }
+        for (name, state) in &self.alarms {
+            parts.push(format!("{name} {state}"));
+        }
+        match &self.last_datapoint {
+            Some((metric, v, end)) => parts.push(format!(
+                "last datapoint {metric} {} (period to {end:.0} s)",
+                crate::format::fmt(*v)
+            )),
+            None => parts.push("no datapoint yet".to_string()),
+        }
+        parts.join("  ")
+    }
+}
+
+/// Target tracking's alarm names shortened as the reports do
+/// (`TargetTracking-…-AlarmHigh-<uuid>` → `AlarmHigh`); others as they are.
+fn short_alarm(name: &str) -> String {
+    for k in ["AlarmHigh", "AlarmLow"] {
+        if name.starts_with("TargetTracking-") && name.contains(&format!("-{k}-")) {
+            return k.to_string();
+        }
+    }
+    name.to_string()
+}
 
 /// Plain lines come at most this often, in wall-clock time (a simulated run
 /// advances many virtual seconds per real one).
@@ -29,6 +111,8 @@ pub struct Snapshot {
     /// Requests completed `ok` in the last interval (per second).
     pub achieved_per_s: f64,
     pub last_p99_ms: f64,
+    /// What the observer saw, when one runs.
+    pub observed: Option<Observed>,
 }
 
 impl Progress {
@@ -57,7 +141,7 @@ impl Progress {
         } else {
             ""
         };
-        format!(
+        let mut line = format!(
             "{tail}sent {}  rate {:.1}/s  p99 {:.1} ms  errors {}  late {}  in flight {}",
             s.totals.sent,
             s.achieved_per_s,
@@ -65,7 +149,35 @@ impl Progress {
             s.totals.errors,
             s.totals.late,
             s.totals.in_flight
-        )
+        );
+        if let Some(o) = &s.observed {
+            line.push_str("  ");
+            line.push_str(&o.words());
+        }
+        line
+    }
+
+    /// A line of figures other than a load run's (`observe`, `capacity`):
+    /// on the bar, or a plain line at most every [`PLAIN_EVERY`].
+    /// `total_s` None: no end known (until Ctrl-C).
+    pub fn update_line(&mut self, elapsed_s: f64, total_s: Option<f64>, text: &str) {
+        match self {
+            Progress::Quiet => {}
+            Progress::Bar(bar) => {
+                let total = total_s.unwrap_or(elapsed_s).max(1.0);
+                bar.set_length(total as u64);
+                bar.set_position(elapsed_s.min(total) as u64);
+                bar.set_message(text.to_string());
+            }
+            Progress::Plain { last } => {
+                let now = WallInstant::now();
+                if last.is_none_or(|l| now.duration_since(l) >= PLAIN_EVERY) {
+                    *last = Some(now);
+                    let total = total_s.map_or("?".to_string(), |t| format!("{t:.0}"));
+                    eprintln!("[{elapsed_s:>6.0}/{total} s] {text}");
+                }
+            }
+        }
     }
 
     pub fn update(&mut self, s: &Snapshot) {
@@ -109,5 +221,37 @@ impl Progress {
 impl Drop for Progress {
     fn drop(&mut self) {
         self.finish();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::journal::record::{AlarmRecord, AlarmState, EndpointRecord, EndpointStatus};
+
+    #[test]
+    fn the_observed_line_names_instances_alarms_and_the_last_datapoint() {
+        let mut o = Observed::default();
+        assert_eq!(o.words(), "instances ?  no datapoint yet");
+        o.absorb(&Record::Endpoint(EndpointRecord {
+            t: 0.0,
+            status: EndpointStatus::Updating,
+            variant: "AllTraffic".into(),
+            current: 1,
+            desired: 3,
+        }));
+        o.absorb(&Record::Alarm(AlarmRecord {
+            t: 420.0,
+            at: 420.0,
+            name: "TargetTracking-endpoint/e/variant/AllTraffic-AlarmHigh-01cb".into(),
+            from: AlarmState::Ok,
+            to: AlarmState::Alarm,
+            reason: String::new(),
+        }));
+        assert_eq!(
+            o.words(),
+            "instances 1/3 (current/desired)  AlarmHigh ALARM  no datapoint yet"
+        );
+        assert_eq!(o.max_current, Some(1));
     }
 }

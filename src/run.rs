@@ -30,7 +30,7 @@ use crate::journal::{self, JournalData, JournalWriter, RunInfo};
 use crate::observe::Observer;
 use crate::payload::Payloads;
 use crate::profile::Profile;
-use crate::progress::{Progress, Snapshot};
+use crate::progress::{Observed, Progress, Snapshot};
 use crate::recorder::Recorder;
 use crate::report::{Limits, Report};
 use crate::schedule::{Schedule, Shard};
@@ -192,7 +192,26 @@ async fn run_async(
         Duration::ZERO
     };
     let (stop_tx, mut stop_rx) = watch::channel(false);
-    let signals = tokio::spawn(watch_signals(stop_tx, journal.clone(), clock));
+    // abort_on_fail stops the sending the way a signal does.
+    let abort = Abort {
+        gates: profile
+            .gates
+            .clone()
+            .filter(|g| !g.abort_on_fail.is_empty()),
+        planned: profile.load.expected_requests() / f64::from(opts.shard.count.max(1)),
+        stop: stop_tx.clone(),
+        why: Arc::new(Mutex::new(None)),
+    };
+    let aborted = abort.why.clone();
+    let signals = tokio::spawn(watch_signals(
+        stop_tx,
+        journal.clone(),
+        clock,
+        "stopping, waiting for requests in flight",
+    ));
+    let seen = observer
+        .as_ref()
+        .map(|_| Arc::new(Mutex::new(Observed::default())));
 
     let notes_from = target.clone();
     // Everything up to the end of recording yields to a second signal.
@@ -216,12 +235,16 @@ async fn run_async(
                 target: target.clone(),
                 total,
                 tail,
+                seen: seen.clone(),
+                abort,
             },
             progress,
             finish_rx.clone(),
         ));
-        let observer_task =
-            observer.map(|o| tokio::spawn(observe_loop(o, clock, journal.clone(), finish_rx)));
+        let observer_task = observer.map(|o| {
+            let seen = seen.clone().unwrap_or_default();
+            tokio::spawn(observe_loop(o, clock, journal.clone(), finish_rx, seen))
+        });
 
         let invoker = Invoker::new(
             target,
@@ -258,15 +281,18 @@ async fn run_async(
             }
             None => invoker.drain().await,
         }
-        let interrupted = dispatched == DispatchEnd::Stopped || *stop_rx.borrow();
-        if !interrupted && !tail.is_zero() {
+        let was_aborted = aborted.lock().expect("abort lock").is_some();
+        // An abort_on_fail stop is not an interruption: the run ends and its
+        // gates are judged (exit 1).
+        let interrupted = (dispatched == DispatchEnd::Stopped || *stop_rx.borrow()) && !was_aborted;
+        if !interrupted && !was_aborted && !tail.is_zero() {
             tokio::select! {
                 biased;
                 _ = tokio::time::sleep(tail) => {}
                 _ = stop_rx.changed() => {}
             }
         }
-        let interrupted = interrupted || *stop_rx.borrow();
+        let interrupted = interrupted || (*stop_rx.borrow() && !was_aborted);
 
         let _ = finish_tx.send(true);
         let progress = keeper
@@ -394,18 +420,19 @@ pub(crate) async fn unless_second_signal<T>(
     out
 }
 
-/// First signal: note it in the journal and stop sending. Second: say so
-/// and return its name (the run then aborts, exit 130).
+/// First signal: note it in the journal and stop sending (saying what
+/// happens now: `stopping`, which differs for a run with requests in flight
+/// and for `observe`, which has none). Second: say so and return its name
+/// (the run then aborts, exit 130).
 pub(crate) async fn watch_signals(
     stop: watch::Sender<bool>,
     journal: Arc<Mutex<JournalWriter>>,
     clock: RunClock,
+    stopping: &'static str,
 ) -> &'static str {
     let mut signals = Signals::new();
     let name = signals.next().await;
-    eprintln!(
-        "\nscaletrace: {name} received: stopping, waiting for requests in flight (again to exit at once)"
-    );
+    eprintln!("\nscaletrace: {name} received: {stopping} (again to exit at once)");
     if let Ok(mut j) = journal.lock() {
         let _ = j.write(&Record::Interrupted(InterruptedRecord {
             t: clock.now_s(),
@@ -471,6 +498,21 @@ struct Timekeeping {
     total: Duration,
     /// Observing after the load; progress counts it.
     tail: Duration,
+    /// What the observer saw (when one runs): for progress and aborts.
+    seen: Option<Arc<Mutex<Observed>>>,
+    abort: Abort,
+}
+
+/// `[gates] abort_on_fail`: checked every interval; the first gate certain
+/// to fail is journaled as a warning and stops the sending.
+struct Abort {
+    /// Only when some gate has `abort_on_fail`.
+    gates: Option<crate::profile::Gates>,
+    /// Requests the plan sends (this shard's share).
+    planned: f64,
+    stop: watch::Sender<bool>,
+    /// Why the run was stopped, once it was.
+    why: Arc<Mutex<Option<String>>>,
 }
 
 /// Closes an interval every second and marks phase boundaries, until told
@@ -489,6 +531,8 @@ async fn timekeeper(
         target,
         total,
         tail,
+        seen,
+        abort,
     } = k;
     // Phase boundaries, in order: (time, record).
     let mut boundaries = Vec::new();
@@ -550,6 +594,9 @@ async fn timekeeper(
             achieved_per_s: data.by_outcome.get(crate::outcome::Outcome::Ok) as f64
                 / (now - interval_start).as_secs_f64().max(1e-3),
             last_p99_ms: histogram::quantile_ms(&data.latency, 0.99),
+            observed: seen
+                .as_ref()
+                .map(|o| o.lock().expect("observed lock").clone()),
         };
         j.write(&Record::Interval(IntervalRecord {
             start: interval_start.as_secs_f64(),
@@ -570,6 +617,18 @@ async fn timekeeper(
             }))
             .map_err(write_err)?;
         }
+        if let Some(why) = abort_now(&abort, &snapshot) {
+            j.write(&Record::Warning(crate::journal::record::WarningRecord {
+                t: now.as_secs_f64(),
+                message: format!("abort_on_fail: {why}; the run stopped sending"),
+            }))
+            .map_err(write_err)?;
+            progress.message(&format!(
+                "scaletrace: {why}: stopping (abort_on_fail), then writing every report"
+            ));
+            *abort.why.lock().expect("abort lock") = Some(why);
+            let _ = abort.stop.send(true);
+        }
         j.flush().map_err(write_err)?;
         drop(j);
         progress.update(&snapshot);
@@ -580,20 +639,41 @@ async fn timekeeper(
     }
 }
 
-/// Polls the observer at its interval, journaling what is new, until told
-/// to finish; then polls once more.
+/// The abort_on_fail gate certain to fail now, unless the run was already
+/// stopped for one.
+fn abort_now(abort: &Abort, s: &Snapshot) -> Option<String> {
+    let gates = abort.gates.as_ref()?;
+    if abort.why.lock().expect("abort lock").is_some() {
+        return None;
+    }
+    let live = crate::gates::Live {
+        sent: s.totals.sent,
+        in_flight: s.totals.in_flight,
+        errors: s.totals.errors,
+        planned: abort.planned,
+        max_instances: s.observed.as_ref().and_then(|o| o.max_current),
+        max_backlog_age_s: s.observed.as_ref().and_then(|o| o.max_backlog_age_s),
+    };
+    crate::gates::certain_failure(gates, &live)
+}
+
+/// Polls the observer at its interval, journaling what is new (and telling
+/// `seen`, for the live line), until told to finish; then polls once more.
 pub(crate) async fn observe_loop(
     mut observer: Box<dyn Observer>,
     clock: RunClock,
     journal: Arc<Mutex<JournalWriter>>,
     mut finish: watch::Receiver<bool>,
+    seen: Arc<Mutex<Observed>>,
 ) -> Result<(), RunError> {
     loop {
         let records = observer.poll(&clock).await;
         {
             let mut j = journal.lock().expect("journal lock");
+            let mut o = seen.lock().expect("observed lock");
             for r in &records {
                 j.write(r).map_err(|e| RunError::Broke(e.to_string()))?;
+                o.absorb(r);
             }
             j.flush().map_err(|e| RunError::Broke(e.to_string()))?;
         }

@@ -83,6 +83,8 @@ fn the_tail_shows_in_the_banner_and_progress_and_tail_flag_limits_it() {
         "{err}"
     );
     assert!(err.contains("/180 s]"), "{err}");
+    // With an observer the progress shows instances and the alarms.
+    assert!(err.contains("instances "), "{err}");
     assert!((end_t(&tmp.path().join("with-tail")) - 180.0).abs() < 1.5);
 
     // --tail replaces it: the run ends with the load.
@@ -209,4 +211,44 @@ fn credentials_without_a_region_say_how_to_set_one() {
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
     let line = one_sentence(&out);
     assert!(line.contains("no AWS region: pass --region"), "{line}");
+}
+
+#[test]
+fn abort_on_fail_stops_the_run_and_still_writes_every_report() {
+    let tmp = tempfile::tempdir().unwrap();
+    // The demo scales out to 3 instances (in service at ~710 s).
+    let demo = include_str!("../profiles/demo.toml");
+    let profile = tmp.path().join("p.toml");
+    std::fs::write(
+        &profile,
+        format!("{demo}\n[gates]\nmax_instances = 1\nabort_on_fail = [\"max_instances\"]\n"),
+    )
+    .unwrap();
+    let dir = tmp.path().join("run");
+    let out = bin()
+        .arg("run")
+        .arg(&profile)
+        .arg("--run-dir")
+        .arg(&dir)
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains(
+            "gate max_instances failed: 3 instances in service > 1: stopping (abort_on_fail)"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("gate failed: max_instances"), "{err}");
+    let t = end_t(&dir);
+    assert!(
+        (700.0..760.0).contains(&t),
+        "stopped at {t} s, not at the scale-out"
+    );
+    let journal = std::fs::read_to_string(dir.join("journal.jsonl")).unwrap();
+    assert!(journal.contains("abort_on_fail: gate max_instances failed"));
+    for f in ["report.html", "summary.json", "junit.xml", "report.md"] {
+        assert!(dir.join(f).exists(), "{f} missing");
+    }
 }

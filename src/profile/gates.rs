@@ -44,7 +44,13 @@ pub struct RawGates {
     pub achieved_decrease_pct: Option<Spanned<f64>>,
     pub scale_out_lag_increase_pct: Option<Spanned<f64>>,
     pub scale_in_lag_increase_pct: Option<Spanned<f64>>,
+    pub abort_on_fail: Option<Vec<Spanned<String>>>,
 }
+
+/// The gates `abort_on_fail` may name: those a run can know have failed
+/// before it ends (the most instances and the oldest backlog only grow;
+/// errors past the limit of the whole plan's requests stay past it).
+pub const ABORTABLE: &[&str] = &["error_rate", "max_instances", "async_backlog_age_s"];
 
 /// A validated `[slo]`. A field left out is not checked.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -82,6 +88,11 @@ pub struct Gates {
     /// A baseline run directory or summary.json, resolved against the
     /// profile's folder.
     pub baseline: Option<PathBuf>,
+    /// Gates that stop the run as soon as they are certain to fail (like
+    /// k6's `abortOnFail`); every report is still written. Names from
+    /// [`ABORTABLE`], each set in this section.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub abort_on_fail: Vec<String>,
 }
 
 /// How far a run may move from its baseline before `compare` (or the
@@ -177,7 +188,7 @@ impl Gates {
         };
         let f =
             |v: &Option<Spanned<f64>>, name: &str| non_negative(ctx, v, &format!("gates.{name}"));
-        Ok(Gates {
+        Gates {
             p50_ms: f(&r.p50_ms, "p50_ms")?,
             p90_ms: f(&r.p90_ms, "p90_ms")?,
             p99_ms: f(&r.p99_ms, "p99_ms")?,
@@ -209,7 +220,45 @@ impl Gates {
                 )?,
             },
             baseline,
-        })
+            abort_on_fail: Vec::new(),
+        }
+        .with_abort_on_fail(ctx, r.abort_on_fail.as_deref().unwrap_or_default())
+    }
+
+    /// Checks each `abort_on_fail` name: one of [`ABORTABLE`], and set.
+    fn with_abort_on_fail(
+        mut self,
+        ctx: &Ctx,
+        names: &[Spanned<String>],
+    ) -> Result<Gates, ProfileError> {
+        for (i, n) in names.iter().enumerate() {
+            let name = n.get_ref().as_str();
+            let field = format!("gates.abort_on_fail[{i}]");
+            if !ABORTABLE.contains(&name) {
+                return Err(ctx.err(
+                    Some(n.span()),
+                    field,
+                    format!(
+                        "{name:?} can't be known to fail before the run ends; abort_on_fail takes {}",
+                        ABORTABLE.join(", ")
+                    ),
+                ));
+            }
+            let set = match name {
+                "error_rate" => self.error_rate.is_some(),
+                "max_instances" => self.max_instances.is_some(),
+                _ => self.async_backlog_age_s.is_some(),
+            };
+            if !set {
+                return Err(ctx.err(
+                    Some(n.span()),
+                    field,
+                    format!("gate {name:?} is not set in [gates]"),
+                ));
+            }
+            self.abort_on_fail.push(name.to_string());
+        }
+        Ok(self)
     }
 }
 
@@ -254,5 +303,28 @@ mod tests {
         let e = Profile::parse(Path::new("p.toml"), &format!("{BASE}[gates]\np98_ms = 1\n"))
             .unwrap_err();
         assert!(e.to_string().contains("p98_ms"), "{e}");
+    }
+
+    #[test]
+    fn abort_on_fail_names_abortable_gates_that_are_set() {
+        let p = Profile::parse(
+            Path::new("p.toml"),
+            &format!("{BASE}[gates]\nerror_rate = 0.01\nabort_on_fail = [\"error_rate\"]\n"),
+        )
+        .unwrap();
+        assert_eq!(p.gates.unwrap().abort_on_fail, ["error_rate"]);
+        let e = Profile::parse(
+            Path::new("p.toml"),
+            &format!("{BASE}[gates]\np99_ms = 1\nabort_on_fail = [\"p99_ms\"]\n"),
+        )
+        .unwrap_err();
+        assert_eq!(e.field, "gates.abort_on_fail[0]");
+        assert!(e.message.contains("can't be known to fail"), "{e}");
+        let e = Profile::parse(
+            Path::new("p.toml"),
+            &format!("{BASE}[gates]\np99_ms = 1\nabort_on_fail = [\"max_instances\"]\n"),
+        )
+        .unwrap_err();
+        assert!(e.message.contains("not set"), "{e}");
     }
 }
