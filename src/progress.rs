@@ -111,6 +111,8 @@ pub struct Snapshot {
     /// Requests completed `ok` in the last interval (per second).
     pub achieved_per_s: f64,
     pub last_p99_ms: f64,
+    /// p99 of every request completed so far.
+    pub run_p99_ms: f64,
     /// What the observer saw, when one runs.
     pub observed: Option<Observed>,
 }
@@ -142,10 +144,11 @@ impl Progress {
             ""
         };
         let mut line = format!(
-            "{tail}sent {}  rate {:.1}/s  p99 {:.1} ms  errors {}  late {}  in flight {}",
+            "{tail}sent {}  rate {:.1}/s  p99 {:.1} ms (so far {:.1})  errors {}  late {}  in flight {}",
             s.totals.sent,
             s.achieved_per_s,
             s.last_p99_ms,
+            s.run_p99_ms,
             s.totals.errors,
             s.totals.late,
             s.totals.in_flight

@@ -556,6 +556,8 @@ async fn timekeeper(
     boundaries.sort_by_key(|(w, r)| (*w, r.event == PhaseEvent::Start));
     let mut next_boundary = 0;
     let mut interval_start = Duration::ZERO;
+    // For the progress line's "p99 so far" (one add per second).
+    let mut so_far = histogram::new_hist();
     let write_err = |e: journal::JournalError| RunError::Broke(e.to_string());
     loop {
         let tick = interval_start + INTERVAL;
@@ -594,6 +596,10 @@ async fn timekeeper(
             achieved_per_s: data.by_outcome.get(crate::outcome::Outcome::Ok) as f64
                 / (now - interval_start).as_secs_f64().max(1e-3),
             last_p99_ms: histogram::quantile_ms(&data.latency, 0.99),
+            run_p99_ms: {
+                let _ = so_far.add(&data.latency);
+                histogram::quantile_ms(&so_far, 0.99)
+            },
             observed: seen
                 .as_ref()
                 .map(|o| o.lock().expect("observed lock").clone()),

@@ -119,6 +119,18 @@ pub fn more_than_one_instance(data: &JournalData) -> Option<(f64, u32)> {
     })
 }
 
+/// The most steps the search can take: the coarse pass from `start_rate`
+/// multiplying by `growth` up to `max_rate`, then `fine_steps` bisections.
+pub fn most_steps(cfg: &crate::profile::capacity::SearchConfig) -> usize {
+    let mut rate = cfg.start_rate.min(cfg.max_rate);
+    let mut coarse = 1;
+    while rate < cfg.max_rate && coarse < 10_000 {
+        rate = (rate * cfg.growth).min(cfg.max_rate);
+        coarse += 1;
+    }
+    coarse + cfg.fine_steps as usize
+}
+
 /// Runs the search against the profile's target, writing every step's run
 /// directory under `dir` and `capacity.json` beside them.
 pub fn run_capacity(
@@ -134,8 +146,20 @@ pub fn run_capacity(
     let spec = profile.capacity.clone();
     std::fs::create_dir_all(dir).map_err(|e| RunError::Broke(format!("{}: {e}", dir.display())))?;
     let mut n = 0;
+    let most = most_steps(&spec.search);
+    let per_step = spec.settle + spec.step;
     let outcome: SearchOutcome = search(&spec.search, |rate| {
         n += 1;
+        if !quiet {
+            // The search stops early when a step breaks: "at most".
+            eprintln!(
+                "  step {n} of at most {most}: {rate:.2}/s for {} ({} settle + {} measured); ETA ≤ {} for the rest of the search",
+                humantime::format_duration(per_step),
+                humantime::format_duration(spec.settle),
+                humantime::format_duration(spec.step),
+                humantime::format_duration(per_step * (most.saturating_sub(n) + 1) as u32),
+            );
+        }
         let mut p = profile.clone();
         p.load.phases = [("settle", spec.settle), ("measure", spec.step)]
             .into_iter()
@@ -156,7 +180,8 @@ pub fn run_capacity(
             RunOptions {
                 run_dir: Some(step_dir.clone()),
                 reports_root: dir.to_path_buf(),
-                quiet: true,
+                // The step's own progress: elapsed/total, p99 so far.
+                quiet,
                 shard: Shard::WHOLE,
                 started_at: None,
             },
@@ -216,6 +241,22 @@ mod tests {
     use super::*;
     use crate::journal::RunInfo;
     use crate::journal::record::EndpointRecord;
+
+    #[test]
+    fn most_steps_counts_the_coarse_pass_and_the_bisections() {
+        let mut cfg = Profile::parse(
+            Path::new("p.toml"),
+            "[target]\nkind = \"sim\"\n[load]\nphases = [{ duration = \"1s\", rate = 1 }]\n",
+        )
+        .unwrap()
+        .capacity
+        .search;
+        (cfg.start_rate, cfg.max_rate, cfg.growth, cfg.fine_steps) = (10.0, 40.0, 2.0, 1);
+        assert_eq!(most_steps(&cfg), 4);
+        // 1, 2, 4, …, 8192, then 10000: 15 coarse steps.
+        (cfg.start_rate, cfg.max_rate, cfg.fine_steps) = (1.0, 10000.0, 4);
+        assert_eq!(most_steps(&cfg), 19);
+    }
 
     fn data(counts: &[u32]) -> JournalData {
         JournalData {
