@@ -121,7 +121,9 @@ pub async fn observe_with(opts: ObserveOptions, config: SdkConfig) -> Result<Run
             crate::progress::Progress::new(opts.quiet, opts.duration.unwrap_or_default());
         let start = tokio::time::Instant::now();
         let end = opts.duration.map(|d| start + d);
-        let mut tick = tokio::time::interval(Duration::from_secs(1));
+        // From the first second on: by then the first poll has answered.
+        let mut tick =
+            tokio::time::interval_at(start + Duration::from_secs(1), Duration::from_secs(1));
         let interrupted = loop {
             tokio::select! {
                 biased;
