@@ -5,7 +5,8 @@
 //! each shard ran its phases from its own start, a load step of the plan
 //! would become N steps smeared over the pods' start-up. So every shard is
 //! given the same UTC instant: it waits for it and runs its schedule from
-//! it, the way k6-operator's starter releases all runners at once. A shard
+//! it, the way k6-operator's starter pod releases all runners at once
+//! (<https://github.com/grafana/k6-operator/issues/199>). A shard
 //! that arrives late does not shift the plan: it starts mid-plan, at the
 //! offset the plan has reached, and its journal says how late it was.
 //!
@@ -13,7 +14,11 @@
 //! as `+DURATION` after the reference instant in [`StartAt::REFERENCE`]
 //! (RFC 3339 too): one value the manifest gives every pod, such as the
 //! time the job was submitted, so the same manifest says "two minutes
-//! after submission" for every shard.
+//! after submission" for every shard. (Neither a Kubernetes Indexed Job,
+//! <https://kubernetes.io/docs/tasks/job/indexed-parallel-processing-static>,
+//! nor an AWS Batch array job,
+//! <https://docs.aws.amazon.com/batch/latest/userguide/array_jobs.html>,
+//! hands its pods a shared instant of its own: both give only the index.)
 
 use std::time::Duration;
 
