@@ -3,7 +3,8 @@
 //! (PyPI `kubernetes-validate`, which `scripts/test` installs), the AWS
 //! Batch array job against the `SubmitJob` request shape of the AWS SDK
 //! (botocore's Batch service model, installed with moto), and the IAM
-//! policies for shape and for every action being one the service has.
+//! policies for shape, for every action being one the service has, and
+//! through IAM's own syntax check (moto's `CreatePolicy`).
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -341,4 +342,55 @@ fn the_iam_policies_are_least_privilege_per_action() {
         });
         assert!(known, "{action} is no operation of {:?}", services(prefix));
     }
+}
+
+/// IAM's own syntax check, as moto (installed by ./scripts/test) runs it
+/// for `CreatePolicy`: in-process (`mock_aws`), through boto3.
+const CREATE_POLICIES: &str = r#"
+import json, sys, boto3
+from moto import mock_aws
+with mock_aws():
+    iam = boto3.client("iam", region_name="us-east-1")
+    for path in sys.argv[1:]:
+        name = path.rsplit("/", 1)[-1].removesuffix(".json")
+        try:
+            iam.create_policy(PolicyName=name, PolicyDocument=open(path).read())
+            print(name, "created")
+        except Exception as e:
+            print(name, "refused:", e)
+"#;
+
+#[test]
+fn iam_accepts_the_policy_documents() {
+    let iam = sharded().join("iam");
+    let tmp = tempfile::tempdir().unwrap();
+    // The check does catch a mistake: a misspelt Effect.
+    let bad = tmp.path().join("misspelt.json");
+    let text = std::fs::read_to_string(iam.join("load-policy.json")).unwrap();
+    std::fs::write(&bad, text.replacen("\"Allow\"", "\"Alow\"", 1)).unwrap();
+    let out = Command::new("python3")
+        .args(["-c", CREATE_POLICIES])
+        .arg(iam.join("load-policy.json"))
+        .arg(iam.join("observer-policy.json"))
+        .arg(iam.join("batch-assume-observer-policy.json"))
+        .arg(&bad)
+        .output()
+        .expect("python3");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "moto and boto3 (./scripts/test installs them): {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for name in [
+        "load-policy",
+        "observer-policy",
+        "batch-assume-observer-policy",
+    ] {
+        assert!(stdout.contains(&format!("{name} created")), "{stdout}");
+    }
+    assert!(
+        stdout.contains("misspelt refused:") && stdout.contains("MalformedPolicyDocument"),
+        "{stdout}"
+    );
 }
