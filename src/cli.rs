@@ -10,6 +10,7 @@ use clap::{Parser, Subcommand};
 use crate::profile::{Overrides, Profile};
 use crate::run::{RunEnd, RunError, RunOptions};
 use crate::schedule::Shard;
+use crate::schedule::start::StartAt;
 
 pub mod examples;
 
@@ -138,6 +139,12 @@ pub struct RunArgs {
     /// Send only shard I of N of the schedule (0-based), e.g. 0/4.
     #[arg(long, value_parser = Shard::parse, default_value = "0/1")]
     pub shard: Shard,
+    /// Begin the schedule at this instant, the same for every shard: RFC
+    /// 3339 (2026-12-03T18:00:00Z), or +DURATION after the RFC 3339 time in
+    /// SCALETRACE_START_REF. Waits until then; a late start begins
+    /// mid-plan.
+    #[arg(long, value_name = "TIME", value_parser = StartAt::parse)]
+    pub start_at: Option<StartAt>,
     /// No progress output.
     #[arg(long, short)]
     pub quiet: bool,
@@ -408,7 +415,7 @@ fn cmd_run(args: RunArgs) -> u8 {
         shard: args.shard,
         started_at: None,
     };
-    match crate::run::run(profile, opts) {
+    match crate::run::run_at(profile, opts, args.start_at) {
         Ok(result) => {
             print!("{}", result.terminal);
             println!("\nrun directory: {}", result.dir.display());
@@ -617,7 +624,13 @@ fn cmd_validate(path: &Path) -> u8 {
 
 fn cmd_merge(dirs: &[PathBuf], out: Option<&Path>) -> u8 {
     match crate::merge::merge_dirs(dirs, out, Path::new("reports")) {
-        Ok(dir) => {
+        Ok(crate::merge::Merged { dir, starts }) => {
+            // Every shard or none ran with --start-at (merge checks).
+            if starts.iter().any(|s| s.start.is_some()) {
+                for s in &starts {
+                    eprintln!("{s}");
+                }
+            }
             let code = cmd_report(&dir);
             println!("\nrun directory: {}", dir.display());
             code

@@ -12,8 +12,15 @@
 //! (every shard ran the same plan); observations from the one shard that
 //! observed (shard 0 when each did).
 //!
+//! Shards run with one `run --start-at` share `t = 0` already, so nothing
+//! moves and their intervals are on one grid ([`start`] checks that they
+//! do share it and reports each shard's lateness).
+//!
 //! Refused, naming the directory: a missing or repeated shard, shards of
-//! different splits or profiles, simulated runs (never sharded).
+//! different splits or profiles, simulated runs (never sharded), shards
+//! that did not share one `--start-at` instant.
+
+pub mod start;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -90,6 +97,23 @@ pub enum MergeError {
     #[error(transparent)]
     Journal(#[from] JournalError),
     #[error(
+        "{dir} ran without --start-at, {other} with --start-at {at}: shards merge when they all share one start instant (or none used --start-at)"
+    )]
+    NoStartAt {
+        dir: PathBuf,
+        other: PathBuf,
+        at: String,
+    },
+    #[error(
+        "{dir} started at --start-at {at}, {first} at {expected}: the shards did not share one start instant"
+    )]
+    OtherStartAt {
+        dir: PathBuf,
+        at: String,
+        first: PathBuf,
+        expected: String,
+    },
+    #[error(
         "{dir} already exists and is not empty (it already holds a run?); merge into a new directory"
     )]
     NotEmpty { dir: PathBuf },
@@ -119,6 +143,7 @@ fn observed(r: &Record) -> bool {
             | Record::Interrupted(_)
             | Record::End(_)
             | Record::Warning(_)
+            | Record::Start(_)
     )
 }
 
@@ -195,6 +220,7 @@ pub fn merge(mut shards: Vec<ShardRun>) -> Result<JournalData, MergeError> {
         }
     }
 
+    let mut notes = start::check(&ordered)?;
     let started_at = ordered
         .iter()
         .map(|s| s.data.info.started_at)
@@ -203,7 +229,6 @@ pub fn merge(mut shards: Vec<ShardRun>) -> Result<JournalData, MergeError> {
     let observer = ordered
         .iter()
         .position(|s| s.data.records.iter().any(observed));
-    let mut notes = Vec::new();
     let mut records: Vec<Record> = Vec::new();
     let mut intervals: BTreeMap<i64, Vec<IntervalRecord>> = BTreeMap::new();
     let mut ends: Vec<EndRecord> = Vec::new();
@@ -220,6 +245,9 @@ pub fn merge(mut shards: Vec<ShardRun>) -> Result<JournalData, MergeError> {
                     intervals.entry(second).or_default().push(i);
                 }
                 Record::Phase(_) if index != 0 => {}
+                // Reported per shard by `merge_dirs`; the merged run's
+                // `t = 0` is the instant itself.
+                Record::Start(_) => {}
                 Record::End(e) => ends.push(e),
                 Record::Interrupted(mut i) => {
                     i.signal = format!("{} (shard {label})", i.signal);
@@ -351,14 +379,17 @@ fn combine(second: i64, group: &[IntervalRecord]) -> Result<IntervalRecord, Merg
     Ok(out)
 }
 
+/// A merged run directory, and how each shard met the start instant.
+pub struct Merged {
+    pub dir: PathBuf,
+    /// In shard order.
+    pub starts: Vec<start::ShardStart>,
+}
+
 /// Reads the run directories, merges them and writes the merged one (to
 /// `out`, else under `root` as [`default_dir`]); returns where. The caller
 /// builds the reports.
-pub fn merge_dirs(
-    dirs: &[PathBuf],
-    out: Option<&Path>,
-    root: &Path,
-) -> Result<PathBuf, MergeError> {
+pub fn merge_dirs(dirs: &[PathBuf], out: Option<&Path>, root: &Path) -> Result<Merged, MergeError> {
     let mut shards = Vec::new();
     for dir in dirs {
         let data = crate::journal::read_run_dir(dir)?;
@@ -367,12 +398,14 @@ pub fn merge_dirs(
             data,
         });
     }
+    let mut starts = start::starts(&shards);
+    starts.sort_by_key(|s| Shard::parse(&s.shard).map(|s| s.index).unwrap_or(u32::MAX));
     let merged = merge(shards)?;
     let dir = out
         .map(Path::to_path_buf)
         .unwrap_or_else(|| default_dir(root, &merged));
     write(&merged, &dir)?;
-    Ok(dir)
+    Ok(Merged { dir, starts })
 }
 
 /// Writes the merged run into `<dir>.partial` and renames it to `dir` when

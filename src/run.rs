@@ -12,6 +12,12 @@
 //! the run returns [`RunError::Aborted`] (exit 130 too) without reports;
 //! the journal, flushed every interval and once more then, still reads
 //! back.
+//!
+//! With `--start-at` ([`run_at`]) the schedule's time zero is a given UTC
+//! instant shared by every shard: the run waits for it once the target is
+//! ready ([`start`]), and a run that arrives late starts mid-plan.
+
+mod start;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -33,6 +39,7 @@ use crate::profile::Profile;
 use crate::progress::{Observed, Progress, Snapshot};
 use crate::recorder::Recorder;
 use crate::report::{Limits, Report};
+use crate::schedule::start::StartAt;
 use crate::schedule::{Schedule, Shard};
 use crate::target::SharedTarget;
 
@@ -100,6 +107,16 @@ impl RunError {
 
 /// Runs a profile to the end (or to a signal) and writes every report.
 pub fn run(profile: Profile, opts: RunOptions) -> Result<RunResult, RunError> {
+    run_at(profile, opts, None)
+}
+
+/// [`run`], with the schedule's time zero at `start_at` when given
+/// (`--start-at`): the same instant on every shard.
+pub fn run_at(
+    profile: Profile,
+    opts: RunOptions,
+    start_at: Option<StartAt>,
+) -> Result<RunResult, RunError> {
     let simulated = crate::deploy::is_simulated(&profile.target);
     let mut builder = tokio::runtime::Builder::new_current_thread();
     builder.enable_all();
@@ -109,7 +126,7 @@ pub fn run(profile: Profile, opts: RunOptions) -> Result<RunResult, RunError> {
     let runtime = builder
         .build()
         .map_err(|e| RunError::Broke(format!("cannot start the runtime: {e}")))?;
-    let result = runtime.block_on(run_async(profile, opts, simulated));
+    let result = runtime.block_on(run_async(profile, opts, simulated, start_at));
     // Simulator tasks tick forever on the virtual clock; don't wait for them.
     runtime.shutdown_background();
     result
@@ -138,6 +155,7 @@ async fn run_async(
     profile: Profile,
     opts: RunOptions,
     simulated: bool,
+    start_at: Option<StartAt>,
 ) -> Result<RunResult, RunError> {
     // Judged by the profile in hand, not by reading run.json back.
     let limits = Limits::of(&profile);
@@ -154,6 +172,13 @@ async fn run_async(
             opts.shard.index, opts.shard.count
         )));
     }
+    if let (Some(at), true) = (&start_at, simulated) {
+        return Err(RunError::BadInput(format!(
+            "--start-at {}: the simulated endpoint runs on its own virtual clock, with nothing to line up; use --start-at with HTTP and SageMaker targets",
+            at.given
+        )));
+    }
+    let total = profile.load.total_duration();
     let crate::deploy::Deployment { target, observer } = crate::deploy::build(&profile, clock)
         .await
         .map_err(|e| RunError::Broke(e.to_string()))?;
@@ -164,6 +189,19 @@ async fn run_async(
     // One shard observes: the others would only repeat its API calls
     // (and share its throttling quota); `merge` keeps shard 0's.
     let observer = observer.filter(|_| opts.shard.index == 0);
+    // Decided once the target is ready, so the time spent getting ready
+    // counts towards arriving late.
+    let begin = match &start_at {
+        Some(at) => {
+            let begin = at
+                .begin(Instant::now(), chrono::Utc::now(), total)
+                .map_err(|e| RunError::BadInput(e.to_string()))?;
+            clock.origin = begin.origin;
+            clock.started_at = at.instant;
+            Some(begin)
+        }
+        None => None,
+    };
 
     let dir = opts
         .run_dir
@@ -183,7 +221,6 @@ async fn run_async(
     let journal = Arc::new(Mutex::new(writer));
     let recorder = Arc::new(Mutex::new(Recorder::new()));
 
-    let total = profile.load.total_duration();
     // The observer's tail runs after the load: the banner and the progress
     // count it, so `--duration 15s` with a 5-minute tail says 15s + 5m.
     let tail = if observer.is_some() {
@@ -216,6 +253,17 @@ async fn run_async(
     let notes_from = target.clone();
     // Everything up to the end of recording yields to a second signal.
     let recording = async {
+        let late = match (&start_at, &begin) {
+            (Some(at), Some(begin)) => {
+                if start::wait(begin, at, opts.quiet, &mut stop_rx).await == start::Waited::Stopped
+                {
+                    return Ok(true);
+                }
+                start::journal(&journal, at, begin)?;
+                begin.late
+            }
+            _ => Duration::ZERO,
+        };
         let progress = Progress::new(opts.quiet, total + tail);
         progress.message(&format!(
             "scaletrace: {} → {} for {}{}; run directory {}",
@@ -237,6 +285,7 @@ async fn run_async(
                 tail,
                 seen: seen.clone(),
                 abort,
+                from: late,
             },
             progress,
             finish_rx.clone(),
@@ -260,7 +309,8 @@ async fn run_async(
             profile.load.arrivals,
             profile.load.seed,
             opts.shard,
-        );
+        )
+        .starting_at(late);
         let mut dispatched = invoker
             .dispatch(schedule, clock.origin, &mut payloads, &mut stop_rx)
             .await;
@@ -501,6 +551,9 @@ struct Timekeeping {
     /// What the observer saw (when one runs): for progress and aborts.
     seen: Option<Arc<Mutex<Observed>>>,
     abort: Abort,
+    /// Where the first interval starts: 0, or how late a `--start-at`
+    /// run arrived (its intervals then keep the shared one-second grid).
+    from: Duration,
 }
 
 /// `[gates] abort_on_fail`: checked every interval; the first gate certain
@@ -533,6 +586,7 @@ async fn timekeeper(
         tail,
         seen,
         abort,
+        from,
     } = k;
     // Phase boundaries, in order: (time, record).
     let mut boundaries = Vec::new();
@@ -555,12 +609,12 @@ async fn timekeeper(
     }
     boundaries.sort_by_key(|(w, r)| (*w, r.event == PhaseEvent::Start));
     let mut next_boundary = 0;
-    let mut interval_start = Duration::ZERO;
     // For the progress line's "p99 so far" (one add per second).
     let mut so_far = histogram::new_hist();
+    let mut interval_start = from;
     let write_err = |e: journal::JournalError| RunError::Broke(e.to_string());
     loop {
-        let tick = interval_start + INTERVAL;
+        let tick = next_tick(interval_start);
         // Biased: a run must journal the same lines every time (the
         // simulator's determinism), never a coin toss between two branches
         // ready at the same instant.
@@ -665,6 +719,15 @@ fn abort_now(abort: &Abort, s: &Snapshot) -> Option<String> {
 
 /// Polls the observer at its interval, journaling what is new (and telling
 /// `seen`, for the live line), until told to finish; then polls once more.
+/// The first interval boundary after `t`: intervals stay on one grid from
+/// time zero, so a late shard's line up with the other shards'.
+fn next_tick(t: Duration) -> Duration {
+    let n = t.as_nanos() / INTERVAL.as_nanos() + 1;
+    INTERVAL * u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+/// Polls the observer at its interval, journaling what is new, until told
+/// to finish; then polls once more.
 pub(crate) async fn observe_loop(
     mut observer: Box<dyn Observer>,
     clock: RunClock,

@@ -5,7 +5,11 @@
 //! integral reaches k; Poisson arrivals place them where it reaches a sum of
 //! unit exponentials, which is a Poisson process whose rate follows the
 //! phases (ramps included). A shard `I/N` keeps every N-th send starting at
-//! I, so N shards together send exactly the plan.
+//! I, so N shards together send exactly the plan. A shard that starts
+//! late ([`start`], `--start-at`) skips the sends the plan had already
+//! reached ([`Schedule::starting_at`]) instead of shifting the plan.
+
+pub mod start;
 
 use std::time::Duration;
 
@@ -115,6 +119,8 @@ pub struct Schedule {
     next_level: f64,
     /// Sends generated so far (before sharding).
     generated: u64,
+    /// Sends intended before this offset are not sent (a late start).
+    from: Duration,
 }
 
 impl Schedule {
@@ -129,11 +135,22 @@ impl Schedule {
             consumed_before_phase: 0.0,
             next_level: 0.0,
             generated: 0,
+            from: Duration::ZERO,
         };
         if arrivals == Arrivals::Poisson {
             s.next_level = s.exp();
         }
         s
+    }
+
+    /// The same schedule with the sends intended before `offset` left
+    /// out: a shard that arrives `offset` late joins the plan where it is,
+    /// sending exactly the sends it would have sent from then on. (They are
+    /// still generated, so sharding and the Poisson draws are those of the
+    /// whole plan.)
+    pub fn starting_at(mut self, offset: Duration) -> Schedule {
+        self.from = offset;
+        self
     }
 
     fn exp(&mut self) -> f64 {
@@ -200,6 +217,9 @@ impl Iterator for Schedule {
         loop {
             let index = self.generated;
             let send = self.next_unsharded()?;
+            if send.at < self.from {
+                continue;
+            }
             if index % u64::from(self.shard.count) == u64::from(self.shard.index) {
                 return Some(send);
             }
@@ -293,6 +313,31 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("need 0 <= I < N"), "{e}");
+    }
+
+    #[test]
+    fn a_late_start_keeps_the_plan_and_skips_what_it_missed() {
+        let plan = [phase(2, 10.0, 10.0), phase(2, 100.0, 100.0)];
+        let shard = Shard { index: 1, count: 4 };
+        let whole: Vec<_> = Schedule::new(&plan, Arrivals::Poisson, 3, shard).collect();
+        let late: Vec<_> = Schedule::new(&plan, Arrivals::Poisson, 3, shard)
+            .starting_at(Duration::from_millis(2500))
+            .collect();
+        // Exactly the tail of the on-time shard: same times, same phases.
+        let tail: Vec<_> = whole
+            .iter()
+            .copied()
+            .filter(|s| s.at >= Duration::from_millis(2500))
+            .collect();
+        assert_eq!(late, tail);
+        assert!(!late.is_empty() && late.len() < whole.len());
+        // Uniform: 10/s for 2 s then 100/s; from 2.5 s on, 1.5 s × 100/s.
+        let late: Vec<_> = Schedule::new(&plan, Arrivals::Uniform, 1, Shard::WHOLE)
+            .starting_at(Duration::from_millis(2500))
+            .collect();
+        assert_eq!(late.len(), 150);
+        assert_eq!(late[0].at, Duration::from_millis(2500));
+        assert_eq!(late[0].phase, 1);
     }
 
     #[test]

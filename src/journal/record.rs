@@ -1,9 +1,10 @@
 //! The journal's line types: one JSON object per line, tagged by `type`.
 //!
-//! Load lines (`interval`, `phase`, `interrupted`, `end`) come from the
-//! invoker; observation lines (`metric`, `alarm`, `activity`, …) come from an
-//! [`Observer`](crate::observe::Observer), simulated or AWS, and have the same
-//! shape for both so every report works on either.
+//! Load lines (`interval`, `phase`, `interrupted`, `end`, and `start` for a
+//! shared `--start-at`) come from the invoker; observation lines (`metric`,
+//! `alarm`, `activity`, …) come from an
+//! [`Observer`](crate::observe::Observer), simulated or AWS, and have the
+//! same shape for both so every report works on either.
 //!
 //! Times are seconds since the run started (`t`), on the run's clock: the
 //! wall clock for real targets, the virtual clock for the simulator.
@@ -35,6 +36,7 @@ pub enum Record {
     ScalableTarget(ScalableTargetRecord),
     Policy(PolicyRecord),
     Warning(WarningRecord),
+    Start(StartRecord),
 }
 
 /// What happened in one recording interval (one second by default).
@@ -404,6 +406,30 @@ pub struct WarningRecord {
     pub message: String,
 }
 
+/// The run began at a `--start-at` instant shared with the other shards:
+/// `t = 0` is that instant (run.json's `started_at`), and this line, at the
+/// offset the schedule began from, says how the process met it. Journals
+/// without it ran from their own start.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StartRecord {
+    /// When the schedule began: 0 when on time, else `late_s`.
+    pub t: f64,
+    /// The shared instant, UTC.
+    pub start_at: chrono::DateTime<chrono::Utc>,
+    /// `--start-at` as given (with the reference `+DURATION` counted from).
+    #[serde(default)]
+    pub given: String,
+    /// How long the process waited for the instant (0 when late): the
+    /// spread of these over the shards is how far apart their pods started.
+    #[serde(default)]
+    pub waited_s: f64,
+    /// How far past the instant the process arrived (0 when on time). The
+    /// plan was not shifted: the sends intended before `late_s` were not
+    /// sent by this process.
+    #[serde(default)]
+    pub late_s: f64,
+}
+
 impl Record {
     /// Moves every time in the line by `by` seconds (onto another run's
     /// clock, for `scaletrace merge`).
@@ -436,6 +462,7 @@ impl Record {
             Record::ScalableTarget(r) => r.t += by,
             Record::Policy(r) => r.t += by,
             Record::Warning(r) => r.t += by,
+            Record::Start(r) => r.t += by,
         }
     }
 
@@ -454,6 +481,7 @@ impl Record {
             Record::ScalableTarget(r) => r.t,
             Record::Policy(r) => r.t,
             Record::Warning(r) => r.t,
+            Record::Start(r) => r.t,
         }
     }
 }
@@ -519,5 +547,19 @@ mod tests {
         let e: EndpointRecord = serde_json::from_str(line).unwrap();
         assert_eq!(e.status, EndpointStatus::InService);
         assert_eq!(serde_json::to_string(&e).unwrap(), line);
+    }
+
+    #[test]
+    fn a_start_line_reads_back_and_needs_only_its_instant() {
+        let line = r#"{"type":"start","t":1.25,"start_at":"2026-12-03T18:00:00Z","given":"2026-12-03T18:00:00Z","waited_s":0.0,"late_s":1.25}"#;
+        let r: Record = serde_json::from_str(line).unwrap();
+        assert_eq!(serde_json::to_string(&r).unwrap(), line);
+        let bare: Record =
+            serde_json::from_str(r#"{"type":"start","t":0.0,"start_at":"2026-12-03T18:00:00Z"}"#)
+                .unwrap();
+        let Record::Start(s) = bare else {
+            panic!("{bare:?}")
+        };
+        assert_eq!((s.waited_s, s.late_s, s.given.as_str()), (0.0, 0.0, ""));
     }
 }

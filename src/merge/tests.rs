@@ -155,3 +155,87 @@ fn a_shard_that_died_leaves_the_merge_incomplete() {
         |r| matches!(r, Record::Warning(w) if w.message.contains("1 of 2 shards did not finish"))
     ));
 }
+
+/// `shard`, run with `--start-at` 10:00 (its `started_at`), `late_s` late.
+fn started(index: u32, late_s: f64, waited_s: f64) -> ShardRun {
+    let mut s = shard(index, 3, 1, 10.0, 0, index == 0);
+    let start_at = s.data.info.started_at;
+    s.data.records.insert(
+        0,
+        Record::Start(crate::journal::record::StartRecord {
+            t: late_s,
+            start_at,
+            given: crate::clock::rfc3339(start_at),
+            waited_s,
+            late_s,
+        }),
+    );
+    s
+}
+
+#[test]
+fn shards_of_one_start_instant_merge_unshifted_and_report_their_lateness() {
+    let shards = vec![started(1, 1.25, 0.0), started(0, 0.0, 4.5)];
+    let starts = start::starts(&shards);
+    let m = merge(shards).unwrap();
+    // One t = 0 already: nothing moves, and no spread warning.
+    let iv: Vec<f64> = intervals(&m).iter().map(|i| i.start).collect();
+    assert_eq!(iv, [0.0, 1.0, 2.0]);
+    assert!(!m.records.iter().any(|r| matches!(r, Record::Start(_))));
+    assert!(
+        !m.records
+            .iter()
+            .any(|r| matches!(r, Record::Warning(w) if w.message.contains("without --start-at")))
+    );
+    let lines: Vec<String> = starts.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        lines,
+        [
+            "shard 1/2 (runs/shard-1): 1.25 s late for 2026-01-05T10:00:00.000Z: its sends before t = 1.25 s are missing",
+            "shard 0/2 (runs/shard-0): on time for 2026-01-05T10:00:00.000Z (waited 4.50 s)",
+        ]
+    );
+}
+
+#[test]
+fn shards_that_did_not_share_the_start_instant_are_refused() {
+    let err = |shards: Vec<ShardRun>| merge(shards).err().unwrap().to_string();
+    // One with --start-at, one without.
+    let e = err(vec![started(0, 0.0, 1.0), shard(1, 3, 1, 10.0, 0, false)]);
+    assert_eq!(
+        e,
+        "runs/shard-1 ran without --start-at, runs/shard-0 with --start-at 2026-01-05T10:00:00.000Z: shards merge when they all share one start instant (or none used --start-at)"
+    );
+    // Two instants.
+    let mut other = started(1, 0.0, 1.0);
+    if let Record::Start(s) = &mut other.data.records[0] {
+        s.start_at += chrono::Duration::seconds(60);
+    }
+    let e = err(vec![started(0, 0.0, 1.0), other]);
+    assert_eq!(
+        e,
+        "runs/shard-1 started at --start-at 2026-01-05T10:01:00.000Z, runs/shard-0 at 2026-01-05T10:00:00.000Z: the shards did not share one start instant"
+    );
+}
+
+#[test]
+fn without_start_at_a_wide_start_spread_is_warned_about() {
+    let m = merge(vec![
+        shard(0, 3, 1, 10.0, 0, false),
+        shard(1, 3, 1, 10.0, 2_500, false),
+    ])
+    .unwrap();
+    assert!(m.records.iter().any(|r| matches!(r, Record::Warning(w)
+        if w.message.starts_with("the shards ran without --start-at and started 2.50 s apart"))));
+    let close = merge(vec![
+        shard(0, 3, 1, 10.0, 0, false),
+        shard(1, 3, 1, 10.0, 200, false),
+    ])
+    .unwrap();
+    assert!(
+        !close
+            .records
+            .iter()
+            .any(|r| matches!(r, Record::Warning(w) if w.message.contains("without --start-at")))
+    );
+}

@@ -252,7 +252,7 @@ impl Timeline {
                     kind: EventKind::Interrupted,
                     text: format!("{} received", i.signal),
                 }),
-                Record::ScalableTarget(_) | Record::End(_) => {}
+                Record::ScalableTarget(_) | Record::End(_) | Record::Start(_) => {}
             }
         }
         tl.metrics = metrics
