@@ -632,6 +632,9 @@ fn cmd_compare(args: &CompareArgs) -> u8 {
         })
     };
     let rows = crate::compare::compare(&base, &cur, &tol);
+    if let Some(warning) = crate::compare::profile_mismatch(&base, &cur) {
+        eprintln!("{warning}");
+    }
     println!("{} → {}", base.name, cur.name);
     print!(
         "{}",
