@@ -121,6 +121,10 @@ pub struct RunArgs {
     /// Send only shard I of N of the schedule (0-based), e.g. 0/4.
     #[arg(long, value_parser = Shard::parse, default_value = "0/1")]
     pub shard: Shard,
+    /// Skip `GET /ping` before an HTTP run (`ping = false` in [target]
+    /// does the same; with a bare --url there is no profile to set it in).
+    #[arg(long)]
+    pub no_ping: bool,
     /// No progress output.
     #[arg(long, short)]
     pub quiet: bool,
@@ -367,10 +371,13 @@ fn cmd_run(args: RunArgs) -> u8 {
         rate: args.rate,
         duration: args.duration,
     };
-    let profile = match resolve_profile(args.profile.as_deref(), overrides) {
+    let mut profile = match resolve_profile(args.profile.as_deref(), overrides) {
         Ok(p) => p,
         Err(m) => return fail(exit::BAD_INPUT, m),
     };
+    if let (true, crate::profile::TargetSpec::Http(h)) = (args.no_ping, &mut profile.target) {
+        h.ping_url = None;
+    }
     let opts = RunOptions {
         run_dir: args.run_dir.clone(),
         reports_root: PathBuf::from("reports"),
