@@ -145,6 +145,10 @@ pub struct RunArgs {
     /// mid-plan.
     #[arg(long, value_name = "TIME", value_parser = StartAt::parse)]
     pub start_at: Option<StartAt>,
+    /// Skip `GET /ping` before an HTTP run (`ping = false` in [target]
+    /// does the same; with a bare --url there is no profile to set it in).
+    #[arg(long)]
+    pub no_ping: bool,
     /// No progress output.
     #[arg(long, short)]
     pub quiet: bool,
@@ -407,6 +411,9 @@ fn cmd_run(args: RunArgs) -> u8 {
     };
     if let Some(tail) = args.tail {
         profile.observe.tail = tail;
+    }
+    if let (true, crate::profile::TargetSpec::Http(h)) = (args.no_ping, &mut profile.target) {
+        h.ping_url = None;
     }
     let opts = RunOptions {
         run_dir: args.run_dir.clone(),
@@ -696,6 +703,9 @@ fn cmd_compare(args: &CompareArgs) -> u8 {
         })
     };
     let rows = crate::compare::compare(&base, &cur, &tol);
+    if let Some(warning) = crate::compare::profile_mismatch(&base, &cur) {
+        eprintln!("{warning}");
+    }
     println!("{} → {}", base.name, cur.name);
     print!(
         "{}",

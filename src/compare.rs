@@ -11,6 +11,17 @@ use crate::timeline::lag::Direction;
 use crate::timeline::lag::worst_lag;
 use crate::verdict::GateResult;
 
+/// How a row's change is measured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unit {
+    /// Percent of the baseline's value.
+    Percent,
+    /// Current − baseline, in the quantity's own unit (the error rate: a
+    /// fraction, so 0.001 is 0.1 percentage points, as `error_rate_increase`
+    /// is written).
+    Absolute,
+}
+
 /// One compared quantity.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Row {
@@ -19,9 +30,14 @@ pub struct Row {
     pub current: Option<f64>,
     /// The tolerance field that applies, and its value.
     pub tolerance: Option<(&'static str, f64)>,
-    /// The change as the tolerance measures it: percent for `_pct`
-    /// tolerances, absolute otherwise.
+    pub unit: Unit,
+    /// The signed change from baseline to current, in `unit`: positive
+    /// when the quantity rose, whichever direction is worse (33.56 →
+    /// 118.14 req/s is +252.0 %).
     pub change: Option<f64>,
+    /// The change in the bad direction, as the tolerance measures it (a
+    /// fall of the achieved rate by 71.6 % is 71.6 here, a rise −252.0).
+    pub worse_by: Option<f64>,
     pub exceeded: bool,
 }
 
@@ -32,7 +48,7 @@ impl Row {
         Some(GateResult {
             name: format!("baseline.{name}"),
             threshold: tol,
-            value: self.change.map(|c| (c * 1000.0).round() / 1000.0),
+            value: self.worse_by.map(|c| (c * 1000.0).round() / 1000.0),
             passed: !self.exceeded,
             note: match (self.baseline, self.current) {
                 (Some(b), Some(c)) => Some(format!("{}: {} → {}", self.metric, fmt(b), fmt(c))),
@@ -72,6 +88,19 @@ pub fn load_summary(path: &Path) -> Result<Summary, SummaryFileError> {
         Err(source) => return Err(SummaryFileError::Read { file, source }),
     };
     serde_json::from_slice(&bytes).map_err(|source| SummaryFileError::Parse { file, source })
+}
+
+/// A warning when the two summaries come from different profiles: their
+/// numbers measure different loads, so a change says little about a
+/// regression.
+pub fn profile_mismatch(base: &Measures, cur: &Measures) -> Option<String> {
+    (base.name != cur.name).then(|| {
+        format!(
+            "warning: the runs come from two different profiles (baseline \"{}\", current \"{}\"): \
+             their load differs, so the changes below compare different tests",
+            base.name, cur.name
+        )
+    })
 }
 
 fn pct_change(b: f64, c: f64) -> Option<f64> {
@@ -155,14 +184,14 @@ pub fn compare(base: &Measures, cur: &Measures, tol: &Tolerances) -> Vec<Row> {
         .into_iter()
         .map(|(metric, b, c, tolerance, worse_up, pct)| {
             let change = match (b, c) {
-                (Some(b), Some(c)) => {
-                    let raw = if pct { pct_change(b, c) } else { Some(c - b) };
-                    // Tolerances are written as the bad direction's size.
-                    raw.map(|r| if worse_up { r } else { -r })
-                }
+                (Some(b), Some(c)) if pct => pct_change(b, c),
+                (Some(b), Some(c)) => Some(c - b),
                 _ => None,
             };
-            let exceeded = match (tolerance, change, b, c) {
+            // Tolerances are written as the bad direction's size; the
+            // displayed change keeps its own sign.
+            let worse_by = change.map(|r| if worse_up { r } else { -r });
+            let exceeded = match (tolerance, worse_by, b, c) {
                 (Some((_, t)), Some(ch), _, _) => ch > t + 1e-9,
                 // A quantity that vanished (or a baseline of 0 that grew)
                 // can't be judged: flag it.
@@ -175,9 +204,74 @@ pub fn compare(base: &Measures, cur: &Measures, tol: &Tolerances) -> Vec<Row> {
                 baseline: b,
                 current: c,
                 tolerance,
+                unit: if pct { Unit::Percent } else { Unit::Absolute },
                 change,
+                worse_by,
                 exceeded,
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// A summary with the figures `compare` reads (the demo's and a
+    /// faster run's, from issue #15).
+    pub(crate) fn measures(name: &str, achieved: f64, ok: u64, errors: u64) -> Measures {
+        let p = serde_json::json!({"mean": 1.0, "p50": 90.5, "p90": 1.0, "p99": 1462.27, "p999": 1.0, "max": 1.0});
+        serde_json::from_value(serde_json::json!({
+            "schema": crate::summary::SCHEMA,
+            "name": name,
+            "started_at": "2026-12-03T07:26:22.585Z",
+            "duration_s": 2280.0,
+            "interrupted": false,
+            "incomplete": false,
+            "requests": {"sent": ok + errors, "completed": ok + errors, "late": 0,
+                         "by_outcome": {"ok": ok, "http_5xx": errors}},
+            "rate": {"offered_per_s": 40.16, "achieved_per_s": achieved},
+            "latency_ms": p,
+            "service_time_ms": p,
+            "scaling": null,
+            "lag": [],
+        }))
+        .unwrap()
+    }
+
+    fn row<'a>(rows: &'a [Row], metric: &str) -> &'a Row {
+        rows.iter().find(|r| r.metric == metric).unwrap()
+    }
+
+    #[test]
+    fn the_achieved_change_keeps_its_sign_and_the_tolerance_its_direction() {
+        let slow = measures("demo", 33.56, 84, 16);
+        let fast = measures("demo", 118.14, 90, 10);
+        let tol = Tolerances {
+            achieved_decrease_pct: Some(10.0),
+            ..Tolerances::default()
+        };
+        let up = compare(&slow, &fast, &tol);
+        let r = row(&up, "achieved/s");
+        assert_eq!(format!("{:+.1}", r.change.unwrap()), "+252.0");
+        assert!(!r.exceeded);
+        let down = compare(&fast, &slow, &tol);
+        let r = row(&down, "achieved/s");
+        assert_eq!(format!("{:+.1}", r.change.unwrap()), "-71.6");
+        assert_eq!(format!("{:.1}", r.worse_by.unwrap()), "71.6");
+        assert!(r.exceeded);
+        assert_eq!(r.gate().unwrap().value, Some(71.593));
+    }
+
+    #[test]
+    fn runs_of_two_profiles_are_warned_about() {
+        let a = measures("demo", 33.56, 84, 16);
+        assert_eq!(profile_mismatch(&a, &a), None);
+        let b = measures("async-scale-from-zero", 0.39, 100, 0);
+        let w = profile_mismatch(&a, &b).unwrap();
+        assert!(
+            w.contains("\"demo\"") && w.contains("\"async-scale-from-zero\""),
+            "{w}"
+        );
+    }
 }

@@ -3,7 +3,9 @@
 
 pub fn fmt(v: f64) -> String {
     if (v - v.round()).abs() < 1e-9 {
-        format!("{v:.0}")
+        // `+ 0.0` turns a negative zero (a change of -0.0, or -1e-12 rounded)
+        // into 0: a gate value printed as "-0" read as a sign error.
+        format!("{:.0}", v.round() + 0.0)
     } else if v.abs() < 0.1 {
         format!("{v:.4}")
     } else {
@@ -36,4 +38,15 @@ pub fn pct(r: f64) -> String {
     let s = format!("{:.3}", r * 100.0);
     let s = s.trim_end_matches('0').trim_end_matches('.');
     s.to_string()
+}
+
+#[cfg(test)]
+mod negative_zero_tests {
+    #[test]
+    fn a_negative_zero_prints_as_zero() {
+        // A gate's change of -0.0 (or -1e-12 after rounding) printed "-0".
+        assert_eq!(super::fmt(-0.0), "0");
+        assert_eq!(super::fmt(-1e-12), "0");
+        assert_eq!(super::fmt(-2.0), "-2");
+    }
 }

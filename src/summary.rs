@@ -122,7 +122,10 @@ pub struct Rates {
     pub achieved_per_s: f64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// Whole-run latency percentiles, ms. When no request completed (an
+/// `observe` run sends none) `summary.json` has `null` here: zeros read as
+/// a measured 0 ms. In memory the fields are then 0 and `empty` is set.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Percentiles {
     pub mean: f64,
     pub p50: f64,
@@ -130,12 +133,60 @@ pub struct Percentiles {
     pub p99: f64,
     pub p999: f64,
     pub max: f64,
+    /// No request completed: serialized as `null`.
+    pub empty: bool,
+}
+
+/// The JSON object of [`Percentiles`] (its keys, without `empty`).
+#[derive(Serialize, Deserialize)]
+struct PercentilesJson {
+    mean: f64,
+    p50: f64,
+    p90: f64,
+    p99: f64,
+    p999: f64,
+    max: f64,
+}
+
+impl Serialize for Percentiles {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if self.empty {
+            return s.serialize_none();
+        }
+        PercentilesJson {
+            mean: self.mean,
+            p50: self.p50,
+            p90: self.p90,
+            p99: self.p99,
+            p999: self.p999,
+            max: self.max,
+        }
+        .serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Percentiles {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(match Option::<PercentilesJson>::deserialize(d)? {
+            None => Percentiles::of(&histogram::new_hist()),
+            Some(j) => Percentiles {
+                mean: j.mean,
+                p50: j.p50,
+                p90: j.p90,
+                p99: j.p99,
+                p999: j.p999,
+                max: j.max,
+                empty: false,
+            },
+        })
+    }
 }
 
 impl Percentiles {
     pub fn of(h: &Hist) -> Percentiles {
         let round = |v: f64| (v * 1000.0).round() / 1000.0;
         Percentiles {
+            empty: h.is_empty(),
             mean: round(if h.is_empty() { 0.0 } else { h.mean() / 1000.0 }),
             p50: round(histogram::quantile_ms(h, 0.5)),
             p90: round(histogram::quantile_ms(h, 0.9)),
@@ -193,20 +244,28 @@ pub fn totals(data: &JournalData) -> Result<Totals, SummaryError> {
     Ok(t)
 }
 
-/// Seconds of load, as [`Summary::duration_s`] defines it.
+/// Seconds of load, as [`Summary::duration_s`] defines it. A journal with
+/// no load at all (`scaletrace observe`) counts the time observed, until
+/// its end line: 42 s of observing read as `duration_s: 0.0` before.
 pub fn load_duration(data: &JournalData) -> f64 {
     let mut interrupted = None;
     let mut last_phase_end = None;
-    let mut last_interval = 0.0f64;
+    let mut last_interval = None::<f64>;
+    let mut end = None;
     for r in &data.records {
         match r {
             Record::Interrupted(i) => interrupted = Some(i.t),
             Record::Phase(p) if p.event == PhaseEvent::End => last_phase_end = Some(p.t),
-            Record::Interval(i) => last_interval = last_interval.max(i.t),
+            Record::Interval(i) => last_interval = Some(last_interval.unwrap_or(0.0).max(i.t)),
+            Record::End(e) => end = Some(e.t),
             _ => {}
         }
     }
-    interrupted.or(last_phase_end).unwrap_or(last_interval)
+    interrupted
+        .or(last_phase_end)
+        .or(last_interval)
+        .or(end)
+        .unwrap_or(0.0)
 }
 
 /// Seconds from the start to the last completion (at least the load

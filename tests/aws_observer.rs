@@ -515,6 +515,20 @@ fn observe_command_writes_a_journal_and_summary() {
             .unwrap();
     assert_eq!(summary["name"], "observe-obs-ep");
     assert_eq!(summary["requests"]["sent"], 0);
+    // The time observed, not 0.0 for want of load phases; and no latency
+    // at all rather than a measured 0 ms.
+    let duration = summary["duration_s"].as_f64().unwrap();
+    assert!((3.0..10.0).contains(&duration), "{summary}");
+    assert!(summary["latency_ms"].is_null(), "{summary}");
+    assert!(summary["service_time_ms"].is_null(), "{summary}");
+    let schema: serde_json::Value =
+        serde_json::from_str(include_str!("../schema/summary.schema.json")).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&summary)
+        .map(|e| e.to_string())
+        .collect();
+    assert!(errors.is_empty(), "{errors:?}");
     assert_eq!(summary["scaling"]["instances"]["final"], 1, "{summary}");
     let journal = std::fs::read_to_string(run_dir.join("journal.jsonl")).unwrap();
     assert!(journal.contains("\"type\":\"policy\""), "{journal}");

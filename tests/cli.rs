@@ -205,7 +205,44 @@ fn unreachable_url_exits_3() {
             .arg(tmp.path().join("r")),
     );
     assert_eq!(out.status.code(), Some(3));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("/ping"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("/ping"), "{stderr}");
+    // With --url there is no profile to set `ping = false` in: the hint
+    // names the flag, and the flag skips the check (the requests then fail
+    // to connect, which the run counts rather than refusing to start).
+    assert!(stderr.contains("--no-ping"), "{stderr}");
+    let out = run_ok(
+        bin()
+            .args([
+                "run",
+                "--url",
+                &format!("http://127.0.0.1:{port}"),
+                "--no-ping",
+                "--rate",
+                "1",
+                "--duration",
+                "1s",
+                "-q",
+            ])
+            .arg("--run-dir")
+            .arg(tmp.path().join("r2")),
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(tmp.path().join("r2/summary.json")).unwrap())
+            .unwrap();
+    let sent = summary["requests"]["sent"].as_u64().unwrap();
+    assert!(sent >= 1, "{summary}");
+    assert_eq!(
+        summary["requests"]["by_outcome"]["connect_error"].as_u64(),
+        Some(sent),
+        "{summary}"
+    );
 }
 
 #[test]

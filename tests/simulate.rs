@@ -248,3 +248,36 @@ fn cooldowns_change_the_demo_results() {
         "{text}"
     );
 }
+
+/// The README's own `simulate` example (the line in "Other things to try")
+/// must show a recommendation: on the demo's `[load]` no target value can
+/// meet the SLO (a step to 110/s on one 80/s instance fails requests for
+/// the whole launch), so it exited 1. With its ramp it recommends 1200, and
+/// each missing row says why, as does each "never" lag.
+#[test]
+fn the_readme_simulate_example_recommends_a_value() {
+    let readme = std::fs::read_to_string("README.md").unwrap();
+    let line = readme
+        .lines()
+        .find(|l| l.starts_with("scaletrace simulate "))
+        .expect("a simulate example in the README");
+    let args: Vec<&str> = line.split('#').next().unwrap().split_whitespace().collect();
+    let tmp = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_scaletrace"))
+        .args(&args[1..])
+        .arg("-q")
+        .arg("--run-dir")
+        .arg(tmp.path().join("s"))
+        .output()
+        .unwrap();
+    let text = table(&out);
+    assert!(text.contains("recommended: TargetValue 1200 "), "{text}");
+    assert!(
+        row(&text, "2400").ends_with("misses: p99 1039 ms > 1000 ms"),
+        "{text}"
+    );
+    assert!(
+        row(&text, "1200").contains("830 s, 2 never: AlreadyAtDesiredCapacity"),
+        "{text}"
+    );
+}

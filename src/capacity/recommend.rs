@@ -86,10 +86,7 @@ pub fn render(report: &CapacityReport, target: &EndpointRef) -> String {
             r.p50_ms,
             r.p99_ms,
             r.success_ratio * 100.0,
-            match &s.reason {
-                None => "held".to_string(),
-                Some(why) => format!("broke: {why}"),
-            }
+            s.verdict
         );
     }
     let _ = writeln!(out);
@@ -166,6 +163,12 @@ mod tests {
                 requests: (rate * 30.0) as u64,
             },
             passed: reason.is_none(),
+            verdict: match reason {
+                None => {
+                    "held: p99 ≤ 300.0 ms, success ≥ 99.900 %, achieved ≥ 95 % of offered".into()
+                }
+                Some(why) => format!("broke: {why}"),
+            },
             reason: reason.map(String::from),
             pass: "coarse",
         };

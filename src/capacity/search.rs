@@ -54,6 +54,22 @@ impl StepResult {
     }
 }
 
+/// The verdict as a step line ends: what held and the SLO it held
+/// against ("held: p99 669.0 ms ≤ 1000.0 ms, success 100.000 % ≥
+/// 99.900 %"), or why it broke. A bare "held" beside a p99 of 669 ms read
+/// as a mistake when the limit (the `[capacity]` default, 1000 ms) was not
+/// on the line.
+pub fn verdict_text(verdict: &Result<(), Missed>, cfg: &SearchConfig) -> String {
+    match verdict {
+        Ok(()) => format!(
+            "held: p99 ≤ {:.1} ms, success ≥ {:.3} %, achieved ≥ 95 % of offered",
+            cfg.p99_ms,
+            cfg.min_success_ratio * 100.0
+        ),
+        Err(why) => format!("broke: {why}"),
+    }
+}
+
 /// Why a step did not hold the SLO; its message is the step's `reason` in
 /// the capacity report.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -74,6 +90,9 @@ pub struct Step {
     pub passed: bool,
     /// Why it failed, when it did.
     pub reason: Option<String>,
+    /// The step line's verdict, with the SLO it held against or why it
+    /// broke ([`verdict_text`]).
+    pub verdict: String,
     /// `coarse` or `fine`.
     pub pass: &'static str,
 }
@@ -110,6 +129,7 @@ pub fn search<E>(
         steps.push(Step {
             result,
             passed: verdict.is_ok(),
+            verdict: verdict_text(&verdict, cfg),
             reason: verdict.err().map(|m| m.to_string()),
             pass,
         });
@@ -196,6 +216,12 @@ mod tests {
         assert_eq!(out.steps.len(), 5 + 5);
         assert!(out.steps.iter().filter(|s| s.pass == "fine").count() == 5);
         assert_eq!(out.curve().first().unwrap().result.rate, 10.0);
+        // Every step line names the SLO, held or not.
+        assert_eq!(
+            out.steps[0].verdict,
+            "held: p99 ≤ 300.0 ms, success ≥ 99.900 %, achieved ≥ 95 % of offered"
+        );
+        assert_eq!(out.steps[4].verdict, "broke: p99 5000.0 ms > 300.0 ms");
     }
 
     #[test]

@@ -238,11 +238,16 @@ fn stat(s: &Stat, what: &str) -> String {
 }
 
 pub fn scaling_lines(s: &Scaling) -> Vec<String> {
-    let mut lines = vec![
-        format!(
-            "CloudWatch publishing delay (first seen − period end): {}",
-            stat(&s.publishing_delay, "datapoints")
-        ),
+    let mut lines = vec![format!(
+        "CloudWatch publishing delay (first seen − period end): {}",
+        stat(&s.publishing_delay, "datapoints")
+    )];
+    lines.extend(
+        s.publishing_early
+            .as_ref()
+            .map(|e| format!("  {}", e.describe())),
+    );
+    lines.extend([
         format!(
             "instance launch (activity start → InService with the new count): {}",
             stat(&s.launch, "launches")
@@ -251,7 +256,7 @@ pub fn scaling_lines(s: &Scaling) -> Vec<String> {
             "most instances in service: {}",
             s.max_instances.map(|m| m.to_string()).unwrap_or("—".into())
         ),
-    ];
+    ]);
     if let Some(rule) = &s.scale_in_rule {
         lines.push(format!(
             "simulated scale-in rule (an assumption; AWS publishes none): {rule}"

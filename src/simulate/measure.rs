@@ -31,7 +31,7 @@ use crate::timeline::TimelineError;
 use crate::timeline::lag::Direction;
 
 /// The lag of one direction.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Lag {
     /// Episodes in this direction.
     pub episodes: usize,
@@ -40,19 +40,42 @@ pub struct Lag {
     pub longest_s: Option<f64>,
     /// Episodes whose capacity never came into service.
     pub never: usize,
+    /// What stopped the first of those: its chain's missing link, with a
+    /// not-scaled reason cut to its code ("AlreadyAtMaxCapacity"). A bare
+    /// "1 never" did not say that target value 1200 had already reached
+    /// MaxCapacity.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub never_why: Option<String>,
 }
 
 impl Lag {
     /// `—` without episodes; the longest in seconds, with how many never
-    /// got capacity in service (`360 s, 1 never`); `never` when none did.
+    /// got capacity in service and why (`360 s, 1 never:
+    /// AlreadyAtMaxCapacity`); `never` when none did.
     pub fn cell(&self) -> String {
+        let why = self
+            .never_why
+            .as_deref()
+            .map(|w| format!(": {w}"))
+            .unwrap_or_default();
         match (self.episodes, self.never, self.longest_s) {
             (0, _, _) => "—".into(),
             (_, 0, Some(s)) => format!("{s:.0} s"),
-            (_, n, Some(s)) => format!("{s:.0} s, {n} never"),
-            (_, _, None) => "never".into(),
+            (_, n, Some(s)) => format!("{s:.0} s, {n} never{why}"),
+            (_, _, None) => format!("never{why}"),
         }
     }
+}
+
+/// An episode's missing link, short enough for a table cell: a not-scaled
+/// reason becomes its code ("did not scale: AlreadyAtMaxCapacity (max 4, …)"
+/// → "AlreadyAtMaxCapacity"), any other its headline ("capacity never in
+/// service: last seen …" → "capacity never in service").
+fn never_why(e: &crate::timeline::lag::Episode) -> Option<String> {
+    let missing = e.links.iter().find_map(|l| l.missing.as_deref())?;
+    let short = missing.strip_prefix("did not scale: ").unwrap_or(missing);
+    let short = short.split(" (").next().unwrap_or(short);
+    Some(short.split(':').next().unwrap_or(short).to_string())
 }
 
 /// One candidate's numbers.
@@ -168,6 +191,10 @@ pub fn measure(
                 .reduce(f64::max)
                 .map(round3),
             never: eps.iter().filter(|e| e.total_s.is_none()).count(),
+            never_why: eps
+                .iter()
+                .filter(|e| e.total_s.is_none())
+                .find_map(|e| never_why(e)),
         }
     };
     Ok(Metrics {
@@ -297,11 +324,17 @@ mod tests {
             episodes,
             longest_s,
             never,
+            never_why: None,
         };
         assert_eq!(lag(0, None, 0).cell(), "—");
         assert_eq!(lag(2, Some(359.6), 0).cell(), "360 s");
         assert_eq!(lag(2, Some(360.0), 1).cell(), "360 s, 1 never");
         assert_eq!(lag(1, None, 1).cell(), "never");
+        let at_max = Lag {
+            never_why: Some("AlreadyAtMaxCapacity".into()),
+            ..lag(2, Some(710.0), 1)
+        };
+        assert_eq!(at_max.cell(), "710 s, 1 never: AlreadyAtMaxCapacity");
     }
 
     #[test]
@@ -328,6 +361,7 @@ mod tests {
             episodes: 0,
             longest_s: None,
             never: 0,
+            never_why: None,
         };
         let mut m = Metrics {
             instance_minutes: 1.0,
@@ -335,7 +369,7 @@ mod tests {
             scale_out_p99_ms: None,
             p99_ms: 400.0,
             error_rate: 0.0,
-            scale_out_lag: lag,
+            scale_out_lag: lag.clone(),
             scale_in_lag: lag,
             max_instances: 1,
         };

@@ -313,6 +313,7 @@ mod tests {
             episodes: 0,
             longest_s: None,
             never: 0,
+            never_why: None,
         };
         CandidateResult {
             candidate: Candidate {
@@ -327,7 +328,7 @@ mod tests {
                 scale_out_p99_ms: None,
                 p99_ms: 1.0,
                 error_rate: 0.0,
-                scale_out_lag: lag,
+                scale_out_lag: lag.clone(),
                 scale_in_lag: lag,
                 max_instances: 1,
             },

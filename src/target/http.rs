@@ -157,7 +157,7 @@ pub enum PingError {
     /// what tells a user what went wrong), as the CLI prints only the top
     /// error.
     #[error(
-        "GET {url} failed: {} (is the endpoint running? set `ping = false` in [target] to skip this check)",
+        "GET {url} failed: {} (is the endpoint running? to skip this check, pass --no-ping or set `ping = false` in the profile's [target])",
         chain(.source)
     )]
     Failed {

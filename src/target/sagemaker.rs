@@ -65,7 +65,9 @@ pub enum EndpointError {
     /// Region or credentials missing ([`aws::check_config`]).
     #[error(transparent)]
     Config(#[from] aws::ConfigError),
-    #[error("endpoint {endpoint:?} not found in {region} (check endpoint_name and region)")]
+    #[error(
+        "endpoint {endpoint:?} not found in {region} (check the endpoint name — endpoint_name in [target], or --endpoint — and the region)"
+    )]
     NotFound {
         endpoint: String,
         region: String,

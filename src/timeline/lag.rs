@@ -33,7 +33,7 @@ use super::{Datapoint, Timeline, TimelineError, median};
 use crate::journal::JournalData;
 use crate::journal::record::{ActivityRecord, AlarmConfigRecord, AlarmState, PhaseEvent};
 use crate::profile::Slo;
-use capacity::{capacity_links, in_service_at};
+use capacity::capacity_links;
 use changes::refine_load_changes;
 pub use worst::{WorstLagError, worst_lag};
 
@@ -148,8 +148,13 @@ impl Stat {
 /// Measurements of the control plane itself.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Scaling {
-    /// CloudWatch publishing delay: first seen − period end, every datapoint.
+    /// CloudWatch publishing delay: first seen − period end, every datapoint
+    /// first seen after its period ended.
     pub publishing_delay: Stat,
+    /// Datapoints first seen before their period ended, left out of
+    /// `publishing_delay` (a negative delay is no delay), and why.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub publishing_early: Option<control_plane::Early>,
     /// Instance launch: scale-out activity start → InService with the new count.
     pub launch: Stat,
     pub max_instances: Option<u32>,
@@ -177,7 +182,7 @@ fn direction_of_alarm(c: &AlarmConfigRecord) -> Option<Direction> {
         .map(|up| if up { Direction::Out } else { Direction::In })
 }
 
-fn direction_of_activity(a: &ActivityRecord) -> Option<Direction> {
+pub(super) fn direction_of_activity(a: &ActivityRecord) -> Option<Direction> {
     match (a.from, a.to) {
         (Some(f), Some(t)) if t > f => Some(Direction::Out),
         (Some(f), Some(t)) if t < f => Some(Direction::In),
@@ -393,10 +398,15 @@ pub fn analyze(
         chain.at(
             READABLE,
             readable,
-            Some(format!(
-                "publishing delay {} s",
-                num(round3(readable - first.period_end))
-            )),
+            Some(match round3(readable - first.period_end) {
+                d if d >= 0.0 => format!("publishing delay {} s", num(d)),
+                // No datapoint is published before its period ends: the
+                // control plane section says whether the clocks disagree.
+                d => format!(
+                    "read {} s before its period ended (clock skew or a partial period)",
+                    num(-d)
+                ),
+            }),
         );
         // The transition to ALARM after the breaching period ended (or the
         // one the alarm was already in).
@@ -524,7 +534,7 @@ pub fn analyze(
 
     Ok(LagAnalysis {
         episodes,
-        scaling: scaling(tl),
+        scaling: control_plane::scaling(tl),
     })
 }
 
@@ -737,34 +747,9 @@ fn recovered(tl: &Timeline, slo: &Slo, ready: f64) -> Option<f64> {
     })
 }
 
-fn scaling(tl: &Timeline) -> Scaling {
-    let delays: Vec<f64> = tl
-        .metrics
-        .values()
-        .flatten()
-        .map(Datapoint::publishing_delay)
-        .collect();
-    let launches: Vec<f64> = tl
-        .activities
-        .iter()
-        .filter(|a| a.not_scaled.is_empty() && direction_of_activity(a) == Some(Direction::Out))
-        .filter_map(|a| {
-            in_service_at(tl, a.start, Some(Direction::Out), a.to?).map(|e| e.t - a.start)
-        })
-        .collect();
-    Scaling {
-        publishing_delay: Stat::of(delays),
-        launch: Stat::of(launches),
-        max_instances: tl.max_instances(),
-        scale_in_rule: tl
-            .policies
-            .iter()
-            .find_map(|p| p.simulated_scale_in_rule.clone()),
-    }
-}
-
 mod capacity;
 mod changes;
+mod control_plane;
 #[cfg(test)]
 mod tests;
 mod time_went;

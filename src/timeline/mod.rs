@@ -100,6 +100,9 @@ pub enum EventKind {
     Endpoint,
     Warning,
     Interrupted,
+    /// A scaling policy that changed while the run watched (e.g. `scaletrace
+    /// apply` during an `observe`): what scaled later ran under the new one.
+    Policy,
 }
 
 impl EventKind {
@@ -113,6 +116,7 @@ impl EventKind {
             EventKind::Endpoint => "endpoint",
             EventKind::Warning => "warning",
             EventKind::Interrupted => "interrupted",
+            EventKind::Policy => "policy",
         }
     }
 }
@@ -239,6 +243,17 @@ impl Timeline {
                     tl.endpoint.push(e.clone());
                 }
                 Record::Policy(p) => {
+                    // The observer journals a policy when first seen and
+                    // again whenever it changes; a change is an event.
+                    if let Some(old) = tl.policies.iter().find(|x| x.name == p.name)
+                        && let Some(what) = policy_change(old, p)
+                    {
+                        tl.events.push(Event {
+                            t: p.t,
+                            kind: EventKind::Policy,
+                            text: format!("policy {} changed: {what}", p.name),
+                        });
+                    }
                     tl.policies.retain(|x| x.name != p.name);
                     tl.policies.push(p.clone());
                 }
@@ -497,4 +512,94 @@ pub fn median(v: &mut [f64]) -> Option<f64> {
     } else {
         (v[n / 2 - 1] + v[n / 2]) / 2.0
     })
+}
+
+/// What changed between two journaled versions of one policy, in the
+/// API's words ("TargetValue 600 → 900, ScaleInCooldown 300 → 600"), or
+/// None when nothing the reports show did.
+fn policy_change(old: &PolicyRecord, new: &PolicyRecord) -> Option<String> {
+    let opt = |v: Option<f64>| v.map(crate::format::fmt).unwrap_or_else(|| "—".into());
+    let mut parts = Vec::new();
+    let mut diff = |name: &str, a: String, b: String| {
+        if a != b {
+            parts.push(format!("{name} {a} → {b}"));
+        }
+    };
+    diff(
+        "PolicyType",
+        old.policy_type.to_string(),
+        new.policy_type.to_string(),
+    );
+    diff(
+        "metric",
+        old.metric.clone().unwrap_or_else(|| "—".into()),
+        new.metric.clone().unwrap_or_else(|| "—".into()),
+    );
+    diff("TargetValue", opt(old.target_value), opt(new.target_value));
+    let secs = |v: Option<u32>| opt(v.map(f64::from));
+    diff(
+        "ScaleInCooldown",
+        secs(old.scale_in_cooldown_s),
+        secs(new.scale_in_cooldown_s),
+    );
+    diff(
+        "ScaleOutCooldown",
+        secs(old.scale_out_cooldown_s),
+        secs(new.scale_out_cooldown_s),
+    );
+    diff(
+        "DisableScaleIn",
+        old.disable_scale_in.to_string(),
+        new.disable_scale_in.to_string(),
+    );
+    (!parts.is_empty()).then(|| parts.join(", "))
+}
+
+#[cfg(test)]
+mod policy_change_tests {
+    use super::*;
+    use crate::fixture;
+
+    /// `scaletrace apply` during an `observe` (600 → 900): the observer
+    /// journals the new version, and the timeline shows the change.
+    #[test]
+    fn a_policy_changed_while_observing_is_a_timeline_event() {
+        let mut b = fixture::JournalBuilder::new(fixture::profile("p", &[("p", 60.0, 1.0)]));
+        b.target_tracking(0.0, 1, 4);
+        let Some(Record::Policy(first)) = b
+            .records
+            .iter()
+            .find(|r| matches!(r, Record::Policy(_)))
+            .cloned()
+        else {
+            panic!("the fixture journals a policy");
+        };
+        b.push(Record::Policy(PolicyRecord {
+            t: 42.0,
+            target_value: Some(900.0),
+            scale_in_cooldown_s: Some(600),
+            ..first.clone()
+        }));
+        // The same policy journaled again unchanged is no event.
+        b.push(Record::Policy(PolicyRecord {
+            t: 50.0,
+            target_value: Some(900.0),
+            scale_in_cooldown_s: Some(600),
+            ..first.clone()
+        }));
+        let tl = Timeline::build(&b.build()).unwrap();
+        let changes: Vec<(f64, &str, String)> = tl
+            .events
+            .iter()
+            .filter(|e| e.kind == EventKind::Policy)
+            .map(|e| (e.t, e.kind.label(), e.text.clone()))
+            .collect();
+        let expected = format!(
+            "policy {} changed: TargetValue 600 → 900, ScaleInCooldown 300 → 600",
+            first.name
+        );
+        assert_eq!(changes, vec![(42.0, "policy", expected)]);
+        assert_eq!(tl.policies.len(), 1);
+        assert_eq!(tl.policies[0].target_value, Some(900.0));
+    }
 }

@@ -414,3 +414,39 @@ fn where_the_time_went_adds_a_slow_metric_and_merges_an_early_alarm() {
         .unwrap();
     assert_eq!(second.where_time_went.as_deref(), Some("launch (5 min)"));
 }
+
+/// moto stamps datapoints with its own clock: seen 52.6 s before their
+/// period ended, the delay read "median −52.60 s". Those datapoints are
+/// left out of the delay, counted, and the clock skew is named.
+#[test]
+fn datapoints_ahead_of_the_observers_clock_are_clock_skew_not_a_negative_delay() {
+    let mut b = fixture::JournalBuilder::new(fixture::profile("skew", &[("p", 600.0, 1.0)]));
+    // Two periods seen 52.6 s before they ended (7.4 s after they began,
+    // by the observer's clock: in progress), one seen 70 s before it
+    // ended (before it began), and one ordinary datapoint 60 s late.
+    b.metric("Invocations", "Sum", 0.0, 1.0, 7.4);
+    b.metric("Invocations", "Sum", 60.0, 1.0, 67.4);
+    b.metric("Invocations", "Sum", 120.0, 1.0, 110.0);
+    b.metric("Invocations", "Sum", 180.0, 1.0, 300.0);
+    let a = analysis(&b.build());
+    let s = &a.scaling;
+    assert_eq!(
+        (s.publishing_delay.count, s.publishing_delay.median_s),
+        (1, Some(60.0))
+    );
+    let early = s.publishing_early.as_ref().unwrap();
+    assert_eq!(
+        (early.count, early.before_period_start, early.earliest_s),
+        (3, 1, -70.0)
+    );
+    assert!(
+        early.describe().contains("clock skew"),
+        "{}",
+        early.describe()
+    );
+    assert!(
+        early.describe().contains("up to 70 s early"),
+        "{}",
+        early.describe()
+    );
+}
