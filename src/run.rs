@@ -179,7 +179,19 @@ async fn run_async(
         profile: serde_json::to_value(&profile).expect("profile serializes"),
     };
     journal::create_run_dir(&dir, &info).map_err(|e| RunError::Broke(e.to_string()))?;
-    let writer = JournalWriter::create(&dir).map_err(|e| RunError::Broke(e.to_string()))?;
+    let mut writer = JournalWriter::create(&dir).map_err(|e| RunError::Broke(e.to_string()))?;
+    // The first phase's start goes to the OS before the first request (the
+    // timekeeper writes the later boundaries): a run killed in its first
+    // second then still reads as a load run, not as an observe-only one.
+    for (_, r) in phase_boundaries(&profile.load.phases)
+        .into_iter()
+        .take_while(|(w, _)| w.is_zero())
+    {
+        writer
+            .write(&Record::Phase(r))
+            .map_err(|e| RunError::Broke(e.to_string()))?;
+    }
+    writer.flush().map_err(|e| RunError::Broke(e.to_string()))?;
     let journal = Arc::new(Mutex::new(writer));
     let recorder = Arc::new(Mutex::new(Recorder::new()));
 
@@ -191,13 +203,13 @@ async fn run_async(
     // Everything up to the end of recording yields to a second signal.
     let recording = async {
         let progress = Progress::new(opts.quiet, total);
-        progress.message(&format!(
+        progress.message(&crate::report::escape::terminal(&format!(
             "scaletrace: {} → {} for {}; run directory {}",
             profile.name,
             target.describe(),
             humantime::format_duration(total),
             dir.display()
-        ));
+        )));
         let (finish_tx, finish_rx) = watch::channel(false);
         let keeper = tokio::spawn(timekeeper(
             Timekeeping {
@@ -449,23 +461,8 @@ struct Timekeeping {
     total: Duration,
 }
 
-/// Closes an interval every second and marks phase boundaries, until told
-/// to finish; then closes the last (partial) interval. Also journals the
-/// target's fresh warnings each second.
-async fn timekeeper(
-    k: Timekeeping,
-    mut progress: Progress,
-    mut finish: watch::Receiver<bool>,
-) -> Result<Progress, RunError> {
-    let Timekeeping {
-        clock,
-        phases,
-        recorder,
-        journal,
-        target,
-        total,
-    } = k;
-    // Phase boundaries, in order: (time, record).
+/// Phase boundaries, in order: (time, record).
+fn phase_boundaries(phases: &[crate::profile::Phase]) -> Vec<(Duration, PhaseRecord)> {
     let mut boundaries = Vec::new();
     let mut at = Duration::ZERO;
     for (index, p) in phases.iter().enumerate() {
@@ -485,7 +482,28 @@ async fn timekeeper(
         at += p.duration;
     }
     boundaries.sort_by_key(|(w, r)| (*w, r.event == PhaseEvent::Start));
-    let mut next_boundary = 0;
+    boundaries
+}
+
+/// Closes an interval every second and marks phase boundaries, until told
+/// to finish; then closes the last (partial) interval. Also journals the
+/// target's fresh warnings each second.
+async fn timekeeper(
+    k: Timekeeping,
+    mut progress: Progress,
+    mut finish: watch::Receiver<bool>,
+) -> Result<Progress, RunError> {
+    let Timekeeping {
+        clock,
+        phases,
+        recorder,
+        journal,
+        target,
+        total,
+    } = k;
+    let boundaries = phase_boundaries(&phases);
+    // Those at time zero were written before the first request (`run_async`).
+    let mut next_boundary = boundaries.iter().take_while(|(w, _)| w.is_zero()).count();
     let mut interval_start = Duration::ZERO;
     let write_err = |e: journal::JournalError| RunError::Broke(e.to_string());
     loop {
