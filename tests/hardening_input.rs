@@ -456,3 +456,37 @@ fn a_run_killed_at_its_first_request_still_reads_as_a_load_run() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(!text.contains("observer only"), "{text}\n{}", stderr(&out));
 }
+
+#[test]
+fn a_run_json_from_before_redaction_is_redacted_in_the_html_report() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run_dir = tmp.path().join("run");
+    let p = write_profile(
+        tmp.path(),
+        &format!("{SIM}[load]\nphases = [{{ duration = \"1m\", rate = 1 }}]\n"),
+    );
+    let r = bin()
+        .arg("run")
+        .arg(&p)
+        .arg("-q")
+        .arg("--run-dir")
+        .arg(&run_dir)
+        .output()
+        .unwrap();
+    assert!(r.status.success(), "{}", stderr(&r));
+    // As an older scaletrace wrote it: the value in plain text.
+    let path = run_dir.join("run.json");
+    let mut info: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    info["profile"]["target"]["headers"] = serde_json::json!({ "Authorization": "old-4b1d" });
+    std::fs::write(&path, serde_json::to_vec_pretty(&info).unwrap()).unwrap();
+
+    let again = bin().arg("report").arg(&run_dir).output().unwrap();
+    assert!(again.status.success(), "{}", stderr(&again));
+    let html = std::fs::read_to_string(run_dir.join("report.html")).unwrap();
+    assert!(
+        !html.contains("old-4b1d"),
+        "report.html shows the old value"
+    );
+    assert!(html.contains("Authorization"));
+}

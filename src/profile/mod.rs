@@ -35,7 +35,7 @@ pub use load::{MAX_IN_FLIGHT, MAX_PHASES, MAX_RATE};
 use load::{load_spec, positive_duration};
 pub use raw::MAX_DURATION;
 use raw::{RawPayload, RawProfile};
-pub use target::{HeaderValue, HttpTargetSpec, UrlError};
+pub use target::{HeaderValue, HttpTargetSpec, REDACTED, UrlError};
 use target::{invocation_url, target_spec};
 
 /// SageMaker's real-time invocation timeout; the default request timeout.
