@@ -368,7 +368,11 @@ pub fn main_with(cli: Cli) -> ExitCode {
 }
 
 fn fail(code: u8, message: impl std::fmt::Display) -> u8 {
-    eprintln!("error: {message}");
+    // Messages quote profile values: no raw ESC or NUL to the terminal.
+    eprintln!(
+        "error: {}",
+        crate::report::escape::terminal(&message.to_string())
+    );
     code
 }
 
@@ -625,7 +629,10 @@ fn cmd_validate(path: &Path) -> u8 {
         Ok(p) => p,
         Err(e) => return fail(exit::BAD_INPUT, e),
     };
-    print!("{}", crate::plan::describe(&profile));
+    print!(
+        "{}",
+        crate::report::escape::terminal(&crate::plan::describe(&profile))
+    );
     exit::DONE
 }
 

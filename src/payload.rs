@@ -7,7 +7,7 @@ use bytes::Bytes;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use crate::profile::{PayloadOrder, PayloadSpec};
+use crate::profile::{PayloadOrder, PayloadSpec, payload_file};
 
 /// Why the payloads could not be read; each names the file.
 #[derive(Debug, thiserror::Error)]
@@ -28,6 +28,8 @@ pub enum PayloadError {
         line: usize,
         source: serde_json::Error,
     },
+    #[error("payload {0}")]
+    File(#[source] payload_file::PayloadFileError),
     #[error("payload {path}: holds no payloads")]
     Empty { path: PathBuf },
 }
@@ -51,7 +53,15 @@ impl Payloads {
                 base_dir.join(p)
             }
         };
+        // Checked before reading, for profiles not made by
+        // `Profile::load` (which also checks the target's own limit): a
+        // device or FIFO would be read until memory runs out.
+        let limit = (
+            payload_file::ASYNC_MAX_BYTES,
+            "1 GB: each payload is held in memory for the run",
+        );
         let read = |p: &Path| {
+            payload_file::check_file(p, limit).map_err(PayloadError::File)?;
             std::fs::read(p).map_err(|source| PayloadError::Read {
                 path: p.to_path_buf(),
                 source,

@@ -217,7 +217,19 @@ async fn run_async(
         profile: serde_json::to_value(&profile).expect("profile serializes"),
     };
     journal::create_run_dir(&dir, &info).map_err(|e| RunError::Broke(e.to_string()))?;
-    let writer = JournalWriter::create(&dir).map_err(|e| RunError::Broke(e.to_string()))?;
+    let mut writer = JournalWriter::create(&dir).map_err(|e| RunError::Broke(e.to_string()))?;
+    // The first phase's start goes to the OS before the first request (the
+    // timekeeper writes the later boundaries): a run killed in its first
+    // second then still reads as a load run, not as an observe-only one.
+    for (_, r) in phase_boundaries(&profile.load.phases)
+        .into_iter()
+        .take_while(|(w, _)| w.is_zero())
+    {
+        writer
+            .write(&Record::Phase(r))
+            .map_err(|e| RunError::Broke(e.to_string()))?;
+    }
+    writer.flush().map_err(|e| RunError::Broke(e.to_string()))?;
     let journal = Arc::new(Mutex::new(writer));
     let recorder = Arc::new(Mutex::new(Recorder::new()));
 
@@ -265,14 +277,14 @@ async fn run_async(
             _ => Duration::ZERO,
         };
         let progress = Progress::new(opts.quiet, total + tail);
-        progress.message(&format!(
+        progress.message(&crate::report::escape::terminal(&format!(
             "scaletrace: {} → {} for {}{}; run directory {}",
             profile.name,
             target.describe(),
             humantime::format_duration(total),
             tail_words(tail),
             dir.display()
-        ));
+        )));
         let (finish_tx, finish_rx) = watch::channel(false);
         let keeper = tokio::spawn(timekeeper(
             Timekeeping {
@@ -568,6 +580,30 @@ struct Abort {
     why: Arc<Mutex<Option<String>>>,
 }
 
+/// Phase boundaries, in order: (time, record).
+fn phase_boundaries(phases: &[crate::profile::Phase]) -> Vec<(Duration, PhaseRecord)> {
+    let mut boundaries = Vec::new();
+    let mut at = Duration::ZERO;
+    for (index, p) in phases.iter().enumerate() {
+        for (event, when) in [(PhaseEvent::Start, at), (PhaseEvent::End, at + p.duration)] {
+            boundaries.push((
+                when,
+                PhaseRecord {
+                    t: when.as_secs_f64(),
+                    index,
+                    name: p.name.clone(),
+                    event,
+                    from_rate: p.from_rate,
+                    to_rate: p.to_rate,
+                },
+            ));
+        }
+        at += p.duration;
+    }
+    boundaries.sort_by_key(|(w, r)| (*w, r.event == PhaseEvent::Start));
+    boundaries
+}
+
 /// Closes an interval every second and marks phase boundaries, until told
 /// to finish; then closes the last (partial) interval. Also journals the
 /// target's fresh warnings each second.
@@ -588,27 +624,9 @@ async fn timekeeper(
         abort,
         from,
     } = k;
-    // Phase boundaries, in order: (time, record).
-    let mut boundaries = Vec::new();
-    let mut at = Duration::ZERO;
-    for (index, p) in phases.iter().enumerate() {
-        for (event, when) in [(PhaseEvent::Start, at), (PhaseEvent::End, at + p.duration)] {
-            boundaries.push((
-                when,
-                PhaseRecord {
-                    t: when.as_secs_f64(),
-                    index,
-                    name: p.name.clone(),
-                    event,
-                    from_rate: p.from_rate,
-                    to_rate: p.to_rate,
-                },
-            ));
-        }
-        at += p.duration;
-    }
-    boundaries.sort_by_key(|(w, r)| (*w, r.event == PhaseEvent::Start));
-    let mut next_boundary = 0;
+    let boundaries = phase_boundaries(&phases);
+    // Those at time zero were written before the first request (`run_async`).
+    let mut next_boundary = boundaries.iter().take_while(|(w, _)| w.is_zero()).count();
     // For the progress line's "p99 so far" (one add per second).
     let mut so_far = histogram::new_hist();
     let mut interval_start = from;

@@ -53,6 +53,27 @@ impl fmt::Display for ProfileError {
 
 impl std::error::Error for ProfileError {}
 
+/// A profile that is not UTF-8 text: the line and column where the bad
+/// bytes start, and their byte offset (0-based), so an editor can find
+/// them.
+pub fn not_utf8(file: &Path, bytes: &[u8]) -> ProfileError {
+    let valid = std::str::from_utf8(bytes)
+        .err()
+        .map_or(bytes.len(), |e| e.valid_up_to());
+    // The prefix is valid UTF-8 by definition of `valid_up_to`.
+    let before = std::str::from_utf8(&bytes[..valid]).unwrap_or_default();
+    let (line, column) = line_column(before, valid);
+    ProfileError {
+        file: file.to_path_buf(),
+        line,
+        column,
+        field: String::new(),
+        message: format!(
+            "not UTF-8 text: invalid byte at byte offset {valid}; TOML files are UTF-8"
+        ),
+    }
+}
+
 /// 1-based line and column (in characters) of a byte offset.
 pub fn line_column(source: &str, offset: usize) -> (usize, usize) {
     let offset = offset.min(source.len());
@@ -66,6 +87,13 @@ pub fn line_column(source: &str, offset: usize) -> (usize, usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn not_utf8_names_line_column_and_byte() {
+        let e = not_utf8(Path::new("p.toml"), b"a = 1\nb = \"x\xffy\"\n");
+        assert_eq!((e.line, e.column), (2, 7), "{e}");
+        assert!(e.to_string().contains("byte offset 12"), "{e}");
+    }
 
     #[test]
     fn line_and_column_are_one_based() {

@@ -6,11 +6,22 @@ use std::time::Duration;
 
 use toml::Spanned;
 
-use super::raw::{DurationValue, RawLoad, RawPhase};
+use super::raw::{DurationValue, MAX_DURATION, RawLoad, RawPhase};
 use super::{
     Arrivals, Ctx, DEFAULT_MAX_IN_FLIGHT, LoadSpec, Phase, ProfileError,
     SAGEMAKER_INVOCATION_TIMEOUT,
 };
+
+/// The highest rate of any phase, requests/s: ten times what one process
+/// sustains, so a sharded plan still fits, and far below where the
+/// schedule's float arithmetic stops meaning anything.
+pub const MAX_RATE: f64 = 10_000_000.0;
+/// The most phases a load may expand into (steps, sine), as for steps
+/// before: each phase is journaled and drawn.
+pub const MAX_PHASES: usize = 10_000;
+/// The highest `max_in_flight`: one million open requests is past what
+/// one process can hold sockets for.
+pub const MAX_IN_FLIGHT: i64 = 1_000_000;
 
 pub(super) fn load_spec(ctx: &Ctx, l: &Spanned<RawLoad>) -> Result<LoadSpec, ProfileError> {
     let raw: &RawLoad = l.get_ref();
@@ -30,12 +41,15 @@ pub(super) fn load_spec(ctx: &Ctx, l: &Spanned<RawLoad>) -> Result<LoadSpec, Pro
     };
     let max_in_flight = match &raw.max_in_flight {
         None => DEFAULT_MAX_IN_FLIGHT,
-        Some(m) if *m.get_ref() >= 1 => *m.get_ref() as usize,
+        Some(m) if (1..=MAX_IN_FLIGHT).contains(m.get_ref()) => *m.get_ref() as usize,
         Some(m) => {
             return Err(ctx.err(
                 Some(m.span()),
                 "load.max_in_flight",
-                format!("must be at least 1 (got {})", m.get_ref()),
+                format!(
+                    "must be between 1 and {MAX_IN_FLIGHT} (got {})",
+                    m.get_ref()
+                ),
             ));
         }
     };
@@ -58,8 +72,33 @@ pub(super) fn load_spec(ctx: &Ctx, l: &Spanned<RawLoad>) -> Result<LoadSpec, Pro
         ));
     }
     let mut phases = Vec::new();
+    let mut total = Duration::ZERO;
     for (i, p) in raw_phases.get_ref().iter().enumerate() {
-        phases.extend(expand_phase(ctx, i, p)?);
+        let expanded = expand_phase(ctx, i, p)?;
+        for e in &expanded {
+            // Each phase is at most MAX_DURATION, so this cannot overflow
+            // before the check stops it.
+            total += e.duration;
+            if total > MAX_DURATION {
+                return Err(ctx.err(
+                    Some(p.span()),
+                    format!("load.phases[{i}]"),
+                    format!(
+                        "the phases last {} s in all, past the limit of 30 days ({} s)",
+                        total.as_secs(),
+                        MAX_DURATION.as_secs()
+                    ),
+                ));
+            }
+        }
+        if phases.len() + expanded.len() > MAX_PHASES {
+            return Err(ctx.err(
+                Some(p.span()),
+                format!("load.phases[{i}]"),
+                format!("the load expands to more than {MAX_PHASES} phases"),
+            ));
+        }
+        phases.extend(expanded);
     }
     Ok(LoadSpec {
         arrivals,
@@ -100,11 +139,18 @@ fn per_factor(ctx: &Ctx, per: &Option<Spanned<String>>, field: &str) -> Result<f
 
 fn rate(ctx: &Ctx, v: &Spanned<f64>, field: &str, factor: f64) -> Result<f64, ProfileError> {
     let r = *v.get_ref();
-    if !r.is_finite() || r < 0.0 {
+    if r.is_nan() || r < 0.0 {
         return Err(ctx.err(
             Some(v.span()),
             field,
             format!("rate must not be negative (got {r})"),
+        ));
+    }
+    if r * factor > MAX_RATE {
+        return Err(ctx.err(
+            Some(v.span()),
+            field,
+            format!("rate must be at most {MAX_RATE} requests/s (got {r})"),
         ));
     }
     Ok(r * factor)
@@ -236,14 +282,15 @@ fn expand_phase(ctx: &Ctx, i: usize, p: &Spanned<RawPhase>) -> Result<Vec<Phase>
             ));
         }
         let every = positive_duration(ctx, &s.every, &at("steps.every"))?;
-        let count = ((to - from).abs() / step).floor() as usize + 1;
-        if count > 10_000 {
+        let count = ((to - from).abs() / step).floor() + 1.0;
+        if count > MAX_PHASES as f64 {
             return Err(ctx.err(
                 Some(s.step.span()),
                 at("steps.step"),
-                format!("makes {count} steps; at most 10000"),
+                format!("makes {count} steps; at most {MAX_PHASES}"),
             ));
         }
+        let count = count as usize;
         let sign = if to >= from { 1.0 } else { -1.0 };
         return Ok((0..count)
             .map(|k| {
@@ -305,6 +352,20 @@ fn expand_phase(ctx: &Ctx, i: usize, p: &Spanned<RawPhase>) -> Result<Vec<Phase>
     };
     let seg = period.as_secs_f64() / segments as f64;
     let total = duration.as_secs_f64();
+    // As steps have: a short period over a long duration would otherwise
+    // expand into millions of phases.
+    let count = (total / seg).ceil();
+    if count > MAX_PHASES as f64 {
+        return Err(ctx.err(
+            Some(s.period.span()),
+            at("sine"),
+            format!(
+                "makes {count} segments ({segments} a period over {} s); at most {MAX_PHASES}: \
+                 lengthen the period or lower segments",
+                total
+            ),
+        ));
+    }
     let value =
         |t: f64| mean + amplitude * (2.0 * std::f64::consts::PI * t / period.as_secs_f64()).sin();
     let mut out = Vec::new();

@@ -14,11 +14,13 @@ pub mod error;
 pub mod files;
 pub mod gates;
 mod load;
+pub mod payload_file;
 pub mod raw;
 mod serialize;
 pub mod sim;
+pub mod sim_work;
+mod target;
 
-use std::collections::BTreeMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -29,8 +31,12 @@ use toml::Spanned;
 pub use error::ProfileError;
 pub use files::Files;
 pub use gates::{Gates, Slo, Tolerances};
+pub use load::{MAX_IN_FLIGHT, MAX_PHASES, MAX_RATE};
 use load::{load_spec, positive_duration};
-use raw::{RawPayload, RawProfile, RawTarget};
+pub use raw::MAX_DURATION;
+use raw::{RawPayload, RawProfile};
+pub use target::{HeaderValue, HttpTargetSpec, REDACTED, UrlError};
+use target::{invocation_url, target_spec};
 
 /// SageMaker's real-time invocation timeout; the default request timeout.
 pub const SAGEMAKER_INVOCATION_TIMEOUT: Duration = Duration::from_secs(60);
@@ -105,18 +111,6 @@ pub enum TargetSpec {
     /// The embedded simulated endpoint, configured by `[sim]` (boxed: it is
     /// much larger than the other kinds).
     Sim(Box<sim::SimConfig>),
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct HttpTargetSpec {
-    /// Full invocation URL (`/invocations` appended when the URL has no path).
-    pub url: String,
-    /// The readiness URL (`/ping` on the same origin), when checked.
-    pub ping_url: Option<String>,
-    pub method: String,
-    pub headers: BTreeMap<String, String>,
-    pub content_type: String,
-    pub accept: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -243,33 +237,30 @@ pub enum OverrideError {
     UrlNeedsHttp,
     #[error("--url: {0}")]
     Url(#[source] UrlError),
-    #[error("--rate must be a rate ≥ 0 (got {0})")]
+    #[error("--rate must be a rate from 0 to {MAX_RATE} requests/s (got {0})")]
     Rate(f64),
+    #[error("--duration must be at most 30 days (got {})", humantime::format_duration(*.0))]
+    Duration(Duration),
+    /// `--rate`/`--duration` make a simulated run too long to compute.
+    #[error("--rate/--duration: {0}")]
+    SimWork(sim_work::TooMuchWork),
     /// The built-in ad-hoc profile of [`Profile::for_url`] was rejected.
     #[error(transparent)]
     Adhoc(#[from] ProfileError),
-}
-
-/// Why a string is not an HTTP target URL (`--url`, `target.url`).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum UrlError {
-    #[error("{url:?} must start with http:// or https://")]
-    Scheme { url: String },
-    #[error("{url:?} has no host")]
-    NoHost { url: String },
 }
 
 impl Profile {
     /// Reads and validates a profile file: parses it, reads the files it
     /// refers to ([`files::referenced`], [`Files::read`]), then validates.
     pub fn load(path: &Path) -> Result<Profile, ProfileError> {
-        let source = std::fs::read_to_string(path).map_err(|e| ProfileError {
+        let bytes = std::fs::read(path).map_err(|e| ProfileError {
             file: path.to_path_buf(),
             line: 0,
             column: 0,
             field: String::new(),
             message: format!("cannot read profile: {e}"),
         })?;
+        let source = String::from_utf8(bytes).map_err(|e| error::not_utf8(path, e.as_bytes()))?;
         let none = Files::default();
         let raw = parse_raw(&Ctx {
             file: path,
@@ -282,7 +273,9 @@ impl Profile {
             source: &source,
             files: &files,
         };
-        Profile::validate(&ctx, &raw)
+        let profile = Profile::validate(&ctx, &raw)?;
+        payload_file::check(&ctx, &raw, &profile)?;
+        Ok(profile)
     }
 
     /// Validates a profile's text; `file` is used for messages and for the
@@ -370,6 +363,11 @@ impl Profile {
             Some(c) => capacity_spec(ctx, c)?,
             None => CapacitySpec::default(),
         };
+        if matches!(target, TargetSpec::Sim(_)) {
+            let phases = raw.load.as_ref().and_then(|l| l.get_ref().phases.as_ref());
+            sim_work::check(&load)
+                .map_err(|e| ctx.err(phases.map(|p| p.span()), "load.phases", e.to_string()))?;
+        }
         let (slo, gates) = slo_and_gates(ctx, raw)?;
         Ok(Profile {
             capacity,
@@ -448,11 +446,19 @@ impl Profile {
             }
         }
         if let Some(r) = o.rate
-            && !(r.is_finite() && r >= 0.0)
+            && !(r.is_finite() && (0.0..=MAX_RATE).contains(&r))
         {
             return Err(OverrideError::Rate(r));
         }
+        if let Some(d) = o.duration
+            && d > MAX_DURATION
+        {
+            return Err(OverrideError::Duration(d));
+        }
         self.override_load(o.rate, o.duration);
+        if self.sim().is_some() {
+            sim_work::check(&self.load).map_err(OverrideError::SimWork)?;
+        }
         Ok(())
     }
 
@@ -532,112 +538,6 @@ fn parse_raw(ctx: &Ctx) -> Result<RawProfile, ProfileError> {
         };
         ctx.err(inner.span(), field, inner.message().trim().to_string())
     })
-}
-
-fn target_spec(ctx: &Ctx, t: &Spanned<RawTarget>) -> Result<TargetSpec, ProfileError> {
-    let raw = t.get_ref();
-    let kind = match &raw.kind {
-        Some(k) => k,
-        None => {
-            return Err(ctx.err(
-                Some(t.span()),
-                "target.kind",
-                "missing; one of \"http\", \"sagemaker\", \"sagemaker-async\", \"sim\"",
-            ));
-        }
-    };
-    match kind.get_ref().as_str() {
-        "sagemaker" => Ok(TargetSpec::SageMaker(aws::sagemaker(ctx, t)?)),
-        "sagemaker-async" => Ok(TargetSpec::SageMakerAsync(aws::sagemaker_async(ctx, t)?)),
-        "http" => {
-            aws::reject_aws_fields(ctx, t, "http")?;
-            let url = raw.url.as_ref().ok_or_else(|| {
-                ctx.err(
-                    Some(t.span()),
-                    "target.url",
-                    "missing; kind = \"http\" needs the endpoint's URL, e.g. url = \"http://127.0.0.1:8080\"",
-                )
-            })?;
-            let (invoke_url, origin) = invocation_url(url.get_ref())
-                .map_err(|e| ctx.err(Some(url.span()), "target.url", e.to_string()))?;
-            let method = match &raw.method {
-                Some(m) => {
-                    let upper = m.get_ref().to_ascii_uppercase();
-                    if !["GET", "POST", "PUT", "PATCH", "DELETE"].contains(&upper.as_str()) {
-                        return Err(ctx.err(
-                            Some(m.span()),
-                            "target.method",
-                            format!("unsupported method {:?}", m.get_ref()),
-                        ));
-                    }
-                    upper
-                }
-                None => "POST".into(),
-            };
-            Ok(TargetSpec::Http(HttpTargetSpec {
-                url: invoke_url,
-                ping_url: raw.ping.unwrap_or(true).then(|| format!("{origin}/ping")),
-                method,
-                headers: raw
-                    .headers
-                    .as_ref()
-                    .map(|h| h.get_ref().clone())
-                    .unwrap_or_default(),
-                content_type: raw
-                    .content_type
-                    .clone()
-                    .unwrap_or_else(|| "application/json".into()),
-                accept: raw.accept.clone(),
-            }))
-        }
-        "sim" => {
-            aws::reject_aws_fields(ctx, t, "sim")?;
-            for (field, present) in [("url", raw.url.is_some()), ("method", raw.method.is_some())] {
-                if present {
-                    return Err(ctx.err(
-                        Some(t.span()),
-                        format!("target.{field}"),
-                        "not used with kind = \"sim\" (configure the endpoint in [sim])",
-                    ));
-                }
-            }
-            // `[sim]`, validated by the caller, replaces the default.
-            Ok(TargetSpec::Sim(Box::default()))
-        }
-        other => Err(ctx.err(
-            Some(kind.span()),
-            "target.kind",
-            format!(
-                "unknown kind {other:?}; one of \"http\", \"sagemaker\", \"sagemaker-async\", \"sim\""
-            ),
-        )),
-    }
-}
-
-/// `http://host:port` → (`http://host:port/invocations`, `http://host:port`);
-/// a URL with a path is used as it is.
-fn invocation_url(url: &str) -> Result<(String, String), UrlError> {
-    let rest = url
-        .strip_prefix("http://")
-        .or_else(|| url.strip_prefix("https://"))
-        .ok_or_else(|| UrlError::Scheme {
-            url: url.to_string(),
-        })?;
-    let scheme_len = url.len() - rest.len();
-    let host_end = rest.find('/').unwrap_or(rest.len());
-    if host_end == 0 {
-        return Err(UrlError::NoHost {
-            url: url.to_string(),
-        });
-    }
-    let origin = &url[..scheme_len + host_end];
-    let path = &rest[host_end..];
-    let full = if path.is_empty() || path == "/" {
-        format!("{origin}/invocations")
-    } else {
-        url.to_string()
-    };
-    Ok((full, origin.to_string()))
 }
 
 fn payload_spec(ctx: &Ctx, p: &Spanned<RawPayload>) -> Result<PayloadSpec, ProfileError> {

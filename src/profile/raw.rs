@@ -44,7 +44,7 @@ pub struct RawTarget {
     pub kind: Option<Spanned<String>>,
     pub url: Option<Spanned<String>>,
     pub method: Option<Spanned<String>>,
-    pub headers: Option<Spanned<BTreeMap<String, String>>>,
+    pub headers: Option<Spanned<BTreeMap<String, Spanned<RawHeaderValue>>>>,
     pub content_type: Option<String>,
     pub accept: Option<String>,
     /// `GET /ping` before the run (the SageMaker container contract).
@@ -65,6 +65,42 @@ pub struct RawTarget {
     pub drain_timeout: Option<Spanned<DurationValue>>,
     pub s3_requests_per_second: Option<Spanned<f64>>,
     pub output_poll_max: Option<Spanned<DurationValue>>,
+}
+
+/// A header value: `"Bearer …"`, or `{ env = "API_TOKEN" }` to read it from
+/// the environment (so the secret need not sit in the profile).
+#[derive(Debug)]
+pub enum RawHeaderValue {
+    Value(String),
+    Env(String),
+}
+
+impl<'de> Deserialize<'de> for RawHeaderValue {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct FromEnv {
+            env: String,
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = RawHeaderValue;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a header value (a string) or { env = \"VARIABLE\" }")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<RawHeaderValue, E> {
+                Ok(RawHeaderValue::Value(v.to_string()))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                m: A,
+            ) -> Result<RawHeaderValue, A::Error> {
+                let e = FromEnv::deserialize(serde::de::value::MapAccessDeserializer::new(m))?;
+                Ok(RawHeaderValue::Env(e.env))
+            }
+        }
+        d.deserialize_any(Visitor)
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -147,9 +183,24 @@ pub struct RawObserve {
     pub tail: Option<Spanned<DurationValue>>,
 }
 
-/// A duration written as `"90s"`, `"5m"`, `"1h 30m"` or a number of seconds.
+/// The longest duration any field takes: 30 days. Far beyond any load
+/// test or timeout, and small enough that sums of durations and instants
+/// plus durations never overflow (a `Duration` holds 584 billion years,
+/// but `Instant + Duration` and `Duration::from_secs_f64` panic well
+/// before that, and `1e300` is a valid TOML number).
+pub const MAX_DURATION: Duration = Duration::from_secs(30 * 24 * 3600);
+
+/// A duration written as `"90s"`, `"5m"`, `"1h 30m"` or a number of seconds,
+/// from 0 to [`MAX_DURATION`].
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct DurationValue(pub Duration);
+
+fn too_long<E: serde::de::Error>(got: &dyn std::fmt::Display) -> E {
+    E::custom(format!(
+        "duration must be at most 30 days ({} s) (got {got})",
+        MAX_DURATION.as_secs()
+    ))
+}
 
 impl<'de> Deserialize<'de> for DurationValue {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -160,9 +211,12 @@ impl<'de> Deserialize<'de> for DurationValue {
                 f.write_str("a duration such as \"90s\", \"5m\" or a number of seconds")
             }
             fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<DurationValue, E> {
-                humantime::parse_duration(v.trim())
-                    .map(DurationValue)
-                    .map_err(|e| E::custom(format!("invalid duration {v:?}: {e}")))
+                let d = humantime::parse_duration(v.trim())
+                    .map_err(|e| E::custom(format!("invalid duration {v:?}: {e}")))?;
+                if d > MAX_DURATION {
+                    return Err(too_long(&format_args!("{v:?}")));
+                }
+                Ok(DurationValue(d))
             }
             fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<DurationValue, E> {
                 if v < 0 {
@@ -170,16 +224,24 @@ impl<'de> Deserialize<'de> for DurationValue {
                         "duration must not be negative (got {v})"
                     )));
                 }
-                Ok(DurationValue(Duration::from_secs(v as u64)))
+                self.visit_u64(v as u64)
             }
             fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<DurationValue, E> {
+                if v > MAX_DURATION.as_secs() {
+                    return Err(too_long(&format_args!("{v} s")));
+                }
                 Ok(DurationValue(Duration::from_secs(v)))
             }
             fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<DurationValue, E> {
-                if !(v.is_finite() && v >= 0.0) {
+                if v.is_nan() || v < 0.0 {
                     return Err(E::custom(format!(
                         "duration must not be negative (got {v})"
                     )));
+                }
+                // Checked before converting: `from_secs_f64` panics on
+                // values past `Duration::MAX` (and on infinity).
+                if v > MAX_DURATION.as_secs_f64() {
+                    return Err(too_long(&format_args!("{v} s")));
                 }
                 Ok(DurationValue(Duration::from_secs_f64(v)))
             }

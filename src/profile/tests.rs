@@ -152,7 +152,7 @@ fn overrides_apply_as_types() {
     });
     assert_eq!(
         bad.unwrap_err().to_string(),
-        "--rate must be a rate ≥ 0 (got NaN)"
+        "--rate must be a rate from 0 to 10000000 requests/s (got NaN)"
     );
     let mut sim =
         parse("[target]\nkind = \"sim\"\n[load]\nphases = [{ duration = \"1s\", rate = 1 }]\n")

@@ -6,41 +6,72 @@
 //! - [`xml`]: text and attribute values in XML documents: the SVG charts
 //!   (standalone files beside `report.md`, and inline in the HTML, where
 //!   the same output is valid) and `junit.xml`;
-//! - [`markdown`]: text in `report.md` (GitHub renders inline HTML in it).
+//! - [`markdown`]: text in `report.md` (GitHub renders inline HTML in it);
+//! - [`terminal`]: plain text for a terminal and `summary.txt`.
 //!
-//! The three agree on ordinary text, so the split changes no report; they
-//! differ where the formats do: XML 1.0 cannot carry most control
-//! characters even as references, so [`xml`] replaces them (a stray one
-//! from an endpoint's message would otherwise make the whole file
-//! unreadable to a CI's JUnit parser).
+//! The four agree on ordinary text, so the split changes no report; they
+//! differ where the formats do. Control characters are never passed on:
+//! XML 1.0 cannot carry most of them even as references, so [`xml`]
+//! replaces them (a stray one from an endpoint's message, or a profile
+//! name with `\u001b`, would otherwise make the whole file unreadable to
+//! a CI's JUnit parser); HTML and Markdown replace them likewise (HTML
+//! forbids them, a NUL cuts some viewers' text short); [`terminal`] shows
+//! them as `\u{1b}`, so an ESC in a name cannot clear the screen or
+//! recolour what follows.
 
 /// `& < > " '` as entities: safe in element text and in quoted attribute
 /// values.
 pub fn html(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        push_entity(&mut out, c);
-    }
-    out
+    xml(s)
 }
 
-/// As [`html`] (`&#39;` rather than `&apos;`, which HTML 4 lacks, keeps
-/// inline SVG valid in the page too), plus every character XML 1.0 does not
-/// allow replaced by U+FFFD.
+/// `& < > " '` as entities (`&#39;` rather than `&apos;`, which HTML 4
+/// lacks, keeps inline SVG valid in the page too), plus every character
+/// XML 1.0 does not allow replaced by U+FFFD. HTML allows no more than
+/// that, so [`html`] is the same.
 pub fn xml(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
-        let allowed = matches!(c, '\t' | '\n' | '\r')
-            || matches!(c, '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..);
-        push_entity(&mut out, if allowed { c } else { '\u{FFFD}' });
+        push_entity(&mut out, if xml_allowed(c) { c } else { '\u{FFFD}' });
     }
     out
 }
 
-/// What Markdown renderers would treat as HTML: `&`, `<`, `>`. Table cells
-/// escape `|` and line breaks on top of this ([`super::table::Table`]).
+/// What XML 1.0 (and HTML) can carry: no C0 control but tab and line
+/// breaks, no DEL or C1 control, no surrogate or U+FFFE/U+FFFF.
+fn xml_allowed(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r')
+        || matches!(c, '\u{20}'..='\u{7E}' | '\u{A0}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
+}
+
+/// Plain text for a terminal (and `summary.txt`, which is the same text):
+/// line breaks and tabs kept, every other control character (C0, DEL, C1:
+/// ESC starts the terminal's escape sequences, NUL and form feed are not
+/// text) shown as a Rust-style escape, `\u{1b}`.
+pub fn terminal(s: &str) -> std::borrow::Cow<'_, str> {
+    let is_control = |c: char| c.is_control() && !matches!(c, '\n' | '\t');
+    if !s.chars().any(is_control) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if is_control(c) {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// What Markdown renderers would treat as HTML: `&`, `<`, `>`; and, as in
+/// [`xml`], control characters replaced by U+FFFD. Table cells escape `|`
+/// and line breaks on top of this ([`super::table::Table`]).
 pub fn markdown(s: &str) -> String {
-    s.replace('&', "&amp;")
+    s.chars()
+        .map(|c| if xml_allowed(c) { c } else { '\u{FFFD}' })
+        .collect::<String>()
+        .replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
 }
@@ -72,8 +103,21 @@ mod tests {
     #[test]
     fn xml_replaces_what_xml_cannot_hold() {
         assert_eq!(xml("a\u{1}b\tc\nd\u{FFFE}"), "a\u{FFFD}b\tc\nd\u{FFFD}");
-        assert_eq!(html("a\u{1}b"), "a\u{1}b");
+        assert_eq!(
+            html("a\u{1}b\u{1b}[2J\u{0}"),
+            "a\u{FFFD}b\u{FFFD}[2J\u{FFFD}"
+        );
+        assert_eq!(markdown("a\u{c}<b>"), "a\u{FFFD}&lt;b&gt;");
         assert_eq!(xml("p99 ≤ 300 ✅"), "p99 ≤ 300 ✅");
+    }
+
+    #[test]
+    fn terminal_shows_control_characters_as_escapes() {
+        assert_eq!(terminal("plain\ttext\n"), "plain\ttext\n");
+        assert_eq!(
+            terminal("a\u{1b}[2J\u{0}\u{c}\r\u{7f}\u{9b}b"),
+            "a\\u{1b}[2J\\u{0}\\u{c}\\u{d}\\u{7f}\\u{9b}b"
+        );
     }
 
     #[test]

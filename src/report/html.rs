@@ -169,7 +169,18 @@ pub fn render_html(report: &Report, charts: &[charts::NamedChart]) -> String {
         }
     }
     o.push_str("<h2>Profile</h2>\n");
-    let profile = serde_json::to_string_pretty(&report.data.info.profile).unwrap_or_default();
+    // run.json has held header values redacted since they could be
+    // secrets; one written before that is redacted here too.
+    let mut profile = report.data.info.profile.clone();
+    if let Some(headers) = profile
+        .pointer_mut("/target/headers")
+        .and_then(|h| h.as_object_mut())
+    {
+        for v in headers.values_mut() {
+            *v = crate::profile::REDACTED.into();
+        }
+    }
+    let profile = serde_json::to_string_pretty(&profile).unwrap_or_default();
     let _ = writeln!(
         o,
         "<p class=\"muted\">as resolved in run.json · host {} · shard {}</p><pre>{}</pre>",

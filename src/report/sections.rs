@@ -310,7 +310,11 @@ pub fn span_text(report: &Report) -> String {
 
 /// A run of `scaletrace observe`: no load intervals at all.
 pub fn observer_only(report: &Report) -> bool {
-    report.summary.requests.sent == 0 && report.timeline.intervals.is_empty()
+    // A run journals its first phase before its first request, so a phase
+    // line alone (a run killed in its first second) is a load run.
+    report.summary.requests.sent == 0
+        && report.timeline.intervals.is_empty()
+        && report.timeline.phases.is_empty()
 }
 
 #[cfg(test)]

@@ -1,4 +1,5 @@
-//! `summary.txt` and the terminal summary: the same plain-text tables.
+//! `summary.txt` and the terminal summary: the same plain-text tables,
+//! control characters shown as escapes ([`super::escape::terminal`]).
 
 use std::fmt::Write;
 
@@ -97,7 +98,9 @@ pub fn render_text(report: &Report) -> String {
         "  (latency runs from each request's intended send time; service time from its actual send)"
     );
     scaling_sections(report, &mut out);
-    out
+    // Names come from the profile and the endpoint: no ESC or NUL of
+    // theirs reaches the terminal (or summary.txt, the same text).
+    super::escape::terminal(&out).into_owned()
 }
 
 /// Timeline, lag chains, control-plane measurements and gate verdicts.

@@ -75,12 +75,15 @@ impl HttpTarget {
                     source,
                 })
             })?;
-            let value = HeaderValue::from_str(v).map_err(|source| {
+            let mut value = HeaderValue::from_str(v.expose()).map_err(|source| {
                 setup(HttpSetupError::HeaderValue {
                     name: k.clone(),
                     source,
                 })
             })?;
+            // Profile headers may be tokens: kept out of the HTTP stack's
+            // own `Debug` output too.
+            value.set_sensitive(true);
             headers.insert(name, value);
         }
         let client = reqwest::Client::builder()

@@ -395,7 +395,13 @@ impl SimConfig {
                 c.async_.request_ttl_s = positive(ctx, v, "sim.async.request_ttl")?;
             }
             if let Some(v) = &a.queue_bound {
-                c.async_.queue_bound = Some(count(ctx, v, "sim.async.queue_bound", 1, i64::MAX)?);
+                c.async_.queue_bound = Some(count(
+                    ctx,
+                    v,
+                    "sim.async.queue_bound",
+                    1,
+                    i64::from(u32::MAX),
+                )?);
             }
             if let Some(v) = &a.backlog_without_capacity_onset {
                 c.async_.backlog_without_capacity_onset_s = secs(v);

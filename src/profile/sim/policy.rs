@@ -640,7 +640,12 @@ fn alarm_spec(a: &RawAlarm, policy: &str) -> Result<AlarmSpec, FieldError> {
                 ),
             )
         })?;
-    if a.evaluation_periods < 1 || a.evaluation_periods * period > 86_400 {
+    // Checked: both come from the profile, and their product can overflow.
+    if a.evaluation_periods < 1
+        || a.evaluation_periods
+            .checked_mul(period)
+            .is_none_or(|p| p > 86_400)
+    {
         return Err(fe(
             "EvaluationPeriods",
             "must be at least 1, and EvaluationPeriods × Period at most one day",
