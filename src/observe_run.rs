@@ -100,13 +100,21 @@ pub async fn observe_with(opts: ObserveOptions, config: SdkConfig) -> Result<Run
         );
     }
     let (stop_tx, mut stop_rx) = watch::channel(false);
-    let signals = tokio::spawn(crate::run::watch_signals(stop_tx, journal.clone(), clock));
+    // Observing sends nothing: a signal has no requests to wait for.
+    let signals = tokio::spawn(crate::run::watch_signals(
+        stop_tx.clone(),
+        journal.clone(),
+        clock,
+        || 0,
+    ));
     let observing = async {
         let (finish_tx, finish_rx) = watch::channel(false);
+        // A journal that cannot be written stops observing like a signal,
+        // and the task's error (exit 3) names the file.
         let task = tokio::spawn(crate::run::observe_loop(
             observer,
             clock,
-            journal.clone(),
+            crate::run::JournalStop::new(journal.clone(), stop_tx),
             finish_rx,
         ));
         let interrupted = match opts.duration {

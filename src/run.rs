@@ -85,6 +85,11 @@ pub enum RunError {
     /// journal holds what was flushed (exit 130, like the first signal).
     #[error("second {signal}: stopped at once")]
     Aborted { signal: &'static str },
+    /// The journal could not be written (a full disk): sending stopped at
+    /// once, the requests in flight were waited for, and no report was
+    /// written, since reports are read from the journal (exit 3).
+    #[error("cannot write the journal, so the run stopped: {0}")]
+    Journal(#[source] journal::JournalError),
 }
 
 impl RunError {
@@ -92,7 +97,7 @@ impl RunError {
     pub fn exit_code(&self) -> u8 {
         match self {
             RunError::BadInput(_) => crate::exit::BAD_INPUT,
-            RunError::Broke(_) => crate::exit::BROKE,
+            RunError::Broke(_) | RunError::Journal(_) => crate::exit::BROKE,
             RunError::Aborted { .. } => crate::exit::INTERRUPTED,
         }
     }
@@ -184,8 +189,18 @@ async fn run_async(
     let recorder = Arc::new(Mutex::new(Recorder::new()));
 
     let total = profile.load.total_duration();
+    // Stops the sending: a signal, or the journal failing to write.
     let (stop_tx, mut stop_rx) = watch::channel(false);
-    let signals = tokio::spawn(watch_signals(stop_tx, journal.clone(), clock));
+    let in_flight = {
+        let recorder = recorder.clone();
+        move || recorder.lock().expect("recorder lock").totals().in_flight
+    };
+    let signals = tokio::spawn(watch_signals(
+        stop_tx.clone(),
+        journal.clone(),
+        clock,
+        in_flight,
+    ));
 
     let notes_from = target.clone();
     // Everything up to the end of recording yields to a second signal.
@@ -204,15 +219,21 @@ async fn run_async(
                 clock,
                 phases: profile.load.phases.clone(),
                 recorder: recorder.clone(),
-                journal: journal.clone(),
+                journal: JournalStop::new(journal.clone(), stop_tx.clone()),
                 target: target.clone(),
                 total,
             },
             progress,
             finish_rx.clone(),
         ));
-        let observer_task =
-            observer.map(|o| tokio::spawn(observe_loop(o, clock, journal.clone(), finish_rx)));
+        let observer_task = observer.map(|o| {
+            tokio::spawn(observe_loop(
+                o,
+                clock,
+                JournalStop::new(journal.clone(), stop_tx.clone()),
+                finish_rx,
+            ))
+        });
 
         let invoker = Invoker::new(
             target,
@@ -278,7 +299,7 @@ async fn run_async(
                 t: clock.now_s(),
                 message,
             }))
-            .map_err(|e| RunError::Broke(e.to_string()))?;
+            .map_err(RunError::Journal)?;
         }
         write_end(&mut j, &clock, interrupted)?;
     }
@@ -312,7 +333,7 @@ pub(crate) fn write_end(
         .into(),
     }))
     .and_then(|_| j.flush())
-    .map_err(|e| RunError::Broke(e.to_string()))
+    .map_err(RunError::Journal)
 }
 
 /// Reads a run directory back and writes every report into it, judged by
@@ -373,16 +394,19 @@ pub(crate) async fn unless_second_signal<T>(
 }
 
 /// First signal: note it in the journal and stop sending. Second: say so
-/// and return its name (the run then aborts, exit 130).
+/// and return its name (the run then aborts, exit 130). `in_flight` counts
+/// the requests the stop will wait for (`observe` sends none).
 pub(crate) async fn watch_signals(
     stop: watch::Sender<bool>,
     journal: Arc<Mutex<JournalWriter>>,
     clock: RunClock,
+    in_flight: impl Fn() -> u64 + Send + 'static,
 ) -> &'static str {
     let mut signals = Signals::new();
     let name = signals.next().await;
     eprintln!(
-        "\nscaletrace: {name} received: stopping, waiting for requests in flight (again to exit at once)"
+        "\nscaletrace: {name} received: {}",
+        stopping_words(in_flight())
     );
     if let Ok(mut j) = journal.lock() {
         let _ = j.write(&Record::Interrupted(InterruptedRecord {
@@ -395,6 +419,60 @@ pub(crate) async fn watch_signals(
     let name = signals.next().await;
     eprintln!("\nscaletrace: second {name}, exiting now; the run directory holds what was flushed");
     name
+}
+
+/// What the first signal's line says: the wait for requests in flight
+/// only when there are some.
+fn stopping_words(in_flight: u64) -> String {
+    match in_flight {
+        0 => "stopping (again to exit at once)".into(),
+        1 => "stopping, waiting for 1 request in flight (again to exit at once)".into(),
+        n => format!("stopping, waiting for {n} requests in flight (again to exit at once)"),
+    }
+}
+
+/// The journal as the recording tasks share it, with the run's stop: the
+/// first write that fails stops the sending at once (within the interval
+/// that failed, not at the end of the schedule), and the task then returns
+/// [`RunError::Journal`].
+#[derive(Clone)]
+pub(crate) struct JournalStop {
+    journal: Arc<Mutex<JournalWriter>>,
+    stop: watch::Sender<bool>,
+    /// The failure is said once, whichever task meets it first.
+    said: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl JournalStop {
+    pub(crate) fn new(journal: Arc<Mutex<JournalWriter>>, stop: watch::Sender<bool>) -> Self {
+        JournalStop {
+            journal,
+            stop,
+            said: Arc::default(),
+        }
+    }
+
+    /// Writes the records and flushes, under one lock.
+    fn write_all<'r>(&self, records: impl IntoIterator<Item = &'r Record>) -> Result<(), RunError> {
+        let mut j = self.journal.lock().expect("journal lock");
+        let res = records
+            .into_iter()
+            .try_for_each(|r| j.write(r))
+            .and_then(|_| j.flush());
+        res.map_err(|e| self.failed(e))
+    }
+
+    /// Stops the sending and says so on stderr at once (the progress line
+    /// would otherwise just freeze); the error ends the run with exit 3.
+    fn failed(&self, e: journal::JournalError) -> RunError {
+        self.stop.send_replace(true);
+        if !self.said.swap(true, std::sync::atomic::Ordering::Relaxed) {
+            eprintln!(
+                "\nscaletrace: cannot write the journal: {e}; stopped sending, waiting for requests in flight"
+            );
+        }
+        RunError::Journal(e)
+    }
 }
 
 /// SIGINT and SIGTERM, registered once for the whole run.
@@ -443,7 +521,7 @@ struct Timekeeping {
     clock: RunClock,
     phases: Vec<crate::profile::Phase>,
     recorder: Arc<Mutex<Recorder>>,
-    journal: Arc<Mutex<JournalWriter>>,
+    journal: JournalStop,
     /// Asked every tick for warnings to journal now.
     target: SharedTarget,
     total: Duration,
@@ -487,7 +565,6 @@ async fn timekeeper(
     boundaries.sort_by_key(|(w, r)| (*w, r.event == PhaseEvent::Start));
     let mut next_boundary = 0;
     let mut interval_start = Duration::ZERO;
-    let write_err = |e: journal::JournalError| RunError::Broke(e.to_string());
     loop {
         let tick = interval_start + INTERVAL;
         // Biased: a run must journal the same lines every time (the
@@ -504,17 +581,15 @@ async fn timekeeper(
             tick
         };
         let (data, in_flight) = recorder.lock().expect("recorder lock").take_interval();
-        let mut j = journal.lock().expect("journal lock");
+        let mut lines = Vec::new();
         while next_boundary < boundaries.len() && boundaries[next_boundary].0 <= now {
-            j.write(&Record::Phase(boundaries[next_boundary].1.clone()))
-                .map_err(write_err)?;
+            lines.push(Record::Phase(boundaries[next_boundary].1.clone()));
             next_boundary += 1;
         }
         let completed = data.by_outcome.total();
         if finishing && now == interval_start && data.sent == 0 && completed == 0 {
             // The run ended exactly on a tick: no empty zero-length interval.
-            j.flush().map_err(write_err)?;
-            drop(j);
+            journal.write_all(&lines)?;
             return Ok(progress);
         }
         let snapshot = Snapshot {
@@ -525,7 +600,7 @@ async fn timekeeper(
                 / (now - interval_start).as_secs_f64().max(1e-3),
             last_p99_ms: histogram::quantile_ms(&data.latency, 0.99),
         };
-        j.write(&Record::Interval(IntervalRecord {
+        lines.push(Record::Interval(IntervalRecord {
             start: interval_start.as_secs_f64(),
             t: now.as_secs_f64(),
             sent: data.sent,
@@ -535,17 +610,14 @@ async fn timekeeper(
             by_outcome: data.by_outcome,
             latency: histogram::encode(&data.latency),
             service: histogram::encode(&data.service),
-        }))
-        .map_err(write_err)?;
+        }));
         for message in target.fresh_notes() {
-            j.write(&Record::Warning(crate::journal::record::WarningRecord {
+            lines.push(Record::Warning(crate::journal::record::WarningRecord {
                 t: now.as_secs_f64(),
                 message,
-            }))
-            .map_err(write_err)?;
+            }));
         }
-        j.flush().map_err(write_err)?;
-        drop(j);
+        journal.write_all(&lines)?;
         progress.update(&snapshot);
         interval_start = now;
         if finishing {
@@ -554,29 +626,50 @@ async fn timekeeper(
     }
 }
 
+/// How long the observer may still take once told to finish: the poll in
+/// flight (or, when it was between polls, one last poll) gets this long,
+/// then it is dropped, HTTP calls and all. Under throttling one poll's
+/// calls with their retries and back-off can take minutes; waiting for it
+/// made `observe` exit half a minute after Ctrl-C or its `--duration`.
+pub(crate) const FINAL_POLL_GRACE: Duration = Duration::from_millis(1500);
+
 /// Polls the observer at its interval, journaling what is new, until told
-/// to finish; then polls once more.
+/// to finish; then lets the poll in flight, or one last poll, run for at
+/// most [`FINAL_POLL_GRACE`]. A poll cut short journals nothing (its
+/// records come all at once at its end).
 pub(crate) async fn observe_loop(
     mut observer: Box<dyn Observer>,
     clock: RunClock,
-    journal: Arc<Mutex<JournalWriter>>,
+    journal: JournalStop,
     mut finish: watch::Receiver<bool>,
 ) -> Result<(), RunError> {
     loop {
-        let records = observer.poll(&clock).await;
-        {
-            let mut j = journal.lock().expect("journal lock");
-            for r in &records {
-                j.write(r).map_err(|e| RunError::Broke(e.to_string()))?;
+        let finished = *finish.borrow_and_update();
+        let records = {
+            let mut poll = observer.poll(&clock);
+            if finished {
+                tokio::time::timeout(FINAL_POLL_GRACE, poll).await.ok()
+            } else {
+                tokio::select! {
+                    biased;
+                    r = &mut poll => Some(r),
+                    // A dropped sender is a finish too.
+                    _ = finish.changed() => {
+                        tokio::time::timeout(FINAL_POLL_GRACE, poll).await.ok()
+                    }
+                }
             }
-            j.flush().map_err(|e| RunError::Broke(e.to_string()))?;
+        };
+        if let Some(records) = records {
+            journal.write_all(&records)?;
         }
-        if *finish.borrow() {
+        if finished || *finish.borrow() || finish.has_changed().is_err() {
             return Ok(());
         }
+        let interval = observer.interval();
         tokio::select! {
             biased;
-            _ = tokio::time::sleep(observer.interval()) => {}
+            _ = tokio::time::sleep(interval) => {}
             _ = finish.changed() => {}
         }
     }
