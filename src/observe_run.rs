@@ -43,7 +43,7 @@ pub fn observe(opts: ObserveOptions) -> Result<RunResult, RunError> {
 /// [`observe`] on a given SDK configuration (tests use static credentials
 /// and a local AWS API server).
 pub async fn observe_with(opts: ObserveOptions, config: SdkConfig) -> Result<RunResult, RunError> {
-    let sagemaker = aws_sdk_sagemaker::Client::new(&config);
+    let sagemaker = crate::aws::sagemaker_client(&config);
     let variants = crate::target::sagemaker::check_endpoint(&sagemaker, &config, &opts.endpoint)
         .await
         .map_err(|m| RunError::Broke(format!("cannot observe: {m}")))?;

@@ -631,12 +631,12 @@ async fn timekeeper(
 /// then it is dropped, HTTP calls and all. Under throttling one poll's
 /// calls with their retries and back-off can take minutes; waiting for it
 /// made `observe` exit half a minute after Ctrl-C or its `--duration`.
-pub(crate) const FINAL_POLL_GRACE: Duration = Duration::from_millis(1500);
+pub(crate) const FINAL_POLL_GRACE: Duration = Duration::from_secs(1);
 
 /// Polls the observer at its interval, journaling what is new, until told
 /// to finish; then lets the poll in flight, or one last poll, run for at
-/// most [`FINAL_POLL_GRACE`]. A poll cut short journals nothing (its
-/// records come all at once at its end).
+/// most [`FINAL_POLL_GRACE`]. A poll cut short journals what it had read
+/// ([`Observer::take_unfinished`]).
 pub(crate) async fn observe_loop(
     mut observer: Box<dyn Observer>,
     clock: RunClock,
@@ -660,9 +660,9 @@ pub(crate) async fn observe_loop(
                 }
             }
         };
-        if let Some(records) = records {
-            journal.write_all(&records)?;
-        }
+        // A poll cut short hands over what it had read.
+        let records = records.unwrap_or_else(|| observer.take_unfinished());
+        journal.write_all(&records)?;
         if finished || *finish.borrow() || finish.has_changed().is_err() {
             return Ok(());
         }
@@ -713,6 +713,122 @@ mod tests {
         assert_eq!(e.exit_code(), crate::exit::INTERRUPTED);
         let lines = std::fs::read_to_string(tmp.path().join(crate::journal::JOURNAL_FILE)).unwrap();
         assert!(lines.contains("buffered"), "{lines}");
+    }
+
+    /// An observer whose every poll takes a minute (throttled calls, their
+    /// retries and back-off), and counts the polls that completed.
+    struct Slow {
+        took: std::time::Duration,
+        done: std::sync::Arc<std::sync::atomic::AtomicU32>,
+    }
+
+    impl crate::observe::Observer for Slow {
+        fn interval(&self) -> std::time::Duration {
+            std::time::Duration::from_secs(10)
+        }
+        fn poll<'a>(
+            &'a mut self,
+            clock: &'a crate::clock::RunClock,
+        ) -> futures::future::BoxFuture<'a, Vec<Record>> {
+            Box::pin(async move {
+                tokio::time::sleep(self.took).await;
+                self.done.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                vec![Record::Warning(WarningRecord {
+                    t: clock.now_s(),
+                    message: "polled".into(),
+                })]
+            })
+        }
+    }
+
+    fn observe_for(
+        took: std::time::Duration,
+        finish_at: std::time::Duration,
+    ) -> (std::time::Duration, u32, String) {
+        let tmp = tempfile::tempdir().unwrap();
+        let journal = std::sync::Arc::new(Mutex::new(JournalWriter::create(tmp.path()).unwrap()));
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .start_paused(true)
+            .build()
+            .unwrap();
+        let done = std::sync::Arc::new(std::sync::atomic::AtomicU32::new(0));
+        let took_until_end = rt.block_on(async {
+            let (stop, _stopped) = tokio::sync::watch::channel(false);
+            let (finish_tx, finish_rx) = tokio::sync::watch::channel(false);
+            let start = tokio::time::Instant::now();
+            let task = tokio::spawn(super::observe_loop(
+                Box::new(Slow {
+                    took,
+                    done: done.clone(),
+                }),
+                crate::clock::RunClock::start(),
+                super::JournalStop::new(journal.clone(), stop),
+                finish_rx,
+            ));
+            tokio::time::sleep(finish_at).await;
+            finish_tx.send(true).unwrap();
+            task.await.unwrap().unwrap();
+            start.elapsed()
+        });
+        let lines = std::fs::read_to_string(tmp.path().join(crate::journal::JOURNAL_FILE)).unwrap();
+        (
+            took_until_end,
+            done.load(std::sync::atomic::Ordering::SeqCst),
+            lines,
+        )
+    }
+
+    #[test]
+    fn finishing_cancels_a_poll_in_flight_within_the_grace() {
+        let s = std::time::Duration::from_secs;
+        // Polls of 60 s; finish at 20 s, in the middle of the first.
+        let (took, done, lines) = observe_for(s(60), s(20));
+        assert!(took <= s(20) + super::FINAL_POLL_GRACE, "{took:?}");
+        assert_eq!(done, 0);
+        assert!(!lines.contains("polled"), "{lines}");
+    }
+
+    #[test]
+    fn finishing_between_quick_polls_still_takes_a_last_one() {
+        let ms = std::time::Duration::from_millis;
+        // Polls of 200 ms every 10 s: at 0, 10.2, 20.4; finish at 25 s.
+        let (took, done, lines) = observe_for(ms(200), ms(25_000));
+        assert_eq!(took, ms(25_200));
+        assert_eq!(done, 4);
+        assert_eq!(lines.matches("polled").count(), 4, "{lines}");
+    }
+
+    #[test]
+    fn a_journal_that_cannot_be_written_stops_the_sending() {
+        struct Full;
+        impl std::io::Write for Full {
+            fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+                Err(std::io::ErrorKind::StorageFull.into())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let journal = JournalWriter::to_sink("/full/journal.jsonl".into(), Box::new(Full));
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let j = super::JournalStop::new(std::sync::Arc::new(Mutex::new(journal)), stop);
+        let e = j
+            .write_all(&[Record::Warning(WarningRecord {
+                t: 0.0,
+                message: "x".into(),
+            })])
+            .unwrap_err();
+        assert!(*stopped.borrow());
+        assert_eq!(e.exit_code(), crate::exit::BROKE);
+        assert!(e.to_string().contains("/full/journal.jsonl: "), "{e}");
+    }
+
+    #[test]
+    fn the_stop_line_mentions_requests_in_flight_only_when_there_are_some() {
+        assert_eq!(super::stopping_words(0), "stopping (again to exit at once)");
+        assert!(super::stopping_words(1).contains("1 request in flight"));
+        assert!(super::stopping_words(12).contains("12 requests in flight"));
     }
 
     #[test]
