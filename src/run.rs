@@ -30,7 +30,7 @@ use crate::journal::{self, JournalData, JournalWriter, RunInfo};
 use crate::observe::Observer;
 use crate::payload::Payloads;
 use crate::profile::Profile;
-use crate::progress::{Progress, Snapshot};
+use crate::progress::{Progress, ReportProgress, Snapshot};
 use crate::recorder::Recorder;
 use crate::report::{Limits, Report};
 use crate::schedule::{Schedule, Shard};
@@ -339,20 +339,36 @@ pub(crate) fn write_end(
 /// Reads a run directory back and writes every report into it, judged by
 /// the `[slo]`/`[gates]` its `run.json` recorded (`scaletrace report`).
 pub fn build_reports(dir: &Path) -> Result<Reported, RunError> {
-    let data = journal::read_run_dir(dir).map_err(|e| RunError::BadInput(e.to_string()))?;
+    let mut progress = ReportProgress::new(false);
+    let data = read_journal(dir, &mut progress)?;
     let limits = Limits::from_run_json(&data)
         .map_err(|e| RunError::BadInput(format!("{}: {e}", dir.display())))?;
-    report_on(dir, data, limits)
+    report_on(dir, data, limits, &mut progress)
+}
+
+/// Reads the run directory, streaming, with the progress bar over its bytes.
+fn read_journal(dir: &Path, progress: &mut ReportProgress) -> Result<JournalData, RunError> {
+    journal::read_run_dir_with(dir, &mut |done, total| {
+        progress.update(done, total, "reading the journal")
+    })
+    .map_err(|e| RunError::BadInput(e.to_string()))
 }
 
 /// Reads a run directory back and writes every report into it, judged by
 /// `limits` (a run's typed profile sections, in memory).
 pub(crate) fn write_reports(dir: &Path, limits: Limits) -> Result<Reported, RunError> {
-    let data = journal::read_run_dir(dir).map_err(|e| RunError::BadInput(e.to_string()))?;
-    report_on(dir, data, limits)
+    let mut progress = ReportProgress::new(false);
+    let data = read_journal(dir, &mut progress)?;
+    report_on(dir, data, limits, &mut progress)
 }
 
-fn report_on(dir: &Path, data: JournalData, limits: Limits) -> Result<Reported, RunError> {
+fn report_on(
+    dir: &Path,
+    data: JournalData,
+    limits: Limits,
+    progress: &mut ReportProgress,
+) -> Result<Reported, RunError> {
+    progress.step("analysing");
     let bad =
         |e: crate::report::AnalysisError| RunError::BadInput(format!("{}: {e}", dir.display()));
     let baseline = limits
@@ -361,6 +377,7 @@ fn report_on(dir: &Path, data: JournalData, limits: Limits) -> Result<Reported, 
         .and_then(|g| g.baseline.as_deref())
         .map(crate::compare::load_summary);
     let report = Report::analyse(data, limits, baseline).map_err(bad)?;
+    progress.step("writing the reports");
     let terminal = crate::report::ExportManager::default()
         .write(dir, &report)
         .map_err(|e| RunError::Broke(e.to_string()))?;

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-pub use reader::{JournalData, read_run_dir};
+pub use reader::{JournalData, read_run_dir, read_run_dir_with};
 pub use writer::JournalWriter;
 
 pub const RUN_FILE: &str = "run.json";
