@@ -94,6 +94,104 @@ pub fn runtime_client(config: &SdkConfig) -> aws_sdk_sagemakerruntime::Client {
     aws_sdk_sagemakerruntime::Client::from_conf(conf)
 }
 
+/// Attempts for the start-up check (DescribeEndpoint before a run or
+/// `observe`, where a failure ends it with exit 3): the first and up to
+/// nine retries. The SDK's default is three (AWS SDK for Rust,
+/// "Configuring retries":
+/// <https://docs.aws.amazon.com/sdk-for-rust/latest/dg/retries.html>),
+/// which half of all calls throttled exhausts one start in eight.
+pub const STARTUP_MAX_ATTEMPTS: u32 = 10;
+
+/// Attempts for each observer call: a failure there is a warning and the
+/// next poll tries again, and a call that keeps failing (a 5xx on every
+/// attempt) should not hold a poll for long, so fewer than at start-up.
+pub const OBSERVER_MAX_ATTEMPTS: u32 = 4;
+
+/// How the control-plane clients (SageMaker, CloudWatch, Application Auto
+/// Scaling) retry: the SDK's standard retry mode (throttling and transient
+/// errors retried with exponential backoff and jitter, under a retry
+/// quota; "Retry behavior", AWS SDKs and Tools Reference Guide:
+/// <https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html>)
+/// with more attempts at start-up. Retrying is the SDK's alone: the
+/// observer only paces its calls with its governor limiter and backs off
+/// between polls when throttling still comes through, so throttling never
+/// ends a run or `observe`.
+///
+/// Not the adaptive mode: its client-side limiter charges a retry 5 tokens
+/// and, once throttled, refills at 0.5 token/s on a client that sends a few
+/// calls a second (aws-smithy-runtime 1.9 `client_rate_limiter.rs`), so
+/// each retry waited about 10 s: `observe` through a proxy throttling half
+/// the calls took 48.6 s to start in adaptive mode, 3.1 s in standard
+/// mode (`tests/observe_throttling.rs`). Our pacing is the governor
+/// limiter already in front of every observer call.
+///
+/// Measurement calls keep [`runtime_client`]'s no-retry setting.
+pub fn startup_retry_config() -> RetryConfig {
+    RetryConfig::standard()
+        .with_max_attempts(STARTUP_MAX_ATTEMPTS)
+        .with_initial_backoff(std::time::Duration::from_millis(500))
+        .with_max_backoff(std::time::Duration::from_secs(10))
+}
+
+/// The observer's calls: [`startup_retry_config`]'s mode with
+/// [`OBSERVER_MAX_ATTEMPTS`] and shorter waits (at most 1.75 s of backoff
+/// per call).
+pub fn observer_retry_config() -> RetryConfig {
+    RetryConfig::standard()
+        .with_max_attempts(OBSERVER_MAX_ATTEMPTS)
+        .with_initial_backoff(std::time::Duration::from_millis(250))
+        .with_max_backoff(std::time::Duration::from_secs(2))
+}
+
+/// A stalled control-plane attempt is given up after this long and retried
+/// (the SDK sets no attempt timeout by default, so one hung connection
+/// would hold a call for ever).
+pub const CONTROL_ATTEMPT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(15);
+
+fn control_timeouts() -> aws_config::timeout::TimeoutConfig {
+    aws_config::timeout::TimeoutConfig::builder()
+        .operation_attempt_timeout(CONTROL_ATTEMPT_TIMEOUT)
+        .build()
+}
+
+/// The SageMaker control-plane client for the start-up check (and the
+/// targets' own control calls), retrying as [`startup_retry_config`].
+pub fn sagemaker_client(config: &SdkConfig) -> aws_sdk_sagemaker::Client {
+    let conf = aws_sdk_sagemaker::config::Builder::from(config)
+        .retry_config(startup_retry_config())
+        .timeout_config(control_timeouts())
+        .build();
+    aws_sdk_sagemaker::Client::from_conf(conf)
+}
+
+/// The observer's three clients (CloudWatch, Application Auto Scaling,
+/// SageMaker), retrying as [`observer_retry_config`].
+pub fn observer_clients(
+    config: &SdkConfig,
+) -> (
+    aws_sdk_cloudwatch::Client,
+    aws_sdk_applicationautoscaling::Client,
+    aws_sdk_sagemaker::Client,
+) {
+    let cloudwatch = aws_sdk_cloudwatch::config::Builder::from(config)
+        .retry_config(observer_retry_config())
+        .timeout_config(control_timeouts())
+        .build();
+    let autoscaling = aws_sdk_applicationautoscaling::config::Builder::from(config)
+        .retry_config(observer_retry_config())
+        .timeout_config(control_timeouts())
+        .build();
+    let sagemaker = aws_sdk_sagemaker::config::Builder::from(config)
+        .retry_config(observer_retry_config())
+        .timeout_config(control_timeouts())
+        .build();
+    (
+        aws_sdk_cloudwatch::Client::from_conf(cloudwatch),
+        aws_sdk_applicationautoscaling::Client::from_conf(autoscaling),
+        aws_sdk_sagemaker::Client::from_conf(sagemaker),
+    )
+}
+
 /// The S3 client; path-style addressing when an endpoint URL is given
 /// (local servers and some VPC endpoints can't serve virtual hosts).
 pub fn s3_client(config: &SdkConfig) -> aws_sdk_s3::Client {

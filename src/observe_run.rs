@@ -43,7 +43,7 @@ pub fn observe(opts: ObserveOptions) -> Result<RunResult, RunError> {
 /// [`observe`] on a given SDK configuration (tests use static credentials
 /// and a local AWS API server).
 pub async fn observe_with(opts: ObserveOptions, config: SdkConfig) -> Result<RunResult, RunError> {
-    let sagemaker = aws_sdk_sagemaker::Client::new(&config);
+    let sagemaker = crate::aws::sagemaker_client(&config);
     let variants = crate::target::sagemaker::check_endpoint(&sagemaker, &config, &opts.endpoint)
         .await
         .map_err(|m| RunError::Broke(format!("cannot observe: {m}")))?;
@@ -100,19 +100,22 @@ pub async fn observe_with(opts: ObserveOptions, config: SdkConfig) -> Result<Run
         );
     }
     let (stop_tx, mut stop_rx) = watch::channel(false);
+    // Observing sends nothing: a signal has no requests to wait for.
     let signals = tokio::spawn(crate::run::watch_signals(
-        stop_tx,
+        stop_tx.clone(),
         journal.clone(),
         clock,
-        "stopping: one last poll, then the reports",
+        || "stopping: one last poll, then the reports".to_string(),
     ));
     let observing = async {
         let (finish_tx, finish_rx) = watch::channel(false);
         let seen = Arc::new(Mutex::new(crate::progress::Observed::default()));
+        // A journal that cannot be written stops observing like a signal,
+        // and the task's error (exit 3) names the file.
         let task = tokio::spawn(crate::run::observe_loop(
             observer,
             clock,
-            journal.clone(),
+            crate::run::JournalStop::new(journal.clone(), stop_tx),
             finish_rx,
             seen.clone(),
         ));

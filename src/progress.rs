@@ -1,6 +1,9 @@
 //! Live progress: an indicatif bar on a terminal, plain periodic lines
 //! without one, nothing with `--quiet`. Updated once per interval by the run
 //! loop; output goes to stderr so stdout stays the report.
+//!
+//! [`ReportProgress`] is the bar for building a report from a journal
+//! (`scaletrace report`, and the end of every run).
 
 use std::io::IsTerminal;
 use std::time::{Duration, Instant as WallInstant};
@@ -224,6 +227,68 @@ impl Progress {
 impl Drop for Progress {
     fn drop(&mut self) {
         self.finish();
+    }
+}
+
+/// Building a report shows a bar only once it has taken this long: the
+/// usual report takes milliseconds and should print nothing extra.
+const REPORT_BAR_AFTER: Duration = Duration::from_secs(1);
+
+/// A bar over the journal's bytes while a report is built, on a terminal
+/// only and only after [`REPORT_BAR_AFTER`]; cleared when dropped.
+pub struct ReportProgress {
+    started: WallInstant,
+    shown: bool,
+    bar: Option<ProgressBar>,
+}
+
+impl ReportProgress {
+    pub fn new(quiet: bool) -> ReportProgress {
+        ReportProgress {
+            started: WallInstant::now(),
+            shown: !quiet && std::io::stderr().is_terminal(),
+            bar: None,
+        }
+    }
+
+    /// `done` of `total` bytes read; `what` is the step under way.
+    pub fn update(&mut self, done: u64, total: u64, what: &str) {
+        if !self.shown || self.started.elapsed() < REPORT_BAR_AFTER {
+            return;
+        }
+        let bar = self.bar.get_or_insert_with(|| {
+            let bar = ProgressBar::with_draw_target(
+                Some(total.max(1)),
+                ProgressDrawTarget::stderr_with_hz(4),
+            );
+            bar.set_style(
+                ProgressStyle::with_template(
+                    "{bar:30.cyan/blue} {bytes:>9}/{total_bytes}  {msg} ({elapsed})",
+                )
+                .expect("valid template")
+                .progress_chars("█▉▊▋▌▍▎▏ "),
+            );
+            bar
+        });
+        bar.set_position(done.min(total));
+        bar.set_message(what.to_string());
+    }
+
+    /// A step after reading (the bar stays full).
+    pub fn step(&mut self, what: &str) {
+        if let Some(bar) = &self.bar {
+            bar.set_message(what.to_string());
+        } else {
+            self.update(1, 1, what);
+        }
+    }
+}
+
+impl Drop for ReportProgress {
+    fn drop(&mut self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
     }
 }
 

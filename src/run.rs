@@ -36,7 +36,7 @@ use crate::journal::{self, JournalData, JournalWriter, RunInfo};
 use crate::observe::Observer;
 use crate::payload::Payloads;
 use crate::profile::Profile;
-use crate::progress::{Observed, Progress, Snapshot};
+use crate::progress::{Observed, Progress, ReportProgress, Snapshot};
 use crate::recorder::Recorder;
 use crate::report::{Limits, Report};
 use crate::schedule::start::StartAt;
@@ -92,6 +92,11 @@ pub enum RunError {
     /// journal holds what was flushed (exit 130, like the first signal).
     #[error("second {signal}: stopped at once")]
     Aborted { signal: &'static str },
+    /// The journal could not be written (a full disk): sending stopped at
+    /// once, the requests in flight were waited for, and no report was
+    /// written, since reports are read from the journal (exit 3).
+    #[error("cannot write the journal, so the run stopped: {0}")]
+    Journal(#[source] journal::JournalError),
 }
 
 impl RunError {
@@ -99,7 +104,7 @@ impl RunError {
     pub fn exit_code(&self) -> u8 {
         match self {
             RunError::BadInput(_) => crate::exit::BAD_INPUT,
-            RunError::Broke(_) => crate::exit::BROKE,
+            RunError::Broke(_) | RunError::Journal(_) => crate::exit::BROKE,
             RunError::Aborted { .. } => crate::exit::INTERRUPTED,
         }
     }
@@ -252,11 +257,15 @@ async fn run_async(
         why: Arc::new(Mutex::new(None)),
     };
     let aborted = abort.why.clone();
+    let in_flight = {
+        let recorder = recorder.clone();
+        move || recorder.lock().expect("recorder lock").totals().in_flight
+    };
     let signals = tokio::spawn(watch_signals(
-        stop_tx,
+        stop_tx.clone(),
         journal.clone(),
         clock,
-        "stopping, waiting for requests in flight",
+        move || stopping_words(in_flight()),
     ));
     let seen = observer
         .as_ref()
@@ -291,7 +300,7 @@ async fn run_async(
                 clock,
                 phases: profile.load.phases.clone(),
                 recorder: recorder.clone(),
-                journal: journal.clone(),
+                journal: JournalStop::new(journal.clone(), stop_tx.clone()),
                 target: target.clone(),
                 total,
                 tail,
@@ -304,7 +313,13 @@ async fn run_async(
         ));
         let observer_task = observer.map(|o| {
             let seen = seen.clone().unwrap_or_default();
-            tokio::spawn(observe_loop(o, clock, journal.clone(), finish_rx, seen))
+            tokio::spawn(observe_loop(
+                o,
+                clock,
+                JournalStop::new(journal.clone(), stop_tx.clone()),
+                finish_rx,
+                seen,
+            ))
         });
 
         let invoker = Invoker::new(
@@ -375,7 +390,7 @@ async fn run_async(
                 t: clock.now_s(),
                 message,
             }))
-            .map_err(|e| RunError::Broke(e.to_string()))?;
+            .map_err(RunError::Journal)?;
         }
         write_end(&mut j, &clock, interrupted)?;
     }
@@ -422,26 +437,42 @@ pub(crate) fn write_end(
         .into(),
     }))
     .and_then(|_| j.flush())
-    .map_err(|e| RunError::Broke(e.to_string()))
+    .map_err(RunError::Journal)
 }
 
 /// Reads a run directory back and writes every report into it, judged by
 /// the `[slo]`/`[gates]` its `run.json` recorded (`scaletrace report`).
 pub fn build_reports(dir: &Path) -> Result<Reported, RunError> {
-    let data = journal::read_run_dir(dir).map_err(|e| RunError::BadInput(e.to_string()))?;
+    let mut progress = ReportProgress::new(false);
+    let data = read_journal(dir, &mut progress)?;
     let limits = Limits::from_run_json(&data)
         .map_err(|e| RunError::BadInput(format!("{}: {e}", dir.display())))?;
-    report_on(dir, data, limits)
+    report_on(dir, data, limits, &mut progress)
+}
+
+/// Reads the run directory, streaming, with the progress bar over its bytes.
+fn read_journal(dir: &Path, progress: &mut ReportProgress) -> Result<JournalData, RunError> {
+    journal::read_run_dir_with(dir, &mut |done, total| {
+        progress.update(done, total, "reading the journal")
+    })
+    .map_err(|e| RunError::BadInput(e.to_string()))
 }
 
 /// Reads a run directory back and writes every report into it, judged by
 /// `limits` (a run's typed profile sections, in memory).
 pub(crate) fn write_reports(dir: &Path, limits: Limits) -> Result<Reported, RunError> {
-    let data = journal::read_run_dir(dir).map_err(|e| RunError::BadInput(e.to_string()))?;
-    report_on(dir, data, limits)
+    let mut progress = ReportProgress::new(false);
+    let data = read_journal(dir, &mut progress)?;
+    report_on(dir, data, limits, &mut progress)
 }
 
-fn report_on(dir: &Path, data: JournalData, limits: Limits) -> Result<Reported, RunError> {
+fn report_on(
+    dir: &Path,
+    data: JournalData,
+    limits: Limits,
+    progress: &mut ReportProgress,
+) -> Result<Reported, RunError> {
+    progress.step("analysing");
     let bad =
         |e: crate::report::AnalysisError| RunError::BadInput(format!("{}: {e}", dir.display()));
     let baseline = limits
@@ -450,6 +481,7 @@ fn report_on(dir: &Path, data: JournalData, limits: Limits) -> Result<Reported, 
         .and_then(|g| g.baseline.as_deref())
         .map(crate::compare::load_summary);
     let report = Report::analyse(data, limits, baseline).map_err(bad)?;
+    progress.step("writing the reports");
     let terminal = crate::report::ExportManager::default()
         .write(dir, &report)
         .map_err(|e| RunError::Broke(e.to_string()))?;
@@ -482,19 +514,19 @@ pub(crate) async fn unless_second_signal<T>(
     out
 }
 
-/// First signal: note it in the journal and stop sending (saying what
-/// happens now: `stopping`, which differs for a run with requests in flight
-/// and for `observe`, which has none). Second: say so and return its name
-/// (the run then aborts, exit 130).
+/// First signal: note it in the journal and stop sending, saying what
+/// happens now (`stopping`: a run waits for its requests in flight, if
+/// any; `observe` has none). Second: say so and return its name (the run
+/// then aborts, exit 130).
 pub(crate) async fn watch_signals(
     stop: watch::Sender<bool>,
     journal: Arc<Mutex<JournalWriter>>,
     clock: RunClock,
-    stopping: &'static str,
+    stopping: impl Fn() -> String + Send + 'static,
 ) -> &'static str {
     let mut signals = Signals::new();
     let name = signals.next().await;
-    eprintln!("\nscaletrace: {name} received: {stopping} (again to exit at once)");
+    eprintln!("\nscaletrace: {name} received: {}", stopping());
     if let Ok(mut j) = journal.lock() {
         let _ = j.write(&Record::Interrupted(InterruptedRecord {
             t: clock.now_s(),
@@ -506,6 +538,60 @@ pub(crate) async fn watch_signals(
     let name = signals.next().await;
     eprintln!("\nscaletrace: second {name}, exiting now; the run directory holds what was flushed");
     name
+}
+
+/// What the first signal's line says: the wait for requests in flight
+/// only when there are some.
+fn stopping_words(in_flight: u64) -> String {
+    match in_flight {
+        0 => "stopping (again to exit at once)".into(),
+        1 => "stopping, waiting for 1 request in flight (again to exit at once)".into(),
+        n => format!("stopping, waiting for {n} requests in flight (again to exit at once)"),
+    }
+}
+
+/// The journal as the recording tasks share it, with the run's stop: the
+/// first write that fails stops the sending at once (within the interval
+/// that failed, not at the end of the schedule), and the task then returns
+/// [`RunError::Journal`].
+#[derive(Clone)]
+pub(crate) struct JournalStop {
+    journal: Arc<Mutex<JournalWriter>>,
+    stop: watch::Sender<bool>,
+    /// The failure is said once, whichever task meets it first.
+    said: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl JournalStop {
+    pub(crate) fn new(journal: Arc<Mutex<JournalWriter>>, stop: watch::Sender<bool>) -> Self {
+        JournalStop {
+            journal,
+            stop,
+            said: Arc::default(),
+        }
+    }
+
+    /// Writes the records and flushes, under one lock.
+    fn write_all<'r>(&self, records: impl IntoIterator<Item = &'r Record>) -> Result<(), RunError> {
+        let mut j = self.journal.lock().expect("journal lock");
+        let res = records
+            .into_iter()
+            .try_for_each(|r| j.write(r))
+            .and_then(|_| j.flush());
+        res.map_err(|e| self.failed(e))
+    }
+
+    /// Stops the sending and says so on stderr at once (the progress line
+    /// would otherwise just freeze); the error ends the run with exit 3.
+    fn failed(&self, e: journal::JournalError) -> RunError {
+        self.stop.send_replace(true);
+        if !self.said.swap(true, std::sync::atomic::Ordering::Relaxed) {
+            eprintln!(
+                "\nscaletrace: cannot write the journal: {e}; stopped sending, waiting for requests in flight"
+            );
+        }
+        RunError::Journal(e)
+    }
 }
 
 /// SIGINT and SIGTERM, registered once for the whole run.
@@ -554,7 +640,7 @@ struct Timekeeping {
     clock: RunClock,
     phases: Vec<crate::profile::Phase>,
     recorder: Arc<Mutex<Recorder>>,
-    journal: Arc<Mutex<JournalWriter>>,
+    journal: JournalStop,
     /// Asked every tick for warnings to journal now.
     target: SharedTarget,
     total: Duration,
@@ -630,7 +716,6 @@ async fn timekeeper(
     // For the progress line's "p99 so far" (one add per second).
     let mut so_far = histogram::new_hist();
     let mut interval_start = from;
-    let write_err = |e: journal::JournalError| RunError::Broke(e.to_string());
     loop {
         let tick = next_tick(interval_start);
         // Biased: a run must journal the same lines every time (the
@@ -647,17 +732,15 @@ async fn timekeeper(
             tick
         };
         let (data, in_flight) = recorder.lock().expect("recorder lock").take_interval();
-        let mut j = journal.lock().expect("journal lock");
+        let mut lines = Vec::new();
         while next_boundary < boundaries.len() && boundaries[next_boundary].0 <= now {
-            j.write(&Record::Phase(boundaries[next_boundary].1.clone()))
-                .map_err(write_err)?;
+            lines.push(Record::Phase(boundaries[next_boundary].1.clone()));
             next_boundary += 1;
         }
         let completed = data.by_outcome.total();
         if finishing && now == interval_start && data.sent == 0 && completed == 0 {
             // The run ended exactly on a tick: no empty zero-length interval.
-            j.flush().map_err(write_err)?;
-            drop(j);
+            journal.write_all(&lines)?;
             return Ok(progress);
         }
         let snapshot = Snapshot {
@@ -676,7 +759,7 @@ async fn timekeeper(
                 .as_ref()
                 .map(|o| o.lock().expect("observed lock").clone()),
         };
-        j.write(&Record::Interval(IntervalRecord {
+        lines.push(Record::Interval(IntervalRecord {
             start: interval_start.as_secs_f64(),
             t: now.as_secs_f64(),
             sent: data.sent,
@@ -686,29 +769,25 @@ async fn timekeeper(
             by_outcome: data.by_outcome,
             latency: histogram::encode(&data.latency),
             service: histogram::encode(&data.service),
-        }))
-        .map_err(write_err)?;
+        }));
         for message in target.fresh_notes() {
-            j.write(&Record::Warning(crate::journal::record::WarningRecord {
+            lines.push(Record::Warning(crate::journal::record::WarningRecord {
                 t: now.as_secs_f64(),
                 message,
-            }))
-            .map_err(write_err)?;
+            }));
         }
         if let Some(why) = abort_now(&abort, &snapshot) {
-            j.write(&Record::Warning(crate::journal::record::WarningRecord {
+            lines.push(Record::Warning(crate::journal::record::WarningRecord {
                 t: now.as_secs_f64(),
                 message: format!("abort_on_fail: {why}; the run stopped sending"),
-            }))
-            .map_err(write_err)?;
+            }));
             progress.message(&format!(
                 "scaletrace: {why}: stopping (abort_on_fail), then writing every report"
             ));
             *abort.why.lock().expect("abort lock") = Some(why);
             let _ = abort.stop.send(true);
         }
-        j.flush().map_err(write_err)?;
-        drop(j);
+        journal.write_all(&lines)?;
         progress.update(&snapshot);
         interval_start = now;
         if finishing {
@@ -744,32 +823,55 @@ fn next_tick(t: Duration) -> Duration {
     INTERVAL * u32::try_from(n).unwrap_or(u32::MAX)
 }
 
+/// How long the observer may still take once told to finish: the poll in
+/// flight (or, when it was between polls, one last poll) gets this long,
+/// then it is dropped, HTTP calls and all. Under throttling one poll's
+/// calls with their retries and back-off can take minutes; waiting for it
+/// made `observe` exit half a minute after Ctrl-C or its `--duration`.
+pub(crate) const FINAL_POLL_GRACE: Duration = Duration::from_secs(1);
+
 /// Polls the observer at its interval, journaling what is new, until told
-/// to finish; then polls once more.
+/// to finish; then lets the poll in flight, or one last poll, run for at
+/// most [`FINAL_POLL_GRACE`]. A poll cut short journals what it had read
+/// ([`Observer::take_unfinished`]).
 pub(crate) async fn observe_loop(
     mut observer: Box<dyn Observer>,
     clock: RunClock,
-    journal: Arc<Mutex<JournalWriter>>,
+    journal: JournalStop,
     mut finish: watch::Receiver<bool>,
     seen: Arc<Mutex<Observed>>,
 ) -> Result<(), RunError> {
     loop {
-        let records = observer.poll(&clock).await;
-        {
-            let mut j = journal.lock().expect("journal lock");
-            let mut o = seen.lock().expect("observed lock");
-            for r in &records {
-                j.write(r).map_err(|e| RunError::Broke(e.to_string()))?;
-                o.absorb(r);
+        let finished = *finish.borrow_and_update();
+        let records = {
+            let mut poll = observer.poll(&clock);
+            if finished {
+                tokio::time::timeout(FINAL_POLL_GRACE, poll).await.ok()
+            } else {
+                tokio::select! {
+                    biased;
+                    r = &mut poll => Some(r),
+                    // A dropped sender is a finish too.
+                    _ = finish.changed() => {
+                        tokio::time::timeout(FINAL_POLL_GRACE, poll).await.ok()
+                    }
+                }
             }
-            j.flush().map_err(|e| RunError::Broke(e.to_string()))?;
+        };
+        // A poll cut short hands over what it had read.
+        let records = records.unwrap_or_else(|| observer.take_unfinished());
+        journal.write_all(&records)?;
+        {
+            let mut o = seen.lock().expect("observed lock");
+            records.iter().for_each(|r| o.absorb(r));
         }
-        if *finish.borrow() {
+        if finished || *finish.borrow() || finish.has_changed().is_err() {
             return Ok(());
         }
+        let interval = observer.interval();
         tokio::select! {
             biased;
-            _ = tokio::time::sleep(observer.interval()) => {}
+            _ = tokio::time::sleep(interval) => {}
             _ = finish.changed() => {}
         }
     }
@@ -813,6 +915,122 @@ mod tests {
         assert_eq!(e.exit_code(), crate::exit::INTERRUPTED);
         let lines = std::fs::read_to_string(tmp.path().join(crate::journal::JOURNAL_FILE)).unwrap();
         assert!(lines.contains("buffered"), "{lines}");
+    }
+
+    /// An observer whose every poll takes a minute (throttled calls, their
+    /// retries and back-off), and counts the polls that completed.
+    struct Slow {
+        took: std::time::Duration,
+        done: std::sync::Arc<std::sync::atomic::AtomicU32>,
+    }
+
+    impl crate::observe::Observer for Slow {
+        fn interval(&self) -> std::time::Duration {
+            std::time::Duration::from_secs(10)
+        }
+        fn poll<'a>(
+            &'a mut self,
+            clock: &'a crate::clock::RunClock,
+        ) -> futures::future::BoxFuture<'a, Vec<Record>> {
+            Box::pin(async move {
+                tokio::time::sleep(self.took).await;
+                self.done.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                vec![Record::Warning(WarningRecord {
+                    t: clock.now_s(),
+                    message: "polled".into(),
+                })]
+            })
+        }
+    }
+
+    fn observe_for(
+        took: std::time::Duration,
+        finish_at: std::time::Duration,
+    ) -> (std::time::Duration, u32, String) {
+        let tmp = tempfile::tempdir().unwrap();
+        let journal = std::sync::Arc::new(Mutex::new(JournalWriter::create(tmp.path()).unwrap()));
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .start_paused(true)
+            .build()
+            .unwrap();
+        let done = std::sync::Arc::new(std::sync::atomic::AtomicU32::new(0));
+        let took_until_end = rt.block_on(async {
+            let (stop, _stopped) = tokio::sync::watch::channel(false);
+            let (finish_tx, finish_rx) = tokio::sync::watch::channel(false);
+            let start = tokio::time::Instant::now();
+            let task = tokio::spawn(super::observe_loop(
+                Box::new(Slow {
+                    took,
+                    done: done.clone(),
+                }),
+                crate::clock::RunClock::start(),
+                super::JournalStop::new(journal.clone(), stop),
+                finish_rx,
+            ));
+            tokio::time::sleep(finish_at).await;
+            finish_tx.send(true).unwrap();
+            task.await.unwrap().unwrap();
+            start.elapsed()
+        });
+        let lines = std::fs::read_to_string(tmp.path().join(crate::journal::JOURNAL_FILE)).unwrap();
+        (
+            took_until_end,
+            done.load(std::sync::atomic::Ordering::SeqCst),
+            lines,
+        )
+    }
+
+    #[test]
+    fn finishing_cancels_a_poll_in_flight_within_the_grace() {
+        let s = std::time::Duration::from_secs;
+        // Polls of 60 s; finish at 20 s, in the middle of the first.
+        let (took, done, lines) = observe_for(s(60), s(20));
+        assert!(took <= s(20) + super::FINAL_POLL_GRACE, "{took:?}");
+        assert_eq!(done, 0);
+        assert!(!lines.contains("polled"), "{lines}");
+    }
+
+    #[test]
+    fn finishing_between_quick_polls_still_takes_a_last_one() {
+        let ms = std::time::Duration::from_millis;
+        // Polls of 200 ms every 10 s: at 0, 10.2, 20.4; finish at 25 s.
+        let (took, done, lines) = observe_for(ms(200), ms(25_000));
+        assert_eq!(took, ms(25_200));
+        assert_eq!(done, 4);
+        assert_eq!(lines.matches("polled").count(), 4, "{lines}");
+    }
+
+    #[test]
+    fn a_journal_that_cannot_be_written_stops_the_sending() {
+        struct Full;
+        impl std::io::Write for Full {
+            fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+                Err(std::io::ErrorKind::StorageFull.into())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let journal = JournalWriter::to_sink("/full/journal.jsonl".into(), Box::new(Full));
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let j = super::JournalStop::new(std::sync::Arc::new(Mutex::new(journal)), stop);
+        let e = j
+            .write_all(&[Record::Warning(WarningRecord {
+                t: 0.0,
+                message: "x".into(),
+            })])
+            .unwrap_err();
+        assert!(*stopped.borrow());
+        assert_eq!(e.exit_code(), crate::exit::BROKE);
+        assert!(e.to_string().contains("/full/journal.jsonl: "), "{e}");
+    }
+
+    #[test]
+    fn the_stop_line_mentions_requests_in_flight_only_when_there_are_some() {
+        assert_eq!(super::stopping_words(0), "stopping (again to exit at once)");
+        assert!(super::stopping_words(1).contains("1 request in flight"));
+        assert!(super::stopping_words(12).contains("12 requests in flight"));
     }
 
     #[test]

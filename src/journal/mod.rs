@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-pub use reader::{JournalData, read_run_dir};
+pub use reader::{JournalData, read_run_dir, read_run_dir_with};
 pub use writer::JournalWriter;
 
 pub const RUN_FILE: &str = "run.json";
@@ -86,10 +86,18 @@ pub fn create_run_dir(dir: &Path, info: &RunInfo) -> Result<(), JournalError> {
     write_atomically(&path, &json)
 }
 
-/// Writes a file via a temporary name and a rename, so a crash never leaves
-/// half a report.
+/// Writes a file via a temporary name (`<name>.tmp`, so two files differing
+/// only in extension never share one) and a rename, so a crash never
+/// leaves half a file. A failed write (a full disk) removes the temporary
+/// file, and the error names the file meant.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), JournalError> {
-    let tmp = path.with_extension("tmp");
-    std::fs::write(&tmp, bytes).map_err(|e| JournalError::io(&tmp, e))?;
-    std::fs::rename(&tmp, path).map_err(|e| JournalError::io(path, e))
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".tmp");
+    let tmp = PathBuf::from(tmp);
+    std::fs::write(&tmp, bytes)
+        .and_then(|_| std::fs::rename(&tmp, path))
+        .map_err(|e| {
+            let _ = std::fs::remove_file(&tmp);
+            JournalError::io(path, e)
+        })
 }

@@ -1,4 +1,5 @@
-//! Reads a run directory back: `run.json` and every complete journal line.
+//! Reads a run directory back: `run.json` and every complete journal line,
+//! streamed (a line at a time, parsed as it is read).
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -28,6 +29,17 @@ impl JournalData {
 /// Reads `run.json` and `journal.jsonl`. A torn last line is skipped; any
 /// other unreadable line is an error naming the file and line.
 pub fn read_run_dir(dir: &Path) -> Result<JournalData, JournalError> {
+    read_run_dir_with(dir, &mut |_, _| {})
+}
+
+/// [`read_run_dir`], streaming: each line is parsed as it is read (never
+/// the whole file, or all its lines, in memory beside the records), and
+/// `progress(bytes read, journal size)` is called every few thousand
+/// lines for a progress bar.
+pub fn read_run_dir_with(
+    dir: &Path,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<JournalData, JournalError> {
     let run_path = dir.join(RUN_FILE);
     let journal_path = dir.join(JOURNAL_FILE);
     if !run_path.exists() || !journal_path.exists() {
@@ -41,32 +53,48 @@ pub fn read_run_dir(dir: &Path) -> Result<JournalData, JournalError> {
     })?;
     let file =
         std::fs::File::open(&journal_path).map_err(|e| JournalError::io(&journal_path, e))?;
-    let mut lines: Vec<String> = Vec::new();
-    for line in BufReader::new(file).lines() {
-        lines.push(line.map_err(|e| JournalError::io(&journal_path, e))?);
-    }
-    let mut records = Vec::with_capacity(lines.len());
-    let mut torn_tail = false;
-    let last = lines.len();
-    for (i, line) in lines.iter().enumerate() {
+    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let mut reader = BufReader::with_capacity(256 * 1024, file);
+    let mut records = Vec::new();
+    // A line that did not parse: an error unless no other line follows it
+    // (then it is the torn tail of a process that died mid-write).
+    let mut unparsed: Option<(usize, serde_json::Error)> = None;
+    let mut line = String::new();
+    let mut number = 0;
+    let mut read = 0u64;
+    loop {
+        line.clear();
+        let n = reader
+            .read_line(&mut line)
+            .map_err(|e| JournalError::io(&journal_path, e))?;
+        if n == 0 {
+            break;
+        }
+        number += 1;
+        read += n as u64;
+        if number % 4096 == 0 {
+            progress(read, size);
+        }
         if line.trim().is_empty() {
             continue;
         }
-        match serde_json::from_str::<Record>(line) {
+        if let Some((at, source)) = unparsed.take() {
+            return Err(JournalError::Parse {
+                path: journal_path.clone(),
+                line: at,
+                source,
+            });
+        }
+        match serde_json::from_str::<Record>(&line) {
             Ok(r) => records.push(r),
-            Err(_) if i + 1 == last => torn_tail = true,
-            Err(e) => {
-                return Err(JournalError::Parse {
-                    path: journal_path.clone(),
-                    line: i + 1,
-                    source: e,
-                });
-            }
+            Err(e) => unparsed = Some((number, e)),
         }
     }
+    progress(read, size);
+    records.shrink_to_fit();
     Ok(JournalData {
         info,
         records,
-        torn_tail,
+        torn_tail: unparsed.is_some(),
     })
 }

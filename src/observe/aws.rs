@@ -83,10 +83,11 @@ pub struct AwsClients {
 
 impl AwsClients {
     pub fn new(config: &SdkConfig) -> AwsClients {
+        let (cloudwatch, autoscaling, sagemaker) = aws::observer_clients(config);
         AwsClients {
-            cloudwatch: aws_sdk_cloudwatch::Client::new(config),
-            autoscaling: aws_sdk_applicationautoscaling::Client::new(config),
-            sagemaker: aws_sdk_sagemaker::Client::new(config),
+            cloudwatch,
+            autoscaling,
+            sagemaker,
         }
     }
 }
@@ -176,6 +177,8 @@ pub struct AwsObserver {
     /// `poll_alarms` to journal after the start-up warnings.
     read_alarms: Option<(Vec<MetricAlarm>, Vec<CallFailure>)>,
     startup_done: bool,
+    /// The records of the poll in flight, step by step.
+    unfinished: Vec<Record>,
 }
 
 /// The observer's call discipline: one rate limiter for every API, a
@@ -352,6 +355,7 @@ impl AwsObserver {
             warned: HashSet::new(),
             read_alarms: None,
             startup_done: false,
+            unfinished: Vec::new(),
         }
     }
 
@@ -693,9 +697,13 @@ impl AwsObserver {
         self.metrics.forget_before(start);
     }
 
+    /// One poll. Each step's records move to `unfinished` as the step
+    /// ends, so a poll dropped mid-way still hands over what it read
+    /// ([`Observer::take_unfinished`]).
     async fn poll_once(&mut self, clock: &RunClock) -> Vec<Record> {
         let mut out = Vec::new();
         let current = self.poll_endpoint(clock, &mut out).await;
+        self.unfinished.append(&mut out);
         if self.variant.is_none() {
             let t = clock.now_s();
             self.warn_once(
@@ -706,9 +714,11 @@ impl AwsObserver {
                 ),
                 &mut out,
             );
-            return out;
+            self.unfinished.append(&mut out);
+            return std::mem::take(&mut self.unfinished);
         }
         let policies = self.poll_scaling_config(clock, &mut out).await;
+        self.unfinished.append(&mut out);
         if !self.startup_done
             && let (Some(policies), Some(kind)) = (policies, self.kind)
         {
@@ -726,10 +736,14 @@ impl AwsObserver {
                 self.warn_once(t, message, &mut out);
             }
         }
+        self.unfinished.append(&mut out);
         self.poll_alarms(clock, &mut out).await;
+        self.unfinished.append(&mut out);
         self.poll_activities(clock, &mut out).await;
+        self.unfinished.append(&mut out);
         self.poll_metrics(clock, &mut out).await;
-        out
+        self.unfinished.append(&mut out);
+        std::mem::take(&mut self.unfinished)
     }
 }
 
@@ -740,5 +754,9 @@ impl Observer for AwsObserver {
 
     fn poll<'a>(&'a mut self, clock: &'a RunClock) -> BoxFuture<'a, Vec<Record>> {
         self.poll_once(clock).boxed()
+    }
+
+    fn take_unfinished(&mut self) -> Vec<Record> {
+        std::mem::take(&mut self.unfinished)
     }
 }

@@ -28,4 +28,12 @@ pub trait Observer: Send {
     /// (throttling) are retried inside or reported as `warning` records; an
     /// observer never ends the run.
     fn poll<'a>(&'a mut self, clock: &'a RunClock) -> BoxFuture<'a, Vec<Record>>;
+
+    /// What a poll dropped before its end (the run ending: the loop gives
+    /// a poll in flight only a moment) had already read, so the journal
+    /// keeps it. An observer whose polls cannot be cut short keeps the
+    /// default.
+    fn take_unfinished(&mut self) -> Vec<Record> {
+        Vec::new()
+    }
 }

@@ -26,7 +26,10 @@ pub struct NamedChart {
 }
 
 impl NamedChart {
-    fn lines(stem: &'static str, chart: Chart) -> NamedChart {
+    fn lines(stem: &'static str, mut chart: Chart) -> NamedChart {
+        for s in &mut chart.series {
+            s.points = downsample(std::mem::take(&mut s.points), POINT_BUDGET);
+        }
         NamedChart {
             stem,
             title: chart.title.clone(),
@@ -50,6 +53,71 @@ impl NamedChart {
     pub fn path(&self) -> String {
         format!("{CHART_DIR}/{}.svg", self.stem)
     }
+}
+
+/// Most points one series is drawn with. A chart is 1,000 units wide, so
+/// more points than this only add bytes (a day of one-second intervals was
+/// 86,400 points a series, megabytes of SVG); below it nothing changes.
+pub const POINT_BUDGET: usize = 2000;
+
+/// At most `budget` points: the time span cut into `budget / 2` equal
+/// buckets, each drawn by its lowest and its highest value, in the order
+/// they came, so a one-second spike (or dip) still shows; the last point is
+/// kept too. A gap in a bucket stays a gap, after the bucket's values.
+/// Series within the budget come back as they are.
+pub fn downsample(points: Vec<(f64, Option<f64>)>, budget: usize) -> Vec<(f64, Option<f64>)> {
+    if points.len() <= budget || budget < 2 {
+        return points;
+    }
+    // Two points a bucket, and room for the series' last point (so the
+    // line still reaches the end of the run).
+    let buckets = ((budget - 1) / 2).max(1);
+    let (first, last) = (points[0].0, points[points.len() - 1].0);
+    let width = (last - first) / buckets as f64;
+    if width.is_nan() || width <= 0.0 {
+        return points;
+    }
+    let mut out = Vec::with_capacity(budget + 2);
+    let mut i = 0;
+    while i < points.len() {
+        let bucket = (((points[i].0 - first) / width) as usize).min(buckets - 1);
+        let mut min: Option<(f64, f64)> = None;
+        let mut max: Option<(f64, f64)> = None;
+        let mut gap: Option<f64> = None;
+        while i < points.len()
+            && (((points[i].0 - first) / width) as usize).min(buckets - 1) == bucket
+        {
+            match points[i] {
+                (t, Some(v)) => {
+                    if min.is_none_or(|(_, m)| v < m) {
+                        min = Some((t, v));
+                    }
+                    if max.is_none_or(|(_, m)| v > m) {
+                        max = Some((t, v));
+                    }
+                }
+                (t, None) => gap = Some(t),
+            }
+            i += 1;
+        }
+        match (min, max) {
+            (Some(a), Some(b)) if a.0 == b.0 => out.push((a.0, Some(a.1))),
+            (Some(a), Some(b)) => {
+                let (x, y) = if a.0 <= b.0 { (a, b) } else { (b, a) };
+                out.push((x.0, Some(x.1)));
+                out.push((y.0, Some(y.1)));
+            }
+            _ => {}
+        }
+        if let Some(t) = gap {
+            out.push((t, None));
+        }
+    }
+    let end = points[points.len() - 1];
+    if out.last().is_some_and(|p| p.0 < end.0) {
+        out.push(end);
+    }
+    out
 }
 
 /// Where the chart files go, relative to the run directory.
@@ -259,4 +327,43 @@ pub fn charts(report: &Report) -> Vec<NamedChart> {
     }
     out.extend(NamedChart::waterfall(&report.summary.lag));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::downsample;
+
+    #[test]
+    fn a_series_within_the_budget_is_untouched() {
+        let p: Vec<_> = (0..2000)
+            .map(|i| (i as f64, Some((i % 7) as f64)))
+            .collect();
+        assert_eq!(downsample(p.clone(), 2000), p);
+    }
+
+    #[test]
+    fn a_day_of_seconds_keeps_the_one_second_spike_and_dip_within_the_budget() {
+        let mut p: Vec<_> = (0..86_400).map(|i| (i as f64, Some(100.0))).collect();
+        p[40_000].1 = Some(5_000.0);
+        p[60_001].1 = Some(0.0);
+        let d = downsample(p, 2000);
+        assert!(d.len() <= 2000, "{}", d.len());
+        assert!(d.contains(&(40_000.0, Some(5_000.0))), "the spike stays");
+        assert!(d.contains(&(60_001.0, Some(0.0))), "the dip stays");
+        assert!(d.windows(2).all(|w| w[0].0 <= w[1].0), "in time order");
+        assert_eq!(d[0], (0.0, Some(100.0)));
+        assert_eq!(d.last().unwrap().0, 86_399.0);
+    }
+
+    #[test]
+    fn gaps_stay_gaps() {
+        let p: Vec<_> = (0..10_000)
+            .map(|i| (i as f64, (!(5_000..5_100).contains(&i)).then_some(1.0)))
+            .collect();
+        let d = downsample(p, 200);
+        assert!(
+            d.iter()
+                .any(|(t, v)| v.is_none() && (5_000.0..5_100.0).contains(t))
+        );
+    }
 }

@@ -80,7 +80,9 @@ impl ExportManager {
 }
 
 /// Writes a temporary file beside `path` and renames it over `path`, so a
-/// reader never sees half a report; the error names the report file.
+/// reader never sees half a report; the error names the report file, and
+/// a failed write (a full disk) removes its temporary file rather than
+/// leaving it behind.
 fn write_file(path: &Path, bytes: &[u8]) -> Result<(), ExportError> {
     let err = |source| ExportError {
         path: path.to_path_buf(),
@@ -93,8 +95,12 @@ fn write_file(path: &Path, bytes: &[u8]) -> Result<(), ExportError> {
     // Its own suffix: `summary.json` and `summary.txt` never share one.
     tmp.push(".tmp");
     let tmp = PathBuf::from(tmp);
-    std::fs::write(&tmp, bytes).map_err(err)?;
-    std::fs::rename(&tmp, path).map_err(err)
+    std::fs::write(&tmp, bytes)
+        .and_then(|_| std::fs::rename(&tmp, path))
+        .map_err(|e| {
+            let _ = std::fs::remove_file(&tmp);
+            err(e)
+        })
 }
 
 #[cfg(test)]
@@ -137,5 +143,9 @@ mod tests {
         let e = ExportManager::default().write(tmp.path(), &r).unwrap_err();
         assert_eq!(e.path, tmp.path().join("summary.json"));
         assert!(e.to_string().starts_with("cannot write "), "{e}");
+        assert!(
+            !tmp.path().join("summary.json.tmp").exists(),
+            "the temporary file is removed"
+        );
     }
 }

@@ -45,7 +45,7 @@ impl SageMakerTarget {
     pub fn with_config(spec: &SageMakerTargetSpec, config: SdkConfig) -> SageMakerTarget {
         SageMakerTarget {
             runtime: aws::runtime_client(&config),
-            control: aws_sdk_sagemaker::Client::new(&config),
+            control: aws::sagemaker_client(&config),
             description: format!(
                 "sagemaker {} ({})",
                 spec.endpoint_name,

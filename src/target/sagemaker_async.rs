@@ -226,7 +226,7 @@ impl SageMakerAsyncTarget {
         Ok(SageMakerAsyncTarget {
             inner: Arc::new(Inner {
                 runtime: aws::runtime_client(&config),
-                control: aws_sdk_sagemaker::Client::new(&config),
+                control: crate::aws::sagemaker_client(&config),
                 s3,
                 config,
                 spec: spec.clone(),
