@@ -26,6 +26,12 @@ pub fn record(h: &mut Hist, d: std::time::Duration) {
     h.saturating_record(us);
 }
 
+/// Records a send lag: like [`record`], but a lag under a microsecond stays
+/// 0 (on time is a real measurement, not a value below the range).
+pub fn record_lag(h: &mut Hist, d: std::time::Duration) {
+    h.saturating_record((d.as_micros() as u64).min(HIGHEST_US));
+}
+
 /// Encodes for the journal.
 pub fn encode(h: &Hist) -> String {
     let mut buf = Vec::with_capacity(256);

@@ -181,7 +181,11 @@ async fn run_async(
     journal::create_run_dir(&dir, &info).map_err(|e| RunError::Broke(e.to_string()))?;
     let writer = JournalWriter::create(&dir).map_err(|e| RunError::Broke(e.to_string()))?;
     let journal = Arc::new(Mutex::new(writer));
-    let recorder = Arc::new(Mutex::new(Recorder::new()));
+    let recorder = Arc::new(Mutex::new(if simulated {
+        Recorder::new()
+    } else {
+        Recorder::with_send_lag()
+    }));
 
     let total = profile.load.total_duration();
     let (stop_tx, mut stop_rx) = watch::channel(false);
@@ -535,6 +539,7 @@ async fn timekeeper(
             by_outcome: data.by_outcome,
             latency: histogram::encode(&data.latency),
             service: histogram::encode(&data.service),
+            send_lag: data.send_lag.as_ref().map(histogram::encode),
         }))
         .map_err(write_err)?;
         for message in target.fresh_notes() {
