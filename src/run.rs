@@ -102,9 +102,15 @@ impl RunError {
 pub fn run(profile: Profile, opts: RunOptions) -> Result<RunResult, RunError> {
     let simulated = crate::deploy::is_simulated(&profile.target);
     let mut builder = tokio::runtime::Builder::new_current_thread();
-    builder.enable_all();
     if simulated {
-        builder.start_paused(true);
+        // Timers only: with an I/O driver, every auto-advance of the paused
+        // clock first polls epoll (one syscall per simulated instant, about
+        // 60 % of a simulated run's CPU); without one that poll is a no-op.
+        // Nothing simulated does I/O on the runtime; signals have their own
+        // thread ([`Signals`]).
+        builder.enable_time().start_paused(true);
+    } else {
+        builder.enable_all();
     }
     let runtime = builder
         .build()
@@ -401,28 +407,58 @@ pub(crate) async fn watch_signals(
     name
 }
 
-/// SIGINT and SIGTERM, registered once for the whole run.
+/// SIGINT and SIGTERM, registered once for the whole run, and heard on a
+/// thread of their own: tokio's signals need its I/O driver, which the
+/// simulator's runtime goes without (see [`run`]).
 #[cfg(unix)]
 struct Signals {
-    int: tokio::signal::unix::Signal,
-    term: tokio::signal::unix::Signal,
+    names: tokio::sync::mpsc::UnboundedReceiver<&'static str>,
+    /// Dropping it ends the listening thread.
+    _done: tokio::sync::oneshot::Sender<()>,
 }
 
 #[cfg(unix)]
 impl Signals {
     fn new() -> Signals {
         use tokio::signal::unix::{SignalKind, signal};
-        Signals {
-            int: signal(SignalKind::interrupt()).expect("SIGINT handler"),
-            term: signal(SignalKind::terminate()).expect("SIGTERM handler"),
-        }
+        let (tx, names) = tokio::sync::mpsc::unbounded_channel();
+        let (done, mut done_rx) = tokio::sync::oneshot::channel::<()>();
+        let (registered_tx, registered) = std::sync::mpsc::channel();
+        std::thread::Builder::new()
+            .name("scaletrace-signals".into())
+            .spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_io()
+                    .build()
+                    .expect("signal runtime");
+                rt.block_on(async move {
+                    let mut int = signal(SignalKind::interrupt()).expect("SIGINT handler");
+                    let mut term = signal(SignalKind::terminate()).expect("SIGTERM handler");
+                    let _ = registered_tx.send(());
+                    loop {
+                        let name = tokio::select! {
+                            biased;
+                            _ = &mut done_rx => return,
+                            _ = int.recv() => "SIGINT",
+                            _ = term.recv() => "SIGTERM",
+                        };
+                        if tx.send(name).is_err() {
+                            return;
+                        }
+                    }
+                });
+            })
+            .expect("signal thread");
+        // Handlers are in place before the run goes on, as when they were
+        // registered on the run's own runtime.
+        let _ = registered.recv();
+        Signals { names, _done: done }
     }
 
     async fn next(&mut self) -> &'static str {
-        tokio::select! {
-            biased;
-            _ = self.int.recv() => "SIGINT",
-            _ = self.term.recv() => "SIGTERM",
+        match self.names.recv().await {
+            Some(name) => name,
+            None => std::future::pending().await,
         }
     }
 }
