@@ -7,6 +7,10 @@
 //! the actual send. When `max_in_flight` requests are outstanding the next
 //! one waits for a slot: it is counted *late* and its wait is part of its
 //! latency. Nothing is dropped.
+//!
+//! On the wall clock each send waits on a [`timer::SendTimer`] (a timerfd,
+//! to the microsecond, without spinning); the recorder keeps how late each
+//! send still was (the send lag) apart from the endpoint's latency.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -19,21 +23,21 @@ use crate::payload::Payloads;
 use crate::recorder::Recorder;
 use crate::schedule::Send;
 use crate::target::SharedTarget;
+use timer::SendTimer;
+
+mod timer;
 
 #[derive(Debug, Clone, Copy)]
 pub struct InvokerConfig {
     pub max_in_flight: usize,
     pub timeout: Duration,
-    /// Wall-clock runs: wake a little early and yield until the exact send
-    /// time, because tokio's timer fires up to ~2 ms late and that lag would
-    /// count as endpoint latency. Must be off on the paused (virtual) clock,
-    /// where time only moves when every task is idle.
+    /// Wall-clock runs: wait for each send on a [`SendTimer`] (a timerfd,
+    /// to the microsecond) rather than tokio's timer, which fires up to a
+    /// millisecond late, a lag that would count as endpoint latency. Must
+    /// be off on the paused (virtual) clock, whose time the kernel's timers
+    /// know nothing of.
     pub precise_timing: bool,
 }
-
-/// How early to wake before a send when timing precisely; tokio's timer
-/// wheel has millisecond ticks.
-const EARLY_WAKE: Duration = Duration::from_micros(1500);
 
 /// How dispatching ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,29 +79,17 @@ impl Invoker {
         payloads: &mut Payloads,
         stop: &mut watch::Receiver<bool>,
     ) -> DispatchEnd {
+        let timer = self.config.precise_timing.then(SendTimer::new);
         for send in schedule {
             if *stop.borrow() {
                 return DispatchEnd::Stopped;
             }
             let intended = origin + send.at;
-            let now = Instant::now();
-            if intended > now {
-                let precise = self.config.precise_timing && intended - now > EARLY_WAKE;
-                let wake = if precise {
-                    intended - EARLY_WAKE
-                } else {
-                    intended
-                };
+            if intended > Instant::now() {
                 tokio::select! {
                     biased;
-                    _ = tokio::time::sleep_until(wake) => {}
+                    _ = sleep_until(timer.as_ref(), intended) => {}
                     _ = stop.changed() => return DispatchEnd::Stopped,
-                }
-                // Only at low rates (sends over 1.5 ms apart) does this spin,
-                // for well under a millisecond; above that, sends due within
-                // the same timer tick go out together.
-                while precise && Instant::now() < intended {
-                    tokio::task::yield_now().await;
                 }
             }
             let (permit, late) = match self.slots.clone().try_acquire_owned() {
@@ -134,6 +126,14 @@ impl Invoker {
     pub async fn drain(&self) {
         let all = self.config.max_in_flight as u32;
         let _ = self.slots.acquire_many(all).await;
+    }
+}
+
+/// Waits on the precise timer when there is one, else on tokio's.
+async fn sleep_until(timer: Option<&SendTimer>, at: Instant) {
+    match timer {
+        Some(t) => t.sleep_until(at).await,
+        None => tokio::time::sleep_until(at).await,
     }
 }
 

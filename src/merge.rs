@@ -86,7 +86,7 @@ pub enum MergeError {
     },
     #[error(transparent)]
     Histogram(#[from] HistogramError),
-    /// `which`: "latency" or "service-time". Debug form, as the journal
+    /// `which`: "latency", "service-time" or "send-lag". Debug form, as the journal
     /// tools always have shown hdrhistogram's errors.
     #[error("adding {which} histograms: {source:?}")]
     Add {
@@ -359,7 +359,10 @@ fn combine(second: i64, group: &[IntervalRecord]) -> Result<IntervalRecord, Merg
         by_outcome: Default::default(),
         latency: String::new(),
         service: String::new(),
+        send_lag: None,
     };
+    // Kept when any shard kept it (wall-clock shards all do).
+    let mut send_lag: Option<histogram::Hist> = None;
     for i in group {
         out.sent += i.sent;
         out.late += i.late;
@@ -373,9 +376,16 @@ fn combine(second: i64, group: &[IntervalRecord]) -> Result<IntervalRecord, Merg
         service
             .add(histogram::decode(&i.service)?)
             .map_err(add("service-time"))?;
+        if let Some(lag) = &i.send_lag {
+            send_lag
+                .get_or_insert_with(histogram::new_hist)
+                .add(histogram::decode(lag)?)
+                .map_err(add("send-lag"))?;
+        }
     }
     out.latency = histogram::encode(&latency);
     out.service = histogram::encode(&service);
+    out.send_lag = send_lag.as_ref().map(histogram::encode);
     Ok(out)
 }
 

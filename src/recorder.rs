@@ -4,6 +4,11 @@
 //! once a second ([`Recorder::take_interval`]) and writes it to the journal.
 //! Only the open interval's histograms are held, so memory stays flat however
 //! long the run. Running totals feed the live progress display.
+//!
+//! Wall-clock runs also keep the *send lag* (actual send − intended send):
+//! how late the harness itself was, so a tool problem is never mistaken for
+//! endpoint latency. On the virtual clock it is always zero and is not kept,
+//! which leaves simulated journals as they were.
 
 use std::time::Duration;
 
@@ -17,6 +22,9 @@ pub struct IntervalData {
     pub by_outcome: OutcomeCounts,
     pub latency: Hist,
     pub service: Hist,
+    /// Actual − intended send time, when the recorder keeps it
+    /// ([`Recorder::with_send_lag`]).
+    pub send_lag: Option<Hist>,
 }
 
 /// Totals since the run started, for the progress display.
@@ -41,6 +49,7 @@ impl Default for Recorder {
 }
 
 impl Recorder {
+    /// A recorder without the send-lag histogram (virtual-clock runs).
     pub fn new() -> Recorder {
         Recorder {
             open: IntervalData {
@@ -49,9 +58,18 @@ impl Recorder {
                 by_outcome: OutcomeCounts::default(),
                 latency: histogram::new_hist(),
                 service: histogram::new_hist(),
+                send_lag: None,
             },
             totals: Totals::default(),
         }
+    }
+
+    /// A recorder that also keeps the send lag per interval (wall-clock
+    /// runs).
+    pub fn with_send_lag() -> Recorder {
+        let mut r = Recorder::new();
+        r.open.send_lag = Some(histogram::new_hist());
+        r
     }
 
     /// A request was handed to the target; `late` when it had to wait for
@@ -67,11 +85,16 @@ impl Recorder {
     }
 
     /// A request ended. `latency` runs from the intended send time,
-    /// `service` from the actual send.
+    /// `service` from the actual send, so their difference is the send lag
+    /// (recorded here rather than at the send: one lock per request, not
+    /// two, on the hot path).
     pub fn completed(&mut self, outcome: Outcome, latency: Duration, service: Duration) {
         self.open.by_outcome.add(outcome);
         histogram::record(&mut self.open.latency, latency);
         histogram::record(&mut self.open.service, service);
+        if let Some(lag) = &mut self.open.send_lag {
+            histogram::record_lag(lag, latency.saturating_sub(service));
+        }
         self.totals.completed += 1;
         self.totals.in_flight -= 1;
         if outcome != Outcome::Ok {
@@ -88,9 +111,13 @@ impl Recorder {
             by_outcome: OutcomeCounts::default(),
             latency: self.open.latency.clone(),
             service: self.open.service.clone(),
+            send_lag: self.open.send_lag.clone(),
         };
         fresh.latency.reset();
         fresh.service.reset();
+        if let Some(h) = &mut fresh.send_lag {
+            h.reset();
+        }
         (
             std::mem::replace(&mut self.open, fresh),
             self.totals.in_flight,
@@ -99,5 +126,44 @@ impl Recorder {
 
     pub fn totals(&self) -> Totals {
         self.totals
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn send_lag_is_latency_minus_service_time_and_resets_per_interval() {
+        let mut r = Recorder::with_send_lag();
+        r.sent(false);
+        r.completed(
+            Outcome::Ok,
+            Duration::from_micros(1_250),
+            Duration::from_micros(1_000),
+        );
+        r.sent(false);
+        r.completed(
+            Outcome::Ok,
+            Duration::from_millis(3),
+            Duration::from_millis(3),
+        );
+        let (data, _) = r.take_interval();
+        let lag = data.send_lag.expect("kept");
+        assert_eq!((lag.len(), lag.min(), lag.max()), (2, 0, 250));
+        let (next, _) = r.take_interval();
+        assert!(next.send_lag.expect("still kept").is_empty());
+    }
+
+    #[test]
+    fn virtual_clock_recorders_keep_no_send_lag() {
+        let mut r = Recorder::new();
+        r.sent(false);
+        r.completed(
+            Outcome::Ok,
+            Duration::from_millis(2),
+            Duration::from_millis(1),
+        );
+        assert!(r.take_interval().0.send_lag.is_none());
     }
 }

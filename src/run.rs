@@ -124,9 +124,15 @@ pub fn run_at(
 ) -> Result<RunResult, RunError> {
     let simulated = crate::deploy::is_simulated(&profile.target);
     let mut builder = tokio::runtime::Builder::new_current_thread();
-    builder.enable_all();
     if simulated {
-        builder.start_paused(true);
+        // Timers only: with an I/O driver, every auto-advance of the paused
+        // clock first polls epoll (one syscall per simulated instant, about
+        // 60 % of a simulated run's CPU); without one that poll is a no-op.
+        // Nothing simulated does I/O on the runtime; signals have their own
+        // thread ([`Signals`]).
+        builder.enable_time().start_paused(true);
+    } else {
+        builder.enable_all();
     }
     let runtime = builder
         .build()
@@ -236,7 +242,11 @@ async fn run_async(
     }
     writer.flush().map_err(|e| RunError::Broke(e.to_string()))?;
     let journal = Arc::new(Mutex::new(writer));
-    let recorder = Arc::new(Mutex::new(Recorder::new()));
+    let recorder = Arc::new(Mutex::new(if simulated {
+        Recorder::new()
+    } else {
+        Recorder::with_send_lag()
+    }));
 
     // The observer's tail runs after the load: the banner and the progress
     // count it, so `--duration 15s` with a 5-minute tail says 15s + 5m.
@@ -594,28 +604,58 @@ impl JournalStop {
     }
 }
 
-/// SIGINT and SIGTERM, registered once for the whole run.
+/// SIGINT and SIGTERM, registered once for the whole run, and heard on a
+/// thread of their own: tokio's signals need its I/O driver, which the
+/// simulator's runtime goes without (see [`run`]).
 #[cfg(unix)]
 struct Signals {
-    int: tokio::signal::unix::Signal,
-    term: tokio::signal::unix::Signal,
+    names: tokio::sync::mpsc::UnboundedReceiver<&'static str>,
+    /// Dropping it ends the listening thread.
+    _done: tokio::sync::oneshot::Sender<()>,
 }
 
 #[cfg(unix)]
 impl Signals {
     fn new() -> Signals {
         use tokio::signal::unix::{SignalKind, signal};
-        Signals {
-            int: signal(SignalKind::interrupt()).expect("SIGINT handler"),
-            term: signal(SignalKind::terminate()).expect("SIGTERM handler"),
-        }
+        let (tx, names) = tokio::sync::mpsc::unbounded_channel();
+        let (done, mut done_rx) = tokio::sync::oneshot::channel::<()>();
+        let (registered_tx, registered) = std::sync::mpsc::channel();
+        std::thread::Builder::new()
+            .name("scaletrace-signals".into())
+            .spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_io()
+                    .build()
+                    .expect("signal runtime");
+                rt.block_on(async move {
+                    let mut int = signal(SignalKind::interrupt()).expect("SIGINT handler");
+                    let mut term = signal(SignalKind::terminate()).expect("SIGTERM handler");
+                    let _ = registered_tx.send(());
+                    loop {
+                        let name = tokio::select! {
+                            biased;
+                            _ = &mut done_rx => return,
+                            _ = int.recv() => "SIGINT",
+                            _ = term.recv() => "SIGTERM",
+                        };
+                        if tx.send(name).is_err() {
+                            return;
+                        }
+                    }
+                });
+            })
+            .expect("signal thread");
+        // Handlers are in place before the run goes on, as when they were
+        // registered on the run's own runtime.
+        let _ = registered.recv();
+        Signals { names, _done: done }
     }
 
     async fn next(&mut self) -> &'static str {
-        tokio::select! {
-            biased;
-            _ = self.int.recv() => "SIGINT",
-            _ = self.term.recv() => "SIGTERM",
+        match self.names.recv().await {
+            Some(name) => name,
+            None => std::future::pending().await,
         }
     }
 }
@@ -769,6 +809,7 @@ async fn timekeeper(
             by_outcome: data.by_outcome,
             latency: histogram::encode(&data.latency),
             service: histogram::encode(&data.service),
+            send_lag: data.send_lag.as_ref().map(histogram::encode),
         }));
         for message in target.fresh_notes() {
             lines.push(Record::Warning(crate::journal::record::WarningRecord {

@@ -75,6 +75,12 @@ pub struct Measures {
     pub latency_ms: Percentiles,
     /// From the actual send time.
     pub service_time_ms: Percentiles,
+    /// Send lag: actual − intended send time, the harness's own lateness
+    /// (already inside `latency_ms`). Wall-clock runs only; absent on the
+    /// virtual clock, where it is always zero, and for journals from before
+    /// it was recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub send_lag_ms: Option<Percentiles>,
     /// Instance counts, scaling activities and alarm transitions, when an
     /// observer ran.
     #[serde(default)]
@@ -216,6 +222,8 @@ pub struct Totals {
     pub by_outcome: OutcomeCounts,
     pub latency: Hist,
     pub service: Hist,
+    /// `None` when no interval line carries a send lag.
+    pub send_lag: Option<Hist>,
 }
 
 pub fn totals(data: &JournalData) -> Result<Totals, SummaryError> {
@@ -226,6 +234,7 @@ pub fn totals(data: &JournalData) -> Result<Totals, SummaryError> {
         by_outcome: OutcomeCounts::default(),
         latency: histogram::new_hist(),
         service: histogram::new_hist(),
+        send_lag: None,
     };
     for r in &data.records {
         if let Record::Interval(i) = r {
@@ -238,6 +247,12 @@ pub fn totals(data: &JournalData) -> Result<Totals, SummaryError> {
                 let add = |e| SummaryError::Add(format!("{e:?}"));
                 t.latency.add(decode(&i.latency)?).map_err(add)?;
                 t.service.add(decode(&i.service)?).map_err(add)?;
+                if let Some(lag) = &i.send_lag {
+                    t.send_lag
+                        .get_or_insert_with(histogram::new_hist)
+                        .add(decode(lag)?)
+                        .map_err(add)?;
+                }
             }
         }
     }
@@ -322,6 +337,7 @@ pub fn measure(data: &JournalData, lag: LagAnalysis) -> Result<Measures, Summary
         },
         latency_ms: Percentiles::of(&t.latency),
         service_time_ms: Percentiles::of(&t.service),
+        send_lag_ms: t.send_lag.as_ref().map(Percentiles::of),
         scaling: crate::scaling::summarize(data, lag.scaling),
         lag: lag.episodes,
     })

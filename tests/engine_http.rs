@@ -61,6 +61,14 @@ fn twenty_ms_server_reports_p50_between_20_and_23_ms() {
         s.service_time_ms.p50
     );
     assert!(s.service_time_ms.p50 >= 20.0);
+    // A wall-clock run keeps its own lateness apart: the send lag is part
+    // of the latency, so it can't exceed it.
+    let lag = s
+        .send_lag_ms
+        .as_ref()
+        .expect("wall-clock runs record send lag");
+    assert!(lag.p50 <= s.latency_ms.p50 - s.service_time_ms.p50 + 0.05);
+    assert!(lag.max <= s.latency_ms.max);
     eprintln!(
         "p50 latency {} service {}",
         s.latency_ms.p50, s.service_time_ms.p50
@@ -71,7 +79,10 @@ fn twenty_ms_server_reports_p50_between_20_and_23_ms() {
         serde_json::from_slice(&std::fs::read(dir.path().join("summary.json")).unwrap()).unwrap();
     assert_eq!(on_disk["requests"]["sent"], 600);
     assert_eq!(on_disk["schema"], "scaletrace.summary/1");
+    assert!(on_disk["send_lag_ms"]["p99"].is_number());
     assert!(dir.path().join("summary.txt").exists());
+    let text = std::fs::read_to_string(dir.path().join("summary.txt")).unwrap();
+    assert!(text.contains("send lag   p50 "), "{text}");
 }
 
 #[test]
@@ -259,6 +270,10 @@ fn summary_json_matches_the_repo_schema() {
         .map(|e| e.to_string())
         .collect();
     assert!(errors.is_empty(), "{errors:?}");
+    assert!(
+        summary["send_lag_ms"].is_object(),
+        "validated with its send lag"
+    );
     // The schema is strict enough to catch a renamed key.
     let mut broken = summary.clone();
     broken["requests"]["by_outcome"]["throttle"] =

@@ -61,6 +61,11 @@ pub struct IntervalRecord {
     pub latency: String,
     /// Service time from the actual send, same encoding.
     pub service: String,
+    /// Send lag (actual − intended send time) of the requests that completed
+    /// in this interval, same encoding. Wall-clock runs only: absent on the
+    /// virtual clock (where it is always zero) and in older journals.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub send_lag: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -561,5 +566,15 @@ mod tests {
             panic!("{bare:?}")
         };
         assert_eq!((s.waited_s, s.late_s, s.given.as_str()), (0.0, 0.0, ""));
+    }
+
+    /// An interval line from before the send lag was recorded reads (as
+    /// none) and writes back byte for byte.
+    #[test]
+    fn interval_lines_without_send_lag_still_read() {
+        let line = r#"{"start":0.0,"t":1.0,"sent":1,"late":0,"completed":1,"in_flight":0,"by_outcome":{"ok":1,"http_4xx":0,"throttled":0,"model_error":0,"http_5xx":0,"timeout":0,"connect_error":0,"other":0},"latency":"x","service":"y"}"#;
+        let i: IntervalRecord = serde_json::from_str(line).unwrap();
+        assert_eq!(i.send_lag, None);
+        assert_eq!(serde_json::to_string(&i).unwrap(), line);
     }
 }

@@ -97,6 +97,17 @@ pub fn render_text(report: &Report) -> String {
         out,
         "  (latency runs from each request's intended send time; service time from its actual send)"
     );
+    if let Some(lag) = &s.send_lag_ms {
+        // In microseconds: a precise harness is late by tens of them.
+        let us = |ms: f64| format!("{:.0} µs", ms * 1000.0);
+        let _ = writeln!(
+            out,
+            "  send lag   p50 {}   p99 {}   max {}   (actual − intended send time; part of latency)",
+            us(lag.p50),
+            us(lag.p99),
+            us(lag.max)
+        );
+    }
     scaling_sections(report, &mut out);
     // Names come from the profile and the endpoint: no ESC or NUL of
     // theirs reaches the terminal (or summary.txt, the same text).

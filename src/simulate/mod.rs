@@ -349,4 +349,26 @@ mod tests {
         assert_eq!(recommend(&rs), Some(1));
         assert_eq!(recommend(&rs[2..3]), None);
     }
+
+    /// Candidates run on every core, and finish in any order; the results
+    /// come back in the order given, as a sequential loop would give them.
+    #[test]
+    fn parallel_candidates_come_back_in_candidate_order() {
+        let candidates: Vec<Candidate> = (1..=7)
+            .map(|k| Candidate {
+                target_value: 100.0 * k as f64,
+                scale_in_cooldown_s: 300.0,
+                scale_out_cooldown_s: 300.0,
+            })
+            .collect();
+        let run = |c: &Candidate| {
+            // The first candidates take longest, so they finish last.
+            let ms = 80 - c.target_value as u64 / 10;
+            std::thread::sleep(std::time::Duration::from_millis(ms));
+            Ok(result(c.target_value, c.target_value, true))
+        };
+        let parallel = run_all(&candidates, true, run).unwrap();
+        let sequential: Vec<_> = candidates.iter().map(|c| run(c).unwrap()).collect();
+        assert_eq!(parallel, sequential);
+    }
 }
