@@ -35,6 +35,7 @@ pub enum Record {
     ScalableTarget(ScalableTargetRecord),
     Policy(PolicyRecord),
     Warning(WarningRecord),
+    LoadImport(LoadImportRecord),
 }
 
 /// What happened in one recording interval (one second by default).
@@ -404,6 +405,37 @@ pub struct WarningRecord {
     pub message: String,
 }
 
+/// A load file imported from the tool that sent the traffic (Locust, k6, a
+/// `timestamp,requests_per_s` CSV), kept whole so a later `scaletrace
+/// report` gives the same result; the last import in the journal wins.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LoadImportRecord {
+    /// When it was imported.
+    pub t: f64,
+    /// `Locust`, `k6` or `CSV`: how the report labels the numbers.
+    pub tool: String,
+    /// The file as given.
+    pub file: String,
+    pub samples: Vec<LoadSampleRecord>,
+}
+
+/// One sample of the client's view of the load, on the run's clock.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LoadSampleRecord {
+    pub start: f64,
+    pub t: f64,
+    pub requests_per_s: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failures_per_s: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub p50_ms: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub p99_ms: Option<f64>,
+    /// Locust's user count.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub users: Option<u64>,
+}
+
 impl Record {
     /// Moves every time in the line by `by` seconds (onto another run's
     /// clock, for `scaletrace merge`).
@@ -436,6 +468,13 @@ impl Record {
             Record::ScalableTarget(r) => r.t += by,
             Record::Policy(r) => r.t += by,
             Record::Warning(r) => r.t += by,
+            Record::LoadImport(r) => {
+                r.t += by;
+                for s in &mut r.samples {
+                    s.start += by;
+                    s.t += by;
+                }
+            }
         }
     }
 
@@ -454,6 +493,7 @@ impl Record {
             Record::ScalableTarget(r) => r.t,
             Record::Policy(r) => r.t,
             Record::Warning(r) => r.t,
+            Record::LoadImport(r) => r.t,
         }
     }
 }
