@@ -85,6 +85,11 @@ pub enum Command {
     Report {
         /// A run directory (holds run.json and journal.jsonl).
         run_dir: PathBuf,
+        /// Import the load from the tool that sent it first (a Locust
+        /// `PREFIX_stats_history.csv`, k6 `--out json=FILE`, or a
+        /// `timestamp,requests_per_s` CSV); the journal keeps it.
+        #[arg(long, value_name = "FILE")]
+        load_from: Option<PathBuf>,
     },
     /// Compare a run with a baseline: what moved, and exit 1 when a
     /// tolerance is exceeded.
@@ -249,6 +254,11 @@ pub struct ObserveArgs {
     /// No progress output.
     #[arg(long, short)]
     pub quiet: bool,
+    /// The load from the tool that sent it (a Locust
+    /// `PREFIX_stats_history.csv`, k6 `--out json=FILE`, or a
+    /// `timestamp,requests_per_s` CSV), read when observing ends.
+    #[arg(long, value_name = "FILE")]
+    pub load_from: Option<PathBuf>,
 }
 
 /// Where the AWS calls of `inspect` and `apply` go.
@@ -361,7 +371,13 @@ pub fn main_with(cli: Cli) -> ExitCode {
         Command::Inspect(args) => cmd_inspect(args),
         Command::Apply(args) => cmd_apply(args),
         Command::Merge { run_dirs, run_dir } => cmd_merge(&run_dirs, run_dir.as_deref()),
-        Command::Report { run_dir } => cmd_report(&run_dir),
+        Command::Report { run_dir, load_from } => match load_from
+            .map(|f| crate::observe_run::import_load(&run_dir, &f))
+            .transpose()
+        {
+            Ok(_) => cmd_report(&run_dir),
+            Err(e) => run_error(e),
+        },
         Command::Compare(args) => cmd_compare(&args),
     };
     ExitCode::from(code)
@@ -545,6 +561,7 @@ fn cmd_observe(args: ObserveArgs) -> u8 {
         reports_root: PathBuf::from("reports"),
         aws: args.aws.spec(),
         quiet: args.quiet,
+        load_from: args.load_from,
     };
     match crate::observe_run::observe(opts) {
         Ok(result) => {

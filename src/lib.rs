@@ -15,7 +15,8 @@
 //!    file/line/field errors, the `[sim]` and `[capacity]` sections; it
 //!    imports only the vocabulary), [`plan`] (the resolved plan);
 //!    [`journal`] (the run directory: `run.json` and the append-only
-//!    journal's records).
+//!    journal's records); [`load_import`] (Locust, k6 and plain CSV load
+//!    files parsed into one-second samples and their journal line).
 //! 3. **Build**: [`schedule`] (phases → intended send times, sharded),
 //!    [`payload`], [`aws`] (client set-up), [`target`] (one `Target` trait:
 //!    HTTP, SageMaker real-time and async), [`observe`] (one `Observer`
@@ -47,6 +48,7 @@ pub mod gates;
 pub mod histogram;
 pub mod invoke;
 pub mod journal;
+pub mod load_import;
 pub mod merge;
 pub mod metric;
 pub mod observe;

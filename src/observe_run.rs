@@ -25,6 +25,23 @@ pub struct ObserveOptions {
     pub reports_root: PathBuf,
     pub aws: AwsSpec,
     pub quiet: bool,
+    /// A load file from the tool that sent the traffic (`--load-from`),
+    /// imported when observing ends (the tool writes it while it runs).
+    pub load_from: Option<PathBuf>,
+}
+
+/// Imports a load file into a run directory's journal (`--load-from`), so
+/// every later `scaletrace report` reads the same load. A bad file is bad
+/// input (exit 2) and leaves the journal as it was.
+pub fn import_load(dir: &std::path::Path, file: &std::path::Path) -> Result<(), RunError> {
+    let load = crate::load_import::read(file).map_err(|e| RunError::BadInput(e.to_string()))?;
+    let data = journal::read_run_dir(dir).map_err(|e| RunError::BadInput(e.to_string()))?;
+    let t = data.records.iter().map(|r| r.t()).fold(0.0, f64::max);
+    let record = load.record(data.info.started_at, t);
+    let mut w = JournalWriter::create(dir).map_err(|e| RunError::Broke(e.to_string()))?;
+    w.write(&crate::journal::record::Record::LoadImport(record))
+        .and_then(|()| w.flush())
+        .map_err(|e| RunError::Broke(e.to_string()))
 }
 
 /// Observes until the duration passes or a signal comes, then writes the
@@ -152,6 +169,9 @@ pub async fn observe_with(opts: ObserveOptions, config: SdkConfig) -> Result<Run
     {
         let mut j = journal.lock().expect("journal lock");
         crate::run::write_end(&mut j, &clock, interrupted)?;
+    }
+    if let Some(file) = &opts.load_from {
+        import_load(&dir, file)?;
     }
     // Observing alone has no profile, so no `[slo]` or `[gates]`.
     let crate::run::Reported { report, terminal } =

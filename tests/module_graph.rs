@@ -27,7 +27,7 @@ const LAYERS: &[&[&str]] = &[
         "resource",
         "metric",
     ],
-    &["profile", "plan", "journal"],
+    &["profile", "plan", "journal", "load_import"],
     &[
         "schedule", "payload", "aws", "target", "observe", "sim", "deploy",
     ],

@@ -37,6 +37,7 @@ pub enum Record {
     Policy(PolicyRecord),
     Warning(WarningRecord),
     Start(StartRecord),
+    LoadImport(LoadImportRecord),
 }
 
 /// What happened in one recording interval (one second by default).
@@ -435,6 +436,37 @@ pub struct StartRecord {
     pub late_s: f64,
 }
 
+/// A load file imported from the tool that sent the traffic (Locust, k6, a
+/// `timestamp,requests_per_s` CSV), kept whole so a later `scaletrace
+/// report` gives the same result; the last import in the journal wins.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LoadImportRecord {
+    /// When it was imported.
+    pub t: f64,
+    /// `Locust`, `k6` or `CSV`: how the report labels the numbers.
+    pub tool: String,
+    /// The file as given.
+    pub file: String,
+    pub samples: Vec<LoadSampleRecord>,
+}
+
+/// One sample of the client's view of the load, on the run's clock.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LoadSampleRecord {
+    pub start: f64,
+    pub t: f64,
+    pub requests_per_s: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failures_per_s: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub p50_ms: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub p99_ms: Option<f64>,
+    /// Locust's user count.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub users: Option<u64>,
+}
+
 impl Record {
     /// Moves every time in the line by `by` seconds (onto another run's
     /// clock, for `scaletrace merge`).
@@ -468,6 +500,13 @@ impl Record {
             Record::Policy(r) => r.t += by,
             Record::Warning(r) => r.t += by,
             Record::Start(r) => r.t += by,
+            Record::LoadImport(r) => {
+                r.t += by;
+                for s in &mut r.samples {
+                    s.start += by;
+                    s.t += by;
+                }
+            }
         }
     }
 
@@ -487,6 +526,7 @@ impl Record {
             Record::Policy(r) => r.t,
             Record::Warning(r) => r.t,
             Record::Start(r) => r.t,
+            Record::LoadImport(r) => r.t,
         }
     }
 }

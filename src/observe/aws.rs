@@ -42,6 +42,7 @@ use futures::future::BoxFuture;
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 
 mod alarms;
+pub mod error_line;
 pub mod setup;
 
 pub use alarms::alarm_config_record;
@@ -189,6 +190,9 @@ struct Calls {
     backoff: Duration,
     last_throttle_warning: HashMap<&'static str, tokio::time::Instant>,
     failures_warned: HashSet<String>,
+    /// APIs answering 5xx, and how often they were retried since: said
+    /// once when it starts and once when the API answers again.
+    unavailable: HashMap<&'static str, u32>,
 }
 
 impl Calls {
@@ -199,6 +203,7 @@ impl Calls {
             backoff: Duration::ZERO,
             last_throttle_warning: HashMap::new(),
             failures_warned: HashSet::new(),
+            unavailable: HashMap::new(),
         }
     }
 
@@ -236,10 +241,34 @@ impl Calls {
                 humantime::format_duration(self.backoff)
             ));
         }
+        if f.unavailable {
+            let retries = self.unavailable.entry(f.api).or_insert(0);
+            *retries += 1;
+            return (*retries == 1).then(|| {
+                format!(
+                    "{} unavailable: {}; the observer retries it every poll",
+                    f.api, f.description
+                )
+            });
+        }
         let key = format!("{}:{}", f.api, f.code.as_deref().unwrap_or("error"));
         self.failures_warned
             .insert(key)
             .then(|| format!("{} failed: {}", f.api, f.description))
+    }
+}
+
+impl Calls {
+    /// `api` answered: if it was unavailable, the line saying it is back
+    /// and how often it was retried.
+    fn answered(&mut self, api: &'static str) -> Option<String> {
+        let failures = self.unavailable.remove(api)?;
+        let retries = failures.saturating_sub(1);
+        Some(format!(
+            "{api} available again after {failures} failed call{} ({retries} retr{})",
+            if failures == 1 { "" } else { "s" },
+            if retries == 1 { "y" } else { "ies" }
+        ))
     }
 }
 
@@ -410,6 +439,12 @@ impl AwsObserver {
         match res {
             Ok(o) => {
                 self.succeeded();
+                if let Some(message) = self.calls.answered(api) {
+                    out.push(Record::Warning(WarningRecord {
+                        t: clock.now_s(),
+                        message,
+                    }));
+                }
                 Some(o)
             }
             Err(e) => {

@@ -127,10 +127,33 @@ pub fn add_query(
 /// only) and per variant TimeInBacklog, TotalProcessingTime,
 /// InvocationsProcesssed (sic), InvocationFailures, ExpiredRequests. Both:
 /// instance CPU and memory (percent summed over cores).
+///
+/// Real-time endpoints also get `ModelLatency` and `OverheadLatency` at p50
+/// and p99 (CloudWatch extended statistics, which GetMetricData takes as a
+/// `Stat` of `p50`/`p99`; "Amazon CloudWatch statistics definitions" and
+/// "Monitor Amazon SageMaker AI with Amazon CloudWatch"), so an observe-only
+/// report has latency percentiles and not only averages. They come after the
+/// catalogue's queries, which keeps every catalogue query's index.
 pub fn metric_set(kind: EndpointKind) -> Vec<MetricQuery> {
     let is_async = kind == EndpointKind::Async;
-    catalogue_queries(|m| m.queried_stats(is_async))
+    let mut q = catalogue_queries(|m| m.queried_stats(is_async));
+    if !is_async {
+        for m in [MetricId::ModelLatency, MetricId::OverheadLatency] {
+            for p in LATENCY_PERCENTILES {
+                q.push(MetricQuery::new(
+                    m.namespace(),
+                    m.name(),
+                    p,
+                    m.resolution_s(),
+                ));
+            }
+        }
+    }
+    q
 }
+
+/// The extended statistics read of the latency metrics.
+pub const LATENCY_PERCENTILES: [&str; 2] = ["p50", "p99"];
 
 /// The metrics of `resource`: a variant's are its endpoint's
 /// ([`metric_set`]); an inference component's are its per-copy metrics
@@ -483,6 +506,10 @@ mod tests {
             format!("{sm} OverheadLatency Average 60 true"),
             format!("{sm} ModelSetupTime Average 60 true"),
             format!("{sm} ModelLatency Maximum 60 true"),
+            format!("{sm} ModelLatency p50 60 true"),
+            format!("{sm} ModelLatency p99 60 true"),
+            format!("{sm} OverheadLatency p50 60 true"),
+            format!("{sm} OverheadLatency p99 60 true"),
             format!("{sm} ConcurrentRequestsPerModel Maximum 10 true"),
             format!("{host} CPUUtilization Average 60 true"),
             format!("{host} MemoryUtilization Average 60 true"),

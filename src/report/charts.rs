@@ -185,6 +185,9 @@ pub fn charts(report: &Report) -> Vec<NamedChart> {
         markers: marks.clone(),
         hlines: vec![],
     };
+    if iv.is_empty() {
+        observed_rate(tl, &mut rate);
+    }
     if !tl.endpoint.is_empty() {
         rate.y2_label = Some("instances".into());
         for (label, color, dashed, f) in [
@@ -211,35 +214,52 @@ pub fn charts(report: &Report) -> Vec<NamedChart> {
         }
     }
     out.push(NamedChart::lines("rate", rate));
-    out.push(NamedChart::lines(
-        "latency",
-        Chart {
-            title: "Latency per interval (from intended send time)".into(),
-            x_max,
-            y_label: "ms".into(),
-            y2_label: None,
-            series: vec![
-                Series::line(
-                    "p50",
-                    "#1f77b4",
-                    iv.iter().map(|i| (i.t, i.p50_ms)).collect(),
-                ),
-                Series::line(
-                    "p99",
-                    "#d62728",
-                    iv.iter().map(|i| (i.t, i.p99_ms)).collect(),
-                ),
-            ],
-            bands: vec![],
-            markers: marks.clone(),
-            hlines: report
-                .slo
-                .as_ref()
-                .and_then(|s| s.p99_ms)
-                .map(|v| vec![(v, format!("SLO p99 {} ms", fmt(v)))])
-                .unwrap_or_default(),
-        },
-    ));
+    let observed_latency = iv.is_empty().then(|| observed_latency(tl)).flatten();
+    if let Some((title, series)) = observed_latency {
+        out.push(NamedChart::lines(
+            "latency",
+            Chart {
+                title,
+                x_max,
+                y_label: "ms".into(),
+                y2_label: None,
+                series,
+                bands: vec![],
+                markers: marks.clone(),
+                hlines: vec![],
+            },
+        ));
+    } else {
+        out.push(NamedChart::lines(
+            "latency",
+            Chart {
+                title: "Latency per interval (from intended send time)".into(),
+                x_max,
+                y_label: "ms".into(),
+                y2_label: None,
+                series: vec![
+                    Series::line(
+                        "p50",
+                        "#1f77b4",
+                        iv.iter().map(|i| (i.t, i.p50_ms)).collect(),
+                    ),
+                    Series::line(
+                        "p99",
+                        "#d62728",
+                        iv.iter().map(|i| (i.t, i.p99_ms)).collect(),
+                    ),
+                ],
+                bands: vec![],
+                markers: marks.clone(),
+                hlines: report
+                    .slo
+                    .as_ref()
+                    .and_then(|s| s.p99_ms)
+                    .map(|v| vec![(v, format!("SLO p99 {} ms", fmt(v)))])
+                    .unwrap_or_default(),
+            },
+        ));
+    }
     // The scaling metric: the one the alarms watch, else InvocationsPerInstance.
     let config = tl.alarm_configs.first();
     let series = config
@@ -327,6 +347,85 @@ pub fn charts(report: &Report) -> Vec<NamedChart> {
     }
     out.extend(NamedChart::waterfall(&report.summary.lag));
     out
+}
+
+/// Observe-only runs: the observed load (an imported file's or CloudWatch
+/// `Invocations` / 60) as the offered rate, and the client's failures.
+fn observed_rate(tl: &crate::timeline::Timeline, rate: &mut Chart) {
+    let Some(load) = &tl.load else { return };
+    let label = load.source.label();
+    rate.title = format!("Observed load ({label}), instances");
+    if load.source.unit() != "/s" {
+        rate.y_label = "requests queued".into();
+    }
+    rate.series = vec![Series::line(
+        format!("offered{} {label}", load.source.unit()),
+        "#1f77b4",
+        load.points.iter().map(|p| (p.t, Some(p.rate))).collect(),
+    )];
+    if load.points.iter().any(|p| p.failures_per_s.is_some()) {
+        rate.series.push(Series::line(
+            format!("failures/s {label}"),
+            "#d62728",
+            load.points
+                .iter()
+                .map(|p| (p.t, p.failures_per_s))
+                .collect(),
+        ));
+    }
+}
+
+/// Observe-only runs: the client's percentiles when the imported file has
+/// them, else CloudWatch's `ModelLatency` and `OverheadLatency` (p50, p99;
+/// microseconds, drawn in ms).
+fn observed_latency(tl: &crate::timeline::Timeline) -> Option<(String, Vec<Series>)> {
+    if let Some(load) = &tl.load
+        && load.points.iter().any(|p| p.p99_ms.is_some())
+    {
+        let label = load.source.label();
+        return Some((
+            format!("Latency ({label})"),
+            vec![
+                Series::line(
+                    "p50",
+                    "#1f77b4",
+                    load.points.iter().map(|p| (p.t, p.p50_ms)).collect(),
+                ),
+                Series::line(
+                    "p99",
+                    "#d62728",
+                    load.points.iter().map(|p| (p.t, p.p99_ms)).collect(),
+                ),
+            ],
+        ));
+    }
+    let colors = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd"];
+    let mut series = Vec::new();
+    for name in ["ModelLatency", "OverheadLatency"] {
+        for stat in ["p50", "p99"] {
+            if let Some((_, d)) = tl
+                .metrics
+                .iter()
+                .find(|(k, _)| k.name == name && k.stat == stat)
+            {
+                let mut sr = Series::line(
+                    format!("{name} {stat}"),
+                    colors[series.len() % colors.len()],
+                    d.iter()
+                        .map(|p| (p.period_end, Some(p.value() / 1000.0)))
+                        .collect(),
+                );
+                sr.dots = true;
+                series.push(sr);
+            }
+        }
+    }
+    (!series.is_empty()).then(|| {
+        (
+            "Latency from CloudWatch (ModelLatency, OverheadLatency; one-minute)".into(),
+            series,
+        )
+    })
 }
 
 #[cfg(test)]

@@ -265,6 +265,8 @@ pub fn analyze(
         .filter(|p| p.event == PhaseEvent::Start)
         .collect();
     let mut changes: Vec<(f64, Direction, String, f64)> = Vec::new();
+    // The load change link's detail, per change (ramps, observed load).
+    let mut details: Vec<Option<String>> = Vec::new();
     let mut prev_rate = 0.0;
     for p in &starts {
         let new_rate = p.from_rate.max(p.to_rate);
@@ -276,8 +278,21 @@ pub fn analyze(
             None
         };
         if let Some(d) = dir {
+            let end = tl
+                .phases
+                .iter()
+                .find(|e| e.index == p.index && e.event == PhaseEvent::End)
+                .map(|e| e.t);
+            let ramp = (d == Direction::Out)
+                .then(|| {
+                    end.and_then(|t1| {
+                        observed::ramp_crossing(tl, p.t, t1, p.from_rate.max(prev_rate), p.to_rate)
+                    })
+                })
+                .flatten();
+            details.push(ramp.as_ref().map(|r| r.1.clone()));
             changes.push((
-                p.t,
+                ramp.map(|r| r.0).unwrap_or(p.t),
                 d,
                 format!(
                     "load {} → {}/s (phase {:?})",
@@ -294,7 +309,15 @@ pub fn analyze(
         }
         prev_rate = p.to_rate;
     }
-    let changes = refine_load_changes(data, tl, changes);
+    let mut changes = refine_load_changes(data, tl, changes);
+    if starts.is_empty()
+        && let Some(load) = &tl.load
+    {
+        // Nothing sent by scaletrace: the observed load's changes.
+        let observed = observed::observed_changes(tl, load);
+        changes = observed.iter().map(|c| (c.0, c.1, c.2.clone())).collect();
+        details = observed.into_iter().map(|c| c.4).collect();
+    }
     for (i, (t0, dir, cause)) in changes.iter().enumerate() {
         let t_next = changes.get(i + 1).map(|c| c.0).unwrap_or(f64::INFINITY);
         let mut chain = Chain {
@@ -302,7 +325,7 @@ pub fn analyze(
             links: Vec::new(),
             last: None,
         };
-        chain.at(LOAD_CHANGE, *t0, None);
+        chain.at(LOAD_CHANGE, *t0, details.get(i).cloned().flatten());
         let activity_in_window = tl.activities.iter().any(|a| {
             a.not_scaled.is_empty()
                 && direction_of_activity(a) == Some(*dir)
@@ -750,6 +773,7 @@ fn recovered(tl: &Timeline, slo: &Slo, ready: f64) -> Option<f64> {
 mod capacity;
 mod changes;
 mod control_plane;
+mod observed;
 #[cfg(test)]
 mod tests;
 mod time_went;

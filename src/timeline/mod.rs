@@ -9,6 +9,7 @@
 
 mod error;
 pub mod lag;
+pub mod load;
 
 pub use error::TimelineError;
 
@@ -137,6 +138,9 @@ pub struct Timeline {
     pub activities: Vec<ActivityRecord>,
     pub policies: Vec<PolicyRecord>,
     pub events: Vec<Event>,
+    /// The load scaletrace did not send (observe-only runs): an imported
+    /// file's, else CloudWatch's ([`load`]).
+    pub load: Option<load::ObservedLoad>,
     /// The last time anything was recorded.
     pub end: f64,
 }
@@ -146,6 +150,7 @@ impl Timeline {
         let mut tl = Timeline::default();
         let mut activities: BTreeMap<String, ActivityRecord> = BTreeMap::new();
         let mut metrics: BTreeMap<MetricKey, BTreeMap<i64, Datapoint>> = BTreeMap::new();
+        let mut imported = None;
         for r in &data.records {
             tl.end = tl.end.max(r.t());
             match r {
@@ -267,6 +272,7 @@ impl Timeline {
                     kind: EventKind::Interrupted,
                     text: format!("{} received", i.signal),
                 }),
+                Record::LoadImport(l) => imported = Some(l),
                 Record::ScalableTarget(_) | Record::End(_) | Record::Start(_) => {}
             }
         }
@@ -274,6 +280,7 @@ impl Timeline {
             .into_iter()
             .map(|(k, v)| (k, v.into_values().collect()))
             .collect();
+        tl.load = load::ObservedLoad::of(imported, &tl.metrics);
         let mut acts: Vec<ActivityRecord> = activities.into_values().collect();
         acts.sort_by(|a, b| a.start.total_cmp(&b.start).then(a.id.cmp(&b.id)));
         infer_from_counts(&mut acts, &tl.endpoint);

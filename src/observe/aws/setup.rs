@@ -33,8 +33,10 @@ pub struct CallFailure {
     pub throttled: bool,
     /// The AWS error code, when there is one.
     pub code: Option<String>,
-    /// [`aws::describe_error`]'s words.
+    /// One line: error code, message, HTTP status ([`error_line`]).
     pub description: String,
+    /// The service answered 5xx (it is unavailable for now).
+    pub unavailable: bool,
     /// What the caller's [`Pacing`] made of it (the observer's warning).
     pub warning: Option<String>,
 }
@@ -48,7 +50,8 @@ impl CallFailure {
             api,
             throttled: aws::is_throttling(e),
             code: e.code().map(str::to_string),
-            description: aws::describe_error(e),
+            description: super::error_line::error_line(api, e),
+            unavailable: super::error_line::is_unavailable(e),
             warning: None,
         }
     }
