@@ -90,6 +90,7 @@ impl JournalBuilder {
             by_outcome,
             latency: enc.clone(),
             service: enc,
+            stream: None,
         }));
     }
 

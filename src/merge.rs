@@ -89,6 +89,9 @@ pub enum MergeError {
     },
     #[error(transparent)]
     Journal(#[from] JournalError),
+    /// The streamed-response histograms (TTFT, inter-token).
+    #[error(transparent)]
+    Stream(#[from] crate::journal::stream::StreamHistError),
     #[error(
         "{dir} already exists and is not empty (it already holds a run?); merge into a new directory"
     )]
@@ -331,6 +334,7 @@ fn combine(second: i64, group: &[IntervalRecord]) -> Result<IntervalRecord, Merg
         by_outcome: Default::default(),
         latency: String::new(),
         service: String::new(),
+        stream: None,
     };
     for i in group {
         out.sent += i.sent;
@@ -348,6 +352,7 @@ fn combine(second: i64, group: &[IntervalRecord]) -> Result<IntervalRecord, Merg
     }
     out.latency = histogram::encode(&latency);
     out.service = histogram::encode(&service);
+    out.stream = crate::journal::stream::combine(group.iter().filter_map(|i| i.stream.as_ref()))?;
     Ok(out)
 }
 

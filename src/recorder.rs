@@ -5,10 +5,13 @@
 //! Only the open interval's histograms are held, so memory stays flat however
 //! long the run. Running totals feed the live progress display.
 
+pub mod stream;
+
 use std::time::Duration;
 
 use crate::histogram::{self, Hist};
 use crate::outcome::{Outcome, OutcomeCounts};
+use crate::target::stream::StreamTiming;
 
 /// One interval's measurements, ready for the journal.
 pub struct IntervalData {
@@ -17,6 +20,8 @@ pub struct IntervalData {
     pub by_outcome: OutcomeCounts,
     pub latency: Hist,
     pub service: Hist,
+    /// Streamed responses' TTFT, inter-token and token counts.
+    pub stream: stream::StreamHists,
 }
 
 /// Totals since the run started, for the progress display.
@@ -49,6 +54,7 @@ impl Recorder {
                 by_outcome: OutcomeCounts::default(),
                 latency: histogram::new_hist(),
                 service: histogram::new_hist(),
+                stream: stream::StreamHists::default(),
             },
             totals: Totals::default(),
         }
@@ -79,6 +85,12 @@ impl Recorder {
         }
     }
 
+    /// A streamed response ended (after [`Recorder::completed`]);
+    /// `intended` is its intended send time, which TTFT runs from.
+    pub fn streamed(&mut self, intended: tokio::time::Instant, timing: &StreamTiming) {
+        self.open.stream.record(intended, timing);
+    }
+
     /// Closes the open interval and starts a new one. Histograms are reset
     /// in place rather than reallocated.
     pub fn take_interval(&mut self) -> (IntervalData, u64) {
@@ -88,6 +100,7 @@ impl Recorder {
             by_outcome: OutcomeCounts::default(),
             latency: self.open.latency.clone(),
             service: self.open.service.clone(),
+            stream: self.open.stream.fresh_like(),
         };
         fresh.latency.reset();
         fresh.service.reset();

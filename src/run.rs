@@ -535,6 +535,7 @@ async fn timekeeper(
             by_outcome: data.by_outcome,
             latency: histogram::encode(&data.latency),
             service: histogram::encode(&data.service),
+            stream: data.stream.to_record(),
         }))
         .map_err(write_err)?;
         for message in target.fresh_notes() {

@@ -59,6 +59,10 @@ pub struct IntervalRecord {
     pub latency: String,
     /// Service time from the actual send, same encoding.
     pub service: String,
+    /// Time to first token and between parts, for streamed responses
+    /// (`stream = true`); absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stream: Option<super::stream::StreamIntervalRecord>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

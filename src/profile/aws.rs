@@ -48,6 +48,10 @@ pub struct SageMakerTargetSpec {
     pub accept: Option<String>,
     pub custom_attributes: Option<String>,
     pub aws: AwsSpec,
+    /// `stream = true`: InvokeEndpointWithResponseStream instead of
+    /// InvokeEndpoint.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stream: Option<super::stream::StreamSpec>,
 }
 
 /// `kind = "sagemaker-async"`: InvokeEndpointAsync, payloads in S3.
@@ -248,6 +252,7 @@ pub fn sagemaker(ctx: &Ctx, t: &Spanned<RawTarget>) -> Result<SageMakerTargetSpe
         accept: raw.accept.clone(),
         custom_attributes: non_empty(ctx, &raw.custom_attributes, "custom_attributes")?,
         aws: aws_spec(ctx, raw)?,
+        stream: super::stream::from_raw(ctx, &raw.stream, &raw.tokens)?,
     })
 }
 
@@ -322,6 +327,8 @@ pub fn sagemaker_async(
     for (field, present) in [
         ("target_variant", raw.target_variant.is_some()),
         ("target_model", raw.target_model.is_some()),
+        ("stream", raw.stream.is_some()),
+        ("tokens", raw.tokens.is_some()),
     ] {
         if present {
             return Err(ctx.err(

@@ -44,6 +44,11 @@ pub struct RawGates {
     pub achieved_decrease_pct: Option<Spanned<f64>>,
     pub scale_out_lag_increase_pct: Option<Spanned<f64>>,
     pub scale_in_lag_increase_pct: Option<Spanned<f64>>,
+    // Streamed responses (`stream = true`).
+    pub ttft_p50_ms: Option<Spanned<f64>>,
+    pub ttft_p99_ms: Option<Spanned<f64>>,
+    pub inter_token_p99_ms: Option<Spanned<f64>>,
+    pub min_tokens_per_s: Option<Spanned<f64>>,
 }
 
 /// A validated `[slo]`. A field left out is not checked.
@@ -82,6 +87,18 @@ pub struct Gates {
     /// A baseline run directory or summary.json, resolved against the
     /// profile's folder.
     pub baseline: Option<PathBuf>,
+    /// Streamed responses: time to first token, from the intended send
+    /// time. Fails with "no data" when nothing was streamed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ttft_p50_ms: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ttft_p99_ms: Option<f64>,
+    /// Streamed responses: the time between parts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inter_token_p99_ms: Option<f64>,
+    /// Streamed responses: tokens per second over the run, at least.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_tokens_per_s: Option<f64>,
 }
 
 /// How far a run may move from its baseline before `compare` (or the
@@ -209,6 +226,10 @@ impl Gates {
                 )?,
             },
             baseline,
+            ttft_p50_ms: f(&r.ttft_p50_ms, "ttft_p50_ms")?,
+            ttft_p99_ms: f(&r.ttft_p99_ms, "ttft_p99_ms")?,
+            inter_token_p99_ms: f(&r.inter_token_p99_ms, "inter_token_p99_ms")?,
+            min_tokens_per_s: f(&r.min_tokens_per_s, "min_tokens_per_s")?,
         })
     }
 }

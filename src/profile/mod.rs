@@ -17,6 +17,7 @@ mod load;
 pub mod raw;
 mod serialize;
 pub mod sim;
+pub mod stream;
 
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -117,6 +118,9 @@ pub struct HttpTargetSpec {
     pub headers: BTreeMap<String, String>,
     pub content_type: String,
     pub accept: Option<String>,
+    /// `stream = true`: read the body part by part (time to first token).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stream: Option<stream::StreamSpec>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -588,11 +592,17 @@ fn target_spec(ctx: &Ctx, t: &Spanned<RawTarget>) -> Result<TargetSpec, ProfileE
                     .clone()
                     .unwrap_or_else(|| "application/json".into()),
                 accept: raw.accept.clone(),
+                stream: stream::from_raw(ctx, &raw.stream, &raw.tokens)?,
             }))
         }
         "sim" => {
             aws::reject_aws_fields(ctx, t, "sim")?;
-            for (field, present) in [("url", raw.url.is_some()), ("method", raw.method.is_some())] {
+            for (field, present) in [
+                ("url", raw.url.is_some()),
+                ("method", raw.method.is_some()),
+                ("stream", raw.stream.is_some()),
+                ("tokens", raw.tokens.is_some()),
+            ] {
                 if present {
                     return Err(ctx.err(
                         Some(t.span()),
