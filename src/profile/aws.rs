@@ -240,6 +240,16 @@ pub fn sagemaker(ctx: &Ctx, t: &Spanned<RawTarget>) -> Result<SageMakerTargetSpe
             ));
         }
     }
+    let stream = super::stream::from_raw(ctx, &raw.stream, &raw.tokens)?;
+    // InvokeEndpointWithResponseStream has no TargetModel (multi-model
+    // endpoints don't stream), so the field would be silently dropped.
+    if let (Some(_), Some(m)) = (&stream, &raw.target_model) {
+        return Err(ctx.err(
+            Some(m.span()),
+            "target.target_model",
+            "not supported with stream = true (InvokeEndpointWithResponseStream has no TargetModel)",
+        ));
+    }
     Ok(SageMakerTargetSpec {
         endpoint_name: endpoint_name(ctx, t, KIND)?,
         target_variant: non_empty(ctx, &raw.target_variant, "target_variant")?,
@@ -252,7 +262,7 @@ pub fn sagemaker(ctx: &Ctx, t: &Spanned<RawTarget>) -> Result<SageMakerTargetSpe
         accept: raw.accept.clone(),
         custom_attributes: non_empty(ctx, &raw.custom_attributes, "custom_attributes")?,
         aws: aws_spec(ctx, raw)?,
-        stream: super::stream::from_raw(ctx, &raw.stream, &raw.tokens)?,
+        stream,
     })
 }
 

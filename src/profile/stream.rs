@@ -116,6 +116,11 @@ mod tests {
         assert!(e.message.contains("JSON pointer"), "{e}");
         let e = parse("kind = \"sagemaker-async\"\nendpoint_name = \"e\"\ninput_s3_uri = \"s3://b/\"\nstream = true").unwrap_err();
         assert_eq!(e.field, "target.stream");
+        let e = parse(
+            "kind = \"sagemaker\"\nendpoint_name = \"e\"\ntarget_model = \"m.tar.gz\"\nstream = true",
+        )
+        .unwrap_err();
+        assert_eq!((e.field.as_str(), e.line), ("target.target_model", 4));
         let e = parse("kind = \"sim\"\nstream = true").unwrap_err();
         assert_eq!(e.field, "target.stream");
     }
