@@ -52,7 +52,12 @@ pub fn drain_timeout(spec: &TargetSpec) -> Option<Duration> {
 pub async fn build(profile: &Profile, clock: RunClock) -> Result<Deployment, TargetError> {
     Ok(match &profile.target {
         TargetSpec::Http(spec) => Deployment {
-            target: Arc::new(crate::target::http::HttpTarget::new(spec)?),
+            target: match &spec.stream {
+                Some(stream) => Arc::new(crate::target::http_stream::HttpStreamTarget::new(
+                    spec, stream,
+                )?),
+                None => Arc::new(crate::target::http::HttpTarget::new(spec)?),
+            },
             observer: None,
         },
         TargetSpec::SageMaker(_) | TargetSpec::SageMakerAsync(_) => {

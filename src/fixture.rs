@@ -91,6 +91,7 @@ impl JournalBuilder {
             latency: enc.clone(),
             service: enc,
             send_lag: None,
+            stream: None,
         }));
     }
 

@@ -39,6 +39,9 @@ pub enum NoData {
     /// most likely real-time.
     #[error("no data: no {metric} datapoints (not an async endpoint?)")]
     NoAsyncMetric { metric: &'static str },
+    /// A streaming gate on a run without streamed responses.
+    #[error("no data: no streamed responses (is stream = true set on the target?)")]
+    NoStream,
 }
 
 /// `value` is the measured value, or why there is none (a [`NoData`] or a
@@ -77,7 +80,7 @@ impl GateResult {
         let verdict = if self.passed { "passed" } else { "failed" };
         match self.value {
             Some(v) => {
-                let min = self.name == "min_achieved_ratio";
+                let min = self.name.starts_with("min_");
                 let op = match (min, self.passed) {
                     (false, true) => "≤",
                     (false, false) => ">",
@@ -243,6 +246,7 @@ pub fn evaluate(
             });
         out.push(gate("unfinished_async", limit as f64, Bound::Max, v));
     }
+    streaming(g, s, &mut out);
     match baseline {
         Some(Ok(base)) => {
             for row in compare::compare(base, s, &g.tolerances) {
@@ -261,6 +265,43 @@ pub fn evaluate(
         None => {}
     }
     out
+}
+
+/// The streamed-response gates (`ttft_p99_ms`, …); each fails with
+/// [`NoData::NoStream`] when nothing was streamed.
+fn streaming(g: &Gates, s: &Measures, out: &mut Vec<GateResult>) {
+    let ttft = s.ttft_ms.as_ref();
+    let gaps = s.inter_token_ms.as_ref();
+    for (name, limit, bound, v) in [
+        (
+            "ttft_p50_ms",
+            g.ttft_p50_ms,
+            Bound::Max,
+            ttft.map(|p| p.p50),
+        ),
+        (
+            "ttft_p99_ms",
+            g.ttft_p99_ms,
+            Bound::Max,
+            ttft.map(|p| p.p99),
+        ),
+        (
+            "inter_token_p99_ms",
+            g.inter_token_p99_ms,
+            Bound::Max,
+            gaps.map(|p| p.p99),
+        ),
+        (
+            "min_tokens_per_s",
+            g.min_tokens_per_s,
+            Bound::Min,
+            s.tokens_per_s,
+        ),
+    ] {
+        if let Some(limit) = limit {
+            out.push(gate(name, limit, bound, v.ok_or(NoData::NoStream)));
+        }
+    }
 }
 
 #[cfg(test)]

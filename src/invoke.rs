@@ -26,6 +26,7 @@ use crate::target::SharedTarget;
 use timer::SendTimer;
 
 mod timer;
+use crate::target::stream::Reply;
 
 #[derive(Debug, Clone, Copy)]
 pub struct InvokerConfig {
@@ -101,20 +102,21 @@ impl Invoker {
                 },
             };
             self.recorder.lock().expect("recorder lock").sent(late);
-            let request = self.target.invoke(payloads.next_body());
+            let request = self.target.invoke_reply(payloads.next_body());
             let recorder = self.recorder.clone();
             let timeout = self.config.timeout;
             tokio::spawn(async move {
                 let started = Instant::now();
-                let outcome = tokio::time::timeout(timeout, request)
+                let reply = tokio::time::timeout(timeout, request)
                     .await
-                    .unwrap_or(Outcome::Timeout);
+                    .unwrap_or(Reply::whole(Outcome::Timeout));
                 let done = Instant::now();
-                recorder.lock().expect("recorder lock").completed(
-                    outcome,
-                    done - intended,
-                    done - started,
-                );
+                let mut r = recorder.lock().expect("recorder lock");
+                r.completed(reply.outcome, done - intended, done - started);
+                if let Some(timing) = &reply.stream {
+                    r.streamed(intended, timing);
+                }
+                drop(r);
                 drop(permit);
             });
         }

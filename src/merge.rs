@@ -96,6 +96,9 @@ pub enum MergeError {
     },
     #[error(transparent)]
     Journal(#[from] JournalError),
+    /// The streamed-response histograms (TTFT, inter-token).
+    #[error(transparent)]
+    Stream(#[from] crate::journal::stream::StreamHistError),
     #[error(
         "{dir} ran without --start-at, {other} with --start-at {at}: shards merge when they all share one start instant (or none used --start-at)"
     )]
@@ -360,6 +363,7 @@ fn combine(second: i64, group: &[IntervalRecord]) -> Result<IntervalRecord, Merg
         latency: String::new(),
         service: String::new(),
         send_lag: None,
+        stream: None,
     };
     // Kept when any shard kept it (wall-clock shards all do).
     let mut send_lag: Option<histogram::Hist> = None;
@@ -386,6 +390,7 @@ fn combine(second: i64, group: &[IntervalRecord]) -> Result<IntervalRecord, Merg
     out.latency = histogram::encode(&latency);
     out.service = histogram::encode(&service);
     out.send_lag = send_lag.as_ref().map(histogram::encode);
+    out.stream = crate::journal::stream::combine(group.iter().filter_map(|i| i.stream.as_ref()))?;
     Ok(out)
 }
 

@@ -10,10 +10,13 @@
 //! endpoint latency. On the virtual clock it is always zero and is not kept,
 //! which leaves simulated journals as they were.
 
+pub mod stream;
+
 use std::time::Duration;
 
 use crate::histogram::{self, Hist};
 use crate::outcome::{Outcome, OutcomeCounts};
+use crate::target::stream::StreamTiming;
 
 /// One interval's measurements, ready for the journal.
 pub struct IntervalData {
@@ -25,6 +28,8 @@ pub struct IntervalData {
     /// Actual − intended send time, when the recorder keeps it
     /// ([`Recorder::with_send_lag`]).
     pub send_lag: Option<Hist>,
+    /// Streamed responses' TTFT, inter-token and token counts.
+    pub stream: stream::StreamHists,
 }
 
 /// Totals since the run started, for the progress display.
@@ -59,6 +64,7 @@ impl Recorder {
                 latency: histogram::new_hist(),
                 service: histogram::new_hist(),
                 send_lag: None,
+                stream: stream::StreamHists::default(),
             },
             totals: Totals::default(),
         }
@@ -102,6 +108,12 @@ impl Recorder {
         }
     }
 
+    /// A streamed response ended (after [`Recorder::completed`]);
+    /// `intended` is its intended send time, which TTFT runs from.
+    pub fn streamed(&mut self, intended: tokio::time::Instant, timing: &StreamTiming) {
+        self.open.stream.record(intended, timing);
+    }
+
     /// Closes the open interval and starts a new one. Histograms are reset
     /// in place rather than reallocated.
     pub fn take_interval(&mut self) -> (IntervalData, u64) {
@@ -112,6 +124,7 @@ impl Recorder {
             latency: self.open.latency.clone(),
             service: self.open.service.clone(),
             send_lag: self.open.send_lag.clone(),
+            stream: self.open.stream.fresh_like(),
         };
         fresh.latency.reset();
         fresh.service.reset();

@@ -810,6 +810,7 @@ async fn timekeeper(
             latency: histogram::encode(&data.latency),
             service: histogram::encode(&data.service),
             send_lag: data.send_lag.as_ref().map(histogram::encode),
+            stream: data.stream.to_record(),
         }));
         for message in target.fresh_notes() {
             lines.push(Record::Warning(crate::journal::record::WarningRecord {
@@ -1008,6 +1009,7 @@ mod tests {
                 crate::clock::RunClock::start(),
                 super::JournalStop::new(journal.clone(), stop),
                 finish_rx,
+                Default::default(),
             ));
             tokio::time::sleep(finish_at).await;
             finish_tx.send(true).unwrap();

@@ -7,6 +7,8 @@
 //! journal and the finished lag analysis), and [`Summary`] adds the gate
 //! verdicts judged on those measures. `summary.json` stays one flat object.
 
+pub mod stream;
+
 use std::ops::Deref;
 
 use serde::{Deserialize, Serialize};
@@ -81,6 +83,20 @@ pub struct Measures {
     /// it was recorded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub send_lag_ms: Option<Percentiles>,
+    /// Streamed responses only (`stream = true`): time to first token,
+    /// from the intended send time like latency.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ttft_ms: Option<Percentiles>,
+    /// Streamed responses only: the time between consecutive parts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inter_token_ms: Option<Percentiles>,
+    /// Streamed responses only: tokens received per second, over the same
+    /// span as `rate.achieved_per_s`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tokens_per_s: Option<f64>,
+    /// Streamed responses only: responses, parts and tokens.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stream: Option<stream::StreamCounts>,
     /// Instance counts, scaling activities and alarm transitions, when an
     /// observer ran.
     #[serde(default)]
@@ -212,6 +228,9 @@ pub enum SummaryError {
     /// Histograms that don't add (hdrhistogram's error, as debug text).
     #[error("{0}")]
     Add(String),
+    /// The streamed-response histograms.
+    #[error(transparent)]
+    Stream(#[from] crate::journal::stream::StreamHistError),
 }
 
 /// Whole-run histograms and counts, merged from every interval line.
@@ -304,6 +323,7 @@ pub fn measure(data: &JournalData, lag: LagAnalysis) -> Result<Measures, Summary
     let t = totals(data)?;
     let duration_s = load_duration(data);
     let span_s = completion_span(data);
+    let streamed = stream::measure(data, span_s)?;
     let rate = |n: u64, over: f64| {
         if over > 0.0 {
             ((n as f64 / over) * 1000.0).round() / 1000.0
@@ -338,6 +358,10 @@ pub fn measure(data: &JournalData, lag: LagAnalysis) -> Result<Measures, Summary
         latency_ms: Percentiles::of(&t.latency),
         service_time_ms: Percentiles::of(&t.service),
         send_lag_ms: t.send_lag.as_ref().map(Percentiles::of),
+        ttft_ms: streamed.as_ref().map(|m| m.ttft_ms.clone()),
+        inter_token_ms: streamed.as_ref().map(|m| m.inter_token_ms.clone()),
+        tokens_per_s: streamed.as_ref().map(|m| m.tokens_per_s),
+        stream: streamed.map(|m| m.counts),
         scaling: crate::scaling::summarize(data, lag.scaling),
         lag: lag.episodes,
     })

@@ -31,6 +31,7 @@ fn rt_spec(endpoint: &str) -> SageMakerTargetSpec {
         accept: None,
         custom_attributes: None,
         aws: AwsSpec::default(),
+        stream: None,
     }
 }
 

@@ -308,6 +308,8 @@ mod tests {
             by_outcome,
             latency: histogram::encode(&h),
             service: histogram::encode(&h),
+            send_lag: None,
+            stream: None,
         })
     }
 

@@ -8,6 +8,7 @@
 pub mod alarm_words;
 mod reader;
 pub mod record;
+pub mod stream;
 mod writer;
 
 use std::path::{Path, PathBuf};

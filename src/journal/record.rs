@@ -67,6 +67,10 @@ pub struct IntervalRecord {
     /// virtual clock (where it is always zero) and in older journals.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub send_lag: Option<String>,
+    /// Time to first token and between parts, for streamed responses
+    /// (`stream = true`); absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stream: Option<super::stream::StreamIntervalRecord>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

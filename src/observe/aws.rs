@@ -114,15 +114,21 @@ pub async fn build_for_target(
     let (target, config, endpoint, variant, kind): (SharedTarget, SdkConfig, _, _, _) = match spec {
         TargetSpec::SageMaker(s) => {
             let config = aws::load_config(&s.aws).await;
-            let t = crate::target::sagemaker::SageMakerTarget::with_config(s, config.clone());
+            let t: SharedTarget = match &s.stream {
+                Some(stream) => Arc::new(
+                    crate::target::sagemaker_stream::SageMakerStreamTarget::with_config(
+                        s,
+                        stream,
+                        config.clone(),
+                    ),
+                ),
+                None => Arc::new(crate::target::sagemaker::SageMakerTarget::with_config(
+                    s,
+                    config.clone(),
+                )),
+            };
             let v = s.target_variant.clone();
-            (
-                Arc::new(t),
-                config,
-                &s.endpoint_name,
-                v,
-                EndpointKind::RealTime,
-            )
+            (t, config, &s.endpoint_name, v, EndpointKind::RealTime)
         }
         TargetSpec::SageMakerAsync(s) => {
             let config = aws::load_config(&s.aws).await;

@@ -48,6 +48,10 @@ pub struct SageMakerTargetSpec {
     pub accept: Option<String>,
     pub custom_attributes: Option<String>,
     pub aws: AwsSpec,
+    /// `stream = true`: InvokeEndpointWithResponseStream instead of
+    /// InvokeEndpoint.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stream: Option<super::stream::StreamSpec>,
 }
 
 /// `kind = "sagemaker-async"`: InvokeEndpointAsync, payloads in S3.
@@ -236,6 +240,16 @@ pub fn sagemaker(ctx: &Ctx, t: &Spanned<RawTarget>) -> Result<SageMakerTargetSpe
             ));
         }
     }
+    let stream = super::stream::from_raw(ctx, &raw.stream, &raw.tokens)?;
+    // InvokeEndpointWithResponseStream has no TargetModel (multi-model
+    // endpoints don't stream), so the field would be silently dropped.
+    if let (Some(_), Some(m)) = (&stream, &raw.target_model) {
+        return Err(ctx.err(
+            Some(m.span()),
+            "target.target_model",
+            "not supported with stream = true (InvokeEndpointWithResponseStream has no TargetModel)",
+        ));
+    }
     Ok(SageMakerTargetSpec {
         endpoint_name: endpoint_name(ctx, t, KIND)?,
         target_variant: non_empty(ctx, &raw.target_variant, "target_variant")?,
@@ -248,6 +262,7 @@ pub fn sagemaker(ctx: &Ctx, t: &Spanned<RawTarget>) -> Result<SageMakerTargetSpe
         accept: raw.accept.clone(),
         custom_attributes: non_empty(ctx, &raw.custom_attributes, "custom_attributes")?,
         aws: aws_spec(ctx, raw)?,
+        stream,
     })
 }
 
@@ -322,6 +337,8 @@ pub fn sagemaker_async(
     for (field, present) in [
         ("target_variant", raw.target_variant.is_some()),
         ("target_model", raw.target_model.is_some()),
+        ("stream", raw.stream.is_some()),
+        ("tokens", raw.tokens.is_some()),
     ] {
         if present {
             return Err(ctx.err(

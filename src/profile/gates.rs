@@ -45,6 +45,11 @@ pub struct RawGates {
     pub scale_out_lag_increase_pct: Option<Spanned<f64>>,
     pub scale_in_lag_increase_pct: Option<Spanned<f64>>,
     pub abort_on_fail: Option<Vec<Spanned<String>>>,
+    // Streamed responses (`stream = true`).
+    pub ttft_p50_ms: Option<Spanned<f64>>,
+    pub ttft_p99_ms: Option<Spanned<f64>>,
+    pub inter_token_p99_ms: Option<Spanned<f64>>,
+    pub min_tokens_per_s: Option<Spanned<f64>>,
 }
 
 /// The gates `abort_on_fail` may name: those a run can know have failed
@@ -93,6 +98,18 @@ pub struct Gates {
     /// [`ABORTABLE`], each set in this section.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub abort_on_fail: Vec<String>,
+    /// Streamed responses: time to first token, from the intended send
+    /// time. Fails with "no data" when nothing was streamed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ttft_p50_ms: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ttft_p99_ms: Option<f64>,
+    /// Streamed responses: the time between parts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inter_token_p99_ms: Option<f64>,
+    /// Streamed responses: tokens per second over the run, at least.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_tokens_per_s: Option<f64>,
 }
 
 /// How far a run may move from its baseline before `compare` (or the
@@ -220,6 +237,10 @@ impl Gates {
                 )?,
             },
             baseline,
+            ttft_p50_ms: f(&r.ttft_p50_ms, "ttft_p50_ms")?,
+            ttft_p99_ms: f(&r.ttft_p99_ms, "ttft_p99_ms")?,
+            inter_token_p99_ms: f(&r.inter_token_p99_ms, "inter_token_p99_ms")?,
+            min_tokens_per_s: f(&r.min_tokens_per_s, "min_tokens_per_s")?,
             abort_on_fail: Vec::new(),
         }
         .with_abort_on_fail(ctx, r.abort_on_fail.as_deref().unwrap_or_default())

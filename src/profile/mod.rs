@@ -19,6 +19,7 @@ pub mod raw;
 mod serialize;
 pub mod sim;
 pub mod sim_work;
+pub mod stream;
 mod target;
 
 use std::ops::Range;

@@ -65,6 +65,9 @@ pub struct RawTarget {
     pub drain_timeout: Option<Spanned<DurationValue>>,
     pub s3_requests_per_second: Option<Spanned<f64>>,
     pub output_poll_max: Option<Spanned<DurationValue>>,
+    // Streaming responses, kind = "sagemaker" or "http" (`super::stream`).
+    pub stream: Option<Spanned<bool>>,
+    pub tokens: Option<Spanned<String>>,
 }
 
 /// A header value: `"Bearer …"`, or `{ env = "API_TOKEN" }` to read it from

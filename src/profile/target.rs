@@ -62,6 +62,9 @@ pub struct HttpTargetSpec {
     pub headers: BTreeMap<String, HeaderValue>,
     pub content_type: String,
     pub accept: Option<String>,
+    /// `stream = true`: read the body part by part (time to first token).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stream: Option<super::stream::StreamSpec>,
 }
 
 /// Why a string is not an HTTP target URL (`--url`, `target.url`).
@@ -126,11 +129,17 @@ pub(super) fn target_spec(ctx: &Ctx, t: &Spanned<RawTarget>) -> Result<TargetSpe
                     .clone()
                     .unwrap_or_else(|| "application/json".into()),
                 accept: raw.accept.clone(),
+                stream: super::stream::from_raw(ctx, &raw.stream, &raw.tokens)?,
             }))
         }
         "sim" => {
             aws::reject_aws_fields(ctx, t, "sim")?;
-            for (field, present) in [("url", raw.url.is_some()), ("method", raw.method.is_some())] {
+            for (field, present) in [
+                ("url", raw.url.is_some()),
+                ("method", raw.method.is_some()),
+                ("stream", raw.stream.is_some()),
+                ("tokens", raw.tokens.is_some()),
+            ] {
                 if present {
                     return Err(ctx.err(
                         Some(t.span()),

@@ -121,6 +121,9 @@ pub fn render_html(report: &Report, charts: &[charts::NamedChart]) -> String {
         fmt(s.latency_ms.max),
     ]);
     o.push_str(&table_html(&t, "summary"));
+    if let Some(st) = super::stream::stream_table(s) {
+        o.push_str(&table_html(&st, "stream"));
+    }
     if !s.gates.is_empty() {
         o.push_str("<h2>Gates</h2>\n");
         o.push_str(&table_html(&sections::gates_table(&s.gates), "gates"));

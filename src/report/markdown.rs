@@ -89,6 +89,10 @@ pub fn render_markdown(report: &Report, charts: &[NamedChart]) -> String {
         fmt(s.latency_ms.max),
     ]);
     out.push_str(&t.to_markdown());
+    if let Some(st) = super::stream::stream_table(s) {
+        out.push('\n');
+        out.push_str(&st.to_markdown());
+    }
     if !s.gates.is_empty() {
         let _ = writeln!(out, "\n### Gates\n");
         out.push_str(&sections::gates_table(&s.gates).to_markdown());

@@ -30,6 +30,7 @@ pub mod junit;
 pub mod limits;
 pub mod markdown;
 pub mod sections;
+pub mod stream;
 pub mod svg;
 pub mod table;
 pub mod text;

@@ -93,6 +93,12 @@ pub fn render_text(report: &Report) -> String {
     );
     percentile_row(&mut out, "latency", &s.latency_ms);
     percentile_row(&mut out, "service", &s.service_time_ms);
+    if let Some(p) = &s.ttft_ms {
+        percentile_row(&mut out, "ttft", p);
+    }
+    if let Some(p) = &s.inter_token_ms {
+        percentile_row(&mut out, "inter-token", p);
+    }
     let _ = writeln!(
         out,
         "  (latency runs from each request's intended send time; service time from its actual send)"
@@ -107,6 +113,9 @@ pub fn render_text(report: &Report) -> String {
             us(lag.p99),
             us(lag.max)
         );
+    }
+    if let Some(line) = super::stream::stream_line(s) {
+        let _ = writeln!(out, "  {line}");
     }
     scaling_sections(report, &mut out);
     // Names come from the profile and the endpoint: no ESC or NUL of

@@ -73,6 +73,17 @@ impl Instance {
 pub struct Admission {
     pub after: f64,
     pub outcome: Outcome,
+    /// With `[sim.instance.stream]`: its first token comes this long after
+    /// arrival, then one per `gap_s`.
+    pub stream: Option<SimStream>,
+}
+
+/// A simulated streamed response, relative to its arrival.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SimStream {
+    pub first_after: f64,
+    pub gap_s: f64,
+    pub tokens: u32,
 }
 
 /// What an async request's caller learns.
@@ -207,6 +218,7 @@ impl Endpoint {
             Admission {
                 after: overhead,
                 outcome,
+                stream: None,
             }
         };
         if n == 0 {
@@ -227,7 +239,21 @@ impl Endpoint {
             .min_by(|a, b| a.1.total_cmp(&b.1))
             .expect("at least one worker slot");
         let start = free.max(now);
-        let service = self.cfg.instance.service_time.sample(rng);
+        // A streamed response: the other sequences in progress when its
+        // worker starts slow its decoding (`profile::sim::stream`).
+        let plan = self.cfg.instance.stream.as_ref().map(|m| {
+            let others = inst
+                .free_at
+                .iter()
+                .enumerate()
+                .filter(|(k, f)| *k != slot && **f > start)
+                .count();
+            m.plan(others, rng)
+        });
+        let service = match &plan {
+            Some(p) => p.service_s(),
+            None => self.cfg.instance.service_time.sample(rng),
+        };
         let end = start + service;
         inst.free_at[slot] = end;
         if start > now {
@@ -251,7 +277,16 @@ impl Endpoint {
             Some(model_latency.min(timeout)),
             outcome,
         );
-        Admission { after, outcome }
+        let stream = plan.filter(|_| outcome == Outcome::Ok).map(|p| SimStream {
+            first_after: start - now + p.prefill_s + overhead,
+            gap_s: p.gap_s,
+            tokens: p.tokens,
+        });
+        Admission {
+            after,
+            outcome,
+            stream,
+        }
     }
 
     /// Queues one async request arriving at `now`; `None` when the queue

@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
+use futures::FutureExt;
 use futures::future::BoxFuture;
 
 use super::endpoint::AsyncDone;
@@ -16,6 +17,7 @@ use super::world::World;
 use super::{AbortOnDrop, lock};
 use crate::clock::RunClock;
 use crate::outcome::Outcome;
+use crate::target::stream::{Reply, StreamTiming};
 use crate::target::{Target, TargetError};
 
 pub struct SimTarget {
@@ -41,15 +43,39 @@ impl Target for SimTarget {
         Box::pin(async { Ok(()) })
     }
 
-    fn invoke(&self, _payload: Bytes) -> BoxFuture<'static, Outcome> {
+    /// Real-time requests; with `[sim.instance.stream]` the reply carries
+    /// the parts' timing the model decided (instants computed, not slept
+    /// for token by token, so they are exact and a long answer costs one
+    /// timer, not one per token).
+    fn invoke_reply(&self, payload: Bytes) -> BoxFuture<'static, Reply> {
+        if self.is_async {
+            return Box::pin(self.invoke(payload).map(Reply::whole));
+        }
+        let now = self.clock.now_s();
+        let adm = lock(&self.world).invoke_realtime(now);
+        let until = self.at(now + adm.after);
+        let stream = adm.stream.map(|st| {
+            let gap = Duration::from_secs_f64(st.gap_s);
+            StreamTiming {
+                first_part: Some(self.at(now + st.first_after)),
+                parts: u64::from(st.tokens),
+                tokens: u64::from(st.tokens),
+                gaps: vec![gap; st.tokens.saturating_sub(1) as usize],
+            }
+        });
+        Box::pin(async move {
+            tokio::time::sleep_until(until).await;
+            Reply {
+                outcome: adm.outcome,
+                stream,
+            }
+        })
+    }
+
+    fn invoke(&self, payload: Bytes) -> BoxFuture<'static, Outcome> {
         let now = self.clock.now_s();
         if !self.is_async {
-            let adm = lock(&self.world).invoke_realtime(now);
-            let until = self.at(now + adm.after);
-            return Box::pin(async move {
-                tokio::time::sleep_until(until).await;
-                adm.outcome
-            });
+            return Box::pin(self.invoke_reply(payload).map(|r| r.outcome));
         }
         let ticket = lock(&self.world).invoke_async(now);
         let Some(ticket) = ticket else {

@@ -358,7 +358,7 @@ fn classify_hyper_error(e: &hyper::Error) -> Outcome {
 
 /// Classifies a transport error. A reset or a connection closed before the
 /// response is a connection error, like a refused connect.
-fn classify_error(e: &reqwest::Error) -> Outcome {
+pub(super) fn classify_error(e: &reqwest::Error) -> Outcome {
     if e.is_timeout() {
         return Outcome::Timeout;
     }
@@ -377,6 +377,17 @@ fn classify_error(e: &reqwest::Error) -> Outcome {
         source = s.source();
     }
     Outcome::Other
+}
+
+impl HttpTarget {
+    /// An invocation through reqwest with the profile's method and
+    /// headers, for the streaming target ([`super::http_stream`]), which
+    /// reads the body part by part.
+    pub(super) fn request(&self, payload: Bytes) -> reqwest::RequestBuilder {
+        self.client
+            .request(self.method.clone(), self.url.clone())
+            .body(payload)
+    }
 }
 
 impl Target for HttpTarget {

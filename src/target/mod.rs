@@ -8,8 +8,11 @@
 //! `deploy::build`, a test against a real server on 127.0.0.1.
 
 pub mod http;
+pub mod http_stream;
 pub mod sagemaker;
 pub mod sagemaker_async;
+pub mod sagemaker_stream;
+pub mod stream;
 
 use std::sync::Arc;
 
@@ -81,6 +84,14 @@ pub trait Target: Send + Sync + 'static {
     /// what it needs, so the invoker can spawn it; the invoker applies the
     /// timeout by dropping it.
     fn invoke(&self, payload: Bytes) -> BoxFuture<'static, Outcome>;
+
+    /// Like [`Target::invoke`], with the parts' timing when the response
+    /// is streamed ([`stream`]); the invoker calls this one. Targets whose
+    /// responses come whole need not implement it.
+    fn invoke_reply(&self, payload: Bytes) -> BoxFuture<'static, stream::Reply> {
+        use futures::FutureExt;
+        self.invoke(payload).map(stream::Reply::whole).boxed()
+    }
 
     /// Things the run should journal as `warning` lines when it ends (the
     /// async target's failure reasons with their counts). Most targets have

@@ -110,6 +110,10 @@ pub struct InstanceConfig {
     pub launch_time: Dist,
     /// From a scale-in decision to the instances leaving the endpoint.
     pub termination_time_s: f64,
+    /// `[sim.instance.stream]`: responses come back as tokens
+    /// ([`super::stream`]); absent, whole responses.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stream: Option<super::stream::StreamModel>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -192,6 +196,7 @@ impl Default for SimConfig {
                 queue_bound: 100,
                 launch_time: Dist::fixed(300.0),
                 termination_time_s: 60.0,
+                stream: None,
             },
             async_: AsyncConfig {
                 request_ttl_s: 6.0 * 3600.0,
@@ -380,6 +385,12 @@ impl SimConfig {
             }
             if let Some(v) = &i.termination_time {
                 c.instance.termination_time_s = secs(v);
+            }
+            if let Some(v) = &i.stream {
+                c.instance.stream =
+                    Some(super::stream::StreamModel::from_raw(ctx, v, |d, field| {
+                        dist(ctx, d, field)
+                    })?);
             }
         }
         if let Some(a) = &r.async_ {

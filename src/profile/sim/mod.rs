@@ -15,5 +15,6 @@ pub mod policy;
 pub mod raw;
 pub mod scale_in;
 pub mod schedule;
+pub mod stream;
 
 pub use config::{RawSimConfig, SimConfig};

@@ -49,6 +49,8 @@ pub struct RawInstance {
     pub queue_bound: Option<Spanned<i64>>,
     pub launch_time: Option<Spanned<RawDist>>,
     pub termination_time: Option<Spanned<DurationValue>>,
+    /// `[sim.instance.stream]` (`super::stream`).
+    pub stream: Option<Spanned<super::stream::RawStreamModel>>,
 }
 
 /// A duration (`"5m"`) or a distribution table

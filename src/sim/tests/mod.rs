@@ -7,6 +7,7 @@ mod cooldowns;
 mod idle;
 mod mechanics;
 mod runtime;
+mod stream;
 
 use std::path::Path;
 
