@@ -1,12 +1,22 @@
 #!/usr/bin/env bash
-# Opens a report.html in headless Chromium, takes a screenshot, and fails on
-# console errors. Installs Debian's chromium when it is missing.
+# Checks a report.html: first that no two text elements of a chart overlap
+# and none leaves its chart (the SVG text extents of
+# `scaletrace::report::svg::layout_problems`, through
+# `cargo run --example check_layout`; the tests run the same check), then
+# opens it in headless Chromium, takes a screenshot, and fails on console
+# errors. Installs Debian's chromium when it is missing; SKIP_BROWSER=1
+# runs the layout check alone.
 #
 #   scripts/check-html.sh RUN_DIR/report.html [out.png]
 set -euo pipefail
 html="${1:?usage: scripts/check-html.sh REPORT_HTML [OUT_PNG]}"
 out="${2:-${html%.html}.png}"
 [ -f "$html" ] || { echo "no such file: $html" >&2; exit 2; }
+
+echo "==> chart layout: overlapping text" >&2
+(cd "$(dirname "$0")/.." && cargo run --quiet --locked --example check_layout -- "$(cd "$(dirname "$html")" && pwd)/$(basename "$html")") || {
+  echo "chart layout faults in $html" >&2; exit 1; }
+if [ "${SKIP_BROWSER:-}" = 1 ]; then echo "ok: $html (layout only)"; exit 0; fi
 
 browser=""
 for b in chromium chromium-browser google-chrome; do

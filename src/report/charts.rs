@@ -157,6 +157,16 @@ fn metric_points(d: &[crate::timeline::Datapoint]) -> Vec<(f64, Option<f64>)> {
     out
 }
 
+/// A metric's name as its axis label: the long ones by their unit, so the
+/// label fits beside the plot (the title and legend name the metric).
+fn axis_label(metric: &str) -> String {
+    match metric {
+        "ApproximateBacklogSizePerInstance" => "requests per instance".into(),
+        "InvocationsPerInstance" => "invocations per instance".into(),
+        _ => metric.into(),
+    }
+}
+
 /// The charts there is data for, in reading order.
 pub fn charts(report: &Report) -> Vec<NamedChart> {
     let tl = &report.timeline;
@@ -168,6 +178,7 @@ pub fn charts(report: &Report) -> Vec<NamedChart> {
         title: "Offered vs achieved rate, instances".into(),
         x_max,
         y_label: "requests/s".into(),
+        y_log: false,
         y2_label: None,
         series: vec![
             Series::line(
@@ -222,6 +233,7 @@ pub fn charts(report: &Report) -> Vec<NamedChart> {
                 title,
                 x_max,
                 y_label: "ms".into(),
+                y_log: false,
                 y2_label: None,
                 series,
                 bands: vec![],
@@ -230,23 +242,37 @@ pub fn charts(report: &Report) -> Vec<NamedChart> {
             },
         ));
     } else {
+        // Latency spanning more than two decades (a queue that grew to
+        // minutes beside sub-second requests) reads on a log axis.
+        let lat = || iv.iter().flat_map(|i| [i.p50_ms, i.p99_ms]).flatten();
+        let lat_min = lat().filter(|v| *v > 0.0).fold(f64::INFINITY, f64::min);
+        let lat_max = lat().fold(0.0, f64::max);
+        let y_log = lat_max > 100.0 * lat_min;
+        // Past a minute, seconds: "540 s", not "540000 ms".
+        let (unit, per) = if lat_max > 60_000.0 {
+            ("s", 1000.0)
+        } else {
+            ("ms", 1.0)
+        };
+        let scaled = |v: Option<f64>| v.map(|v| v / per);
         out.push(NamedChart::lines(
             "latency",
             Chart {
                 title: "Latency per interval (from intended send time)".into(),
                 x_max,
-                y_label: "ms".into(),
+                y_label: format!("latency, {unit}"),
+                y_log,
                 y2_label: None,
                 series: vec![
                     Series::line(
                         "p50",
                         "#1f77b4",
-                        iv.iter().map(|i| (i.t, i.p50_ms)).collect(),
+                        iv.iter().map(|i| (i.t, scaled(i.p50_ms))).collect(),
                     ),
                     Series::line(
                         "p99",
                         "#d62728",
-                        iv.iter().map(|i| (i.t, i.p99_ms)).collect(),
+                        iv.iter().map(|i| (i.t, scaled(i.p99_ms))).collect(),
                     ),
                 ],
                 bands: vec![],
@@ -255,7 +281,7 @@ pub fn charts(report: &Report) -> Vec<NamedChart> {
                     .slo
                     .as_ref()
                     .and_then(|s| s.p99_ms)
-                    .map(|v| vec![(v, format!("SLO p99 {} ms", fmt(v)))])
+                    .map(|v| vec![(v / per, format!("SLO p99 {} ms", fmt(v)))])
                     .unwrap_or_default(),
             },
         ));
@@ -277,19 +303,32 @@ pub fn charts(report: &Report) -> Vec<NamedChart> {
         }
         let mut bands = Vec::new();
         let names = AlarmNames::of(report);
-        for c in &tl.alarm_configs {
+        // A colour per alarm, never the metric line's blue: scale-out
+        // alarms in reds, scale-in alarms in greens, missing data in greys.
+        const UPPER: [&str; 3] = ["#d62728", "#ff7f0e", "#8c564b"];
+        const LOWER: [&str; 3] = ["#2ca02c", "#17becf", "#bcbd22"];
+        const GREY: [&str; 3] = ["#999999", "#c7c7c7", "#636363"];
+        let (mut upper, mut lower) = (0, 0);
+        for (i, c) in tl.alarm_configs.iter().enumerate() {
             if hlines.iter().all(|h| (h.0 - c.threshold).abs() > 1e-9) {
                 hlines.push((
                     c.threshold,
                     format!("{} threshold {}", names.apply(&c.name), fmt(c.threshold)),
                 ));
             }
+            let is_upper = c.comparison.is_upper() == Some(true);
+            let alarm_color = if is_upper {
+                upper += 1;
+                UPPER[(upper - 1) % UPPER.len()]
+            } else {
+                lower += 1;
+                LOWER[(lower - 1) % LOWER.len()]
+            };
             for (from, to, state) in tl.alarm_bands(&c.name) {
-                let color = match (state, c.comparison.is_upper() == Some(true)) {
-                    (AlarmState::Alarm, true) => "#d62728",
-                    (AlarmState::Alarm, false) => "#1f77b4",
-                    (AlarmState::InsufficientData, _) => "#999999",
-                    (AlarmState::Ok, _) => continue,
+                let color = match state {
+                    AlarmState::Alarm => alarm_color,
+                    AlarmState::InsufficientData => GREY[i % GREY.len()],
+                    AlarmState::Ok => continue,
                 };
                 bands.push(Band {
                     from,
@@ -304,7 +343,8 @@ pub fn charts(report: &Report) -> Vec<NamedChart> {
             Chart {
                 title: format!("Scaling metric: {name} per period, against the target"),
                 x_max,
-                y_label: name,
+                y_label: axis_label(&name),
+                y_log: false,
                 y2_label: None,
                 series: vec![sr],
                 bands,
@@ -337,6 +377,7 @@ pub fn charts(report: &Report) -> Vec<NamedChart> {
                 title: "Async backlog".into(),
                 x_max,
                 y_label: "requests".into(),
+                y_log: false,
                 y2_label: age.then(|| "age of oldest (s)".into()),
                 series: backlog,
                 bands: vec![],
