@@ -151,20 +151,17 @@ pub fn reject_aws_fields(
 
 fn reject_http_fields(ctx: &Ctx, t: &Spanned<RawTarget>, kind: &str) -> Result<(), ProfileError> {
     let raw = t.get_ref();
-    for (field, present) in [
-        ("url", raw.url.is_some()),
-        ("method", raw.method.is_some()),
-        ("headers", raw.headers.is_some()),
-        ("ping", raw.ping.is_some()),
-    ] {
-        if present {
-            return Err(ctx.err(
-                Some(t.span()),
-                format!("target.{field}"),
-                format!("not used with kind = {kind:?} (the endpoint is named by endpoint_name)"),
-            ));
-        }
-    }
+    reject_present(
+        ctx,
+        t,
+        [
+            ("url", raw.url.is_some()),
+            ("method", raw.method.is_some()),
+            ("headers", raw.headers.is_some()),
+            ("ping", raw.ping.is_some()),
+        ],
+        format!("not used with kind = {kind:?} (the endpoint is named by endpoint_name)"),
+    )?;
     Ok(())
 }
 
@@ -231,15 +228,12 @@ pub fn sagemaker(ctx: &Ctx, t: &Spanned<RawTarget>) -> Result<SageMakerTargetSpe
     const KIND: &str = "sagemaker";
     reject_http_fields(ctx, t, KIND)?;
     let raw = t.get_ref();
-    for (field, present) in async_fields(raw) {
-        if present {
-            return Err(ctx.err(
-                Some(t.span()),
-                format!("target.{field}"),
-                "only used with kind = \"sagemaker-async\"",
-            ));
-        }
-    }
+    reject_present(
+        ctx,
+        t,
+        async_fields(raw),
+        "only used with kind = \"sagemaker-async\"",
+    )?;
     let stream = super::stream::from_raw(ctx, &raw.stream, &raw.tokens)?;
     // InvokeEndpointWithResponseStream has no TargetModel (multi-model
     // endpoints don't stream), so the field would be silently dropped.
@@ -334,20 +328,17 @@ pub fn sagemaker_async(
     const KIND: &str = "sagemaker-async";
     reject_http_fields(ctx, t, KIND)?;
     let raw = t.get_ref();
-    for (field, present) in [
-        ("target_variant", raw.target_variant.is_some()),
-        ("target_model", raw.target_model.is_some()),
-        ("stream", raw.stream.is_some()),
-        ("tokens", raw.tokens.is_some()),
-    ] {
-        if present {
-            return Err(ctx.err(
-                Some(t.span()),
-                format!("target.{field}"),
-                "not supported by InvokeEndpointAsync",
-            ));
-        }
-    }
+    reject_present(
+        ctx,
+        t,
+        [
+            ("target_variant", raw.target_variant.is_some()),
+            ("target_model", raw.target_model.is_some()),
+            ("stream", raw.stream.is_some()),
+            ("tokens", raw.tokens.is_some()),
+        ],
+        "not supported by InvokeEndpointAsync",
+    )?;
     let uri = raw.input_s3_uri.as_ref().ok_or_else(|| {
         ctx.err(
             Some(t.span()),
@@ -418,6 +409,23 @@ pub fn sagemaker_async(
         )?,
         aws: aws_spec(ctx, raw)?,
     })
+}
+
+/// The first of `fields` that is set, as an error naming it: fields that
+/// mean nothing for this kind of target (`why` says so) would otherwise be
+/// dropped silently.
+pub(super) fn reject_present<'f>(
+    ctx: &Ctx,
+    t: &Spanned<RawTarget>,
+    fields: impl IntoIterator<Item = (&'f str, bool)>,
+    why: impl std::fmt::Display,
+) -> Result<(), ProfileError> {
+    match fields.into_iter().find(|(_, present)| *present) {
+        Some((field, _)) => {
+            Err(ctx.err(Some(t.span()), format!("target.{field}"), why.to_string()))
+        }
+        None => Ok(()),
+    }
 }
 
 #[cfg(test)]

@@ -134,20 +134,12 @@ pub(super) fn target_spec(ctx: &Ctx, t: &Spanned<RawTarget>) -> Result<TargetSpe
         }
         "sim" => {
             aws::reject_aws_fields(ctx, t, "sim")?;
-            for (field, present) in [
+            aws::reject_present(ctx, t, [
                 ("url", raw.url.is_some()),
                 ("method", raw.method.is_some()),
                 ("stream", raw.stream.is_some()),
                 ("tokens", raw.tokens.is_some()),
-            ] {
-                if present {
-                    return Err(ctx.err(
-                        Some(t.span()),
-                        format!("target.{field}"),
-                        "not used with kind = \"sim\" (configure the endpoint in [sim])",
-                    ));
-                }
-            }
+            ], "not used with kind = \"sim\" (configure the endpoint in [sim])")?;
             // `[sim]`, validated by the caller, replaces the default.
             Ok(TargetSpec::Sim(Box::default()))
         }
