@@ -49,6 +49,12 @@ fn a_huge_numeric_duration_exits_2_naming_the_field() {
         "{SIM}[load]\n[[load.phases]]\nduration = 1e300\nrate = 1\n"
     ));
     assert_bad_input(&o, 5, "load.phases[0].duration");
+    // The value as written, not its 301 digits.
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("(got 1e300 s)"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
 }
 
 #[test]

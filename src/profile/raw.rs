@@ -238,13 +238,14 @@ impl<'de> Deserialize<'de> for DurationValue {
             fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<DurationValue, E> {
                 if v.is_nan() || v < 0.0 {
                     return Err(E::custom(format!(
-                        "duration must not be negative (got {v})"
+                        "duration must not be negative (got {v:?})"
                     )));
                 }
                 // Checked before converting: `from_secs_f64` panics on
-                // values past `Duration::MAX` (and on infinity).
+                // values past `Duration::MAX` (and on infinity). `{v:?}`
+                // prints 1e300 as `1e300`, not as 301 digits.
                 if v > MAX_DURATION.as_secs_f64() {
-                    return Err(too_long(&format_args!("{v} s")));
+                    return Err(too_long(&format_args!("{v:?} s")));
                 }
                 Ok(DurationValue(Duration::from_secs_f64(v)))
             }
