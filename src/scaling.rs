@@ -149,7 +149,11 @@ pub fn summarize(
     let observed = data.records.iter().any(|r| {
         matches!(
             r,
-            Record::Metric(_) | Record::Endpoint(_) | Record::Activity(_) | Record::Alarm(_)
+            Record::Metric(_)
+                | Record::Endpoint(_)
+                | Record::Copies(_)
+                | Record::Activity(_)
+                | Record::Alarm(_)
         )
     });
     if !observed {

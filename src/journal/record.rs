@@ -33,6 +33,7 @@ pub enum Record {
     AlarmConfig(AlarmConfigRecord),
     Activity(ActivityRecord),
     Endpoint(EndpointRecord),
+    Copies(CopiesRecord),
     ScalableTarget(ScalableTargetRecord),
     Policy(PolicyRecord),
     Warning(WarningRecord),
@@ -348,6 +349,25 @@ pub struct EndpointRecord {
     pub desired: u32,
 }
 
+/// An inference component's copy counts (`DescribeInferenceComponent`:
+/// `InferenceComponentStatus`, `RuntimeConfig.DesiredCopyCount` /
+/// `CurrentCopyCount`), written when they change, by the AWS observer and
+/// by the simulator alike. The endpoint's instances (managed instance
+/// scaling) stay in [`EndpointRecord`]; Application Auto Scaling's
+/// activities on an inference component change its copies.
+/// <https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_DescribeInferenceComponent.html>
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CopiesRecord {
+    pub t: f64,
+    /// The inference component's name.
+    pub component: String,
+    /// `InferenceComponentStatus`: `InService`, `Creating`, `Updating`,
+    /// `Failed`, `Deleting`.
+    pub status: String,
+    pub current: u32,
+    pub desired: u32,
+}
+
 /// The scalable target's bounds (DescribeScalableTargets).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ScalableTargetRecord {
@@ -500,6 +520,7 @@ impl Record {
                 }
             }
             Record::Endpoint(r) => r.t += by,
+            Record::Copies(r) => r.t += by,
             Record::ScalableTarget(r) => r.t += by,
             Record::Policy(r) => r.t += by,
             Record::Warning(r) => r.t += by,
@@ -526,6 +547,7 @@ impl Record {
             Record::AlarmConfig(r) => r.t,
             Record::Activity(r) => r.t,
             Record::Endpoint(r) => r.t,
+            Record::Copies(r) => r.t,
             Record::ScalableTarget(r) => r.t,
             Record::Policy(r) => r.t,
             Record::Warning(r) => r.t,

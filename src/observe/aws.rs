@@ -24,50 +24,46 @@
 //! about setups that cannot scale as intended ([`startup_warnings`]).
 
 use std::collections::{HashMap, HashSet};
-use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::Duration;
 
 use aws_config::SdkConfig;
-use aws_sdk_applicationautoscaling::types::{ScalingActivity, ScalingPolicy, ServiceNamespace};
+use aws_sdk_applicationautoscaling::types::{ScalingActivity, ScalingPolicy};
 use aws_sdk_cloudwatch::primitives::DateTime as AwsTime;
 use aws_sdk_cloudwatch::types::MetricAlarm;
-use aws_sdk_cloudwatch::types::{Dimension, Metric, MetricDataQuery, MetricStat};
 use aws_sdk_sagemaker::operation::describe_endpoint_config::DescribeEndpointConfigOutput;
 use aws_sdk_sagemakerruntime::config::http::HttpResponse;
 use aws_sdk_sagemakerruntime::error::{ProvideErrorMetadata, SdkError};
 use chrono::{DateTime, Utc};
 use futures::FutureExt;
 use futures::future::BoxFuture;
-use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 
 mod alarms;
+mod calls;
 pub mod error_line;
+mod polls;
 pub mod setup;
 
 pub use alarms::alarm_config_record;
+use calls::Calls;
+use setup::CallFailure;
 pub use setup::target_tracking_alarm_prefix;
-use setup::{CallFailure, Pacing};
 
 use super::Observer;
 use super::aws_model::{
-    EndpointKind, MetricQuery, MetricTracker, PolicyFacts, ScalingFacts, add_query,
-    desired_from_description, metric_record, metric_set, startup_warnings,
+    EndpointKind, MetricQuery, MetricTracker, PolicyFacts, ScalingFacts, add_query, metric_set,
+    startup_warnings,
 };
 use crate::aws;
 use crate::clock::RunClock;
 use crate::journal::record::{
-    ActivityRecord, ActivityStatus, AlarmState, EndpointRecord, EndpointStatus, NotScaledReason,
-    PolicyRecord, Record, ScalableTargetRecord, WarningRecord,
+    ActivityStatus, AlarmState, EndpointRecord, EndpointStatus, NotScaledReason, PolicyRecord,
+    Record, ScalableTargetRecord, WarningRecord,
 };
 use crate::profile::TargetSpec;
 use crate::resource::ScalableResource;
 use crate::target::{SharedTarget, TargetError};
 
-/// API calls per second, all APIs together.
-const CALLS_PER_SECOND: u32 = 5;
-/// Longest back-off after throttling.
-const MAX_BACKOFF: Duration = Duration::from_secs(60);
 /// How far back metrics are read (CloudWatch may revise recent periods).
 const METRIC_LOOKBACK: chrono::Duration = chrono::Duration::minutes(30);
 /// Activities and history read from this long before the run started.
@@ -186,112 +182,6 @@ pub struct AwsObserver {
     startup_done: bool,
     /// The records of the poll in flight, step by step.
     unfinished: Vec<Record>,
-}
-
-/// The observer's call discipline: one rate limiter for every API, a
-/// back-off that doubles on throttling and eases on success, and each kind
-/// of failure warned about once (throttling at most once a minute per API).
-struct Calls {
-    limiter: DefaultDirectRateLimiter,
-    backoff: Duration,
-    last_throttle_warning: HashMap<&'static str, tokio::time::Instant>,
-    failures_warned: HashSet<String>,
-    /// APIs answering 5xx, and how often they were retried since: said
-    /// once when it starts and once when the API answers again.
-    unavailable: HashMap<&'static str, u32>,
-}
-
-impl Calls {
-    fn new() -> Calls {
-        let quota = Quota::per_second(NonZeroU32::new(CALLS_PER_SECOND).expect("non-zero"));
-        Calls {
-            limiter: RateLimiter::direct(quota),
-            backoff: Duration::ZERO,
-            last_throttle_warning: HashMap::new(),
-            failures_warned: HashSet::new(),
-            unavailable: HashMap::new(),
-        }
-    }
-
-    /// Waits for the rate limiter (and any back-off) before an API call.
-    async fn pace(&self) {
-        if !self.backoff.is_zero() {
-            tokio::time::sleep(self.backoff).await;
-        }
-        self.limiter.until_ready().await;
-    }
-
-    fn succeeded(&mut self) {
-        self.backoff /= 2;
-        if self.backoff < Duration::from_millis(500) {
-            self.backoff = Duration::ZERO;
-        }
-    }
-
-    /// Backs off on throttling; the warning to journal, if one is due.
-    fn failed(&mut self, f: &CallFailure) -> Option<String> {
-        if f.throttled {
-            self.backoff = (self.backoff * 2).clamp(Duration::from_secs(1), MAX_BACKOFF);
-            let now = tokio::time::Instant::now();
-            let recent = self
-                .last_throttle_warning
-                .get(f.api)
-                .is_some_and(|at| now.duration_since(*at) < Duration::from_secs(60));
-            if recent {
-                return None;
-            }
-            self.last_throttle_warning.insert(f.api, now);
-            return Some(format!(
-                "{} was throttled; the observer backs off {} between calls",
-                f.api,
-                humantime::format_duration(self.backoff)
-            ));
-        }
-        if f.unavailable {
-            let retries = self.unavailable.entry(f.api).or_insert(0);
-            *retries += 1;
-            return (*retries == 1).then(|| {
-                format!(
-                    "{} unavailable: {}; the observer retries it every poll",
-                    f.api, f.description
-                )
-            });
-        }
-        let key = format!("{}:{}", f.api, f.code.as_deref().unwrap_or("error"));
-        self.failures_warned
-            .insert(key)
-            .then(|| format!("{} failed: {}", f.api, f.description))
-    }
-}
-
-impl Calls {
-    /// `api` answered: if it was unavailable, the line saying it is back
-    /// and how often it was retried.
-    fn answered(&mut self, api: &'static str) -> Option<String> {
-        let failures = self.unavailable.remove(api)?;
-        let retries = failures.saturating_sub(1);
-        Some(format!(
-            "{api} available again after {failures} failed call{} ({retries} retr{})",
-            if failures == 1 { "" } else { "s" },
-            if retries == 1 { "y" } else { "ies" }
-        ))
-    }
-}
-
-impl Pacing for Calls {
-    fn before(&mut self) -> BoxFuture<'_, ()> {
-        self.pace().boxed()
-    }
-
-    fn after(&mut self, failure: Option<&CallFailure>) -> Option<String> {
-        match failure {
-            None => {
-                self.succeeded();
-                None
-            }
-            Some(f) => self.failed(f),
-        }
-    }
 }
 
 fn to_chrono(t: &AwsTime) -> DateTime<Utc> {
@@ -591,151 +481,6 @@ impl AwsObserver {
         }
         self.policy_alarms = alarms;
         Some(facts)
-    }
-
-    async fn poll_activities(&mut self, clock: &RunClock, out: &mut Vec<Record>) {
-        let Some(scalable) = self.resource() else {
-            return;
-        };
-        let resource = scalable.resource_id();
-        self.pace().await;
-        let res = self
-            .c
-            .autoscaling
-            .describe_scaling_activities()
-            .service_namespace(ServiceNamespace::Sagemaker)
-            .resource_id(&resource)
-            .scalable_dimension(scalable.scalable_dimension())
-            .include_not_scaled_activities(true)
-            .send()
-            .await;
-        let Some(o) = self.settle("DescribeScalingActivities", res, clock, out) else {
-            return;
-        };
-        let since = clock.started_at - BEFORE_START;
-        let t = clock.now_s();
-        let mut list: Vec<_> = o.scaling_activities().iter().collect();
-        list.sort_by_key(|a| a.start_time().secs());
-        for a in list {
-            let start = to_chrono(a.start_time());
-            let status = ActivityStatus::from(a.status_code().as_str());
-            let open = a.end_time().is_none();
-            if start < since && !open {
-                continue;
-            }
-            if self.activities.get(a.activity_id()) == Some(&status) {
-                continue;
-            }
-            self.activities
-                .insert(a.activity_id().to_string(), status.clone());
-            out.push(Record::Activity(ActivityRecord {
-                t,
-                id: a.activity_id().to_string(),
-                start: clock.offset_of_utc(start),
-                end: a.end_time().map(|e| clock.offset_of_utc(to_chrono(e))),
-                status,
-                cause: a.cause().to_string(),
-                description: a.description().to_string(),
-                from: None,
-                to: desired_from_description(a.description()),
-                not_scaled: not_scaled_reasons(a),
-            }));
-        }
-    }
-
-    async fn poll_metrics(&mut self, clock: &RunClock, out: &mut Vec<Record>) {
-        let Some(variant) = self.variant.clone() else {
-            return;
-        };
-        if self.queries.is_empty() {
-            return;
-        }
-        let now = Utc::now();
-        let start = floor_to(
-            (clock.started_at - BEFORE_START).max(now - METRIC_LOOKBACK),
-            60,
-        );
-        let end = floor_to(now, 60) + chrono::Duration::minutes(1);
-        let queries: Vec<MetricDataQuery> = self
-            .queries
-            .iter()
-            .enumerate()
-            .map(|(i, q)| {
-                let mut metric = Metric::builder()
-                    .namespace(&q.namespace)
-                    .metric_name(&q.name);
-                for (k, v) in q.dimensions(&self.what.endpoint, &variant) {
-                    metric = metric.dimensions(Dimension::builder().name(k).value(v).build());
-                }
-                MetricDataQuery::builder()
-                    .id(format!("m{i}"))
-                    .metric_stat(
-                        MetricStat::builder()
-                            .metric(metric.build())
-                            .period(q.period_s as i32)
-                            .stat(&q.stat)
-                            .build(),
-                    )
-                    .return_data(true)
-                    .build()
-            })
-            .collect();
-        let mut token: Option<String> = None;
-        let t = clock.now_s();
-        // A handful of pages at most: 30 minutes of 20 metrics is one.
-        for _ in 0..5 {
-            self.pace().await;
-            let res = self
-                .c
-                .cloudwatch
-                .get_metric_data()
-                .set_metric_data_queries(Some(queries.clone()))
-                .start_time(to_aws(start))
-                .end_time(to_aws(end))
-                .set_next_token(token.take())
-                .send()
-                .await;
-            let Some(o) = self.settle("GetMetricData", res, clock, out) else {
-                return;
-            };
-            for r in o.metric_data_results() {
-                let Some(index) = r
-                    .id()
-                    .and_then(|id| id.strip_prefix('m'))
-                    .and_then(|i| i.parse::<usize>().ok())
-                else {
-                    continue;
-                };
-                let Some(q) = self.queries.get(index) else {
-                    continue;
-                };
-                let mut points: Vec<(DateTime<Utc>, f64)> = r
-                    .timestamps()
-                    .iter()
-                    .map(to_chrono)
-                    .zip(r.values().iter().copied())
-                    .collect();
-                points.sort_by_key(|p| p.0);
-                for (at, value) in points {
-                    if let Some(revision) = self.metrics.observe(index, at, value) {
-                        out.push(Record::Metric(metric_record(
-                            q,
-                            &self.what.endpoint,
-                            &variant,
-                            t,
-                            clock.offset_of_utc(at),
-                            value,
-                            revision,
-                        )));
-                    }
-                }
-            }
-            token = o.next_token().map(str::to_string);
-            if token.is_none() {
-                break;
-            }
-        }
-        self.metrics.forget_before(start);
     }
 
     /// One poll. Each step's records move to `unfinished` as the step

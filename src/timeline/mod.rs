@@ -273,7 +273,11 @@ impl Timeline {
                     text: format!("{} received", i.signal),
                 }),
                 Record::LoadImport(l) => imported = Some(l),
-                Record::ScalableTarget(_) | Record::End(_) | Record::Start(_) => {}
+                // Copy counts join the timeline with the inference-component lag links.
+                Record::ScalableTarget(_)
+                | Record::End(_)
+                | Record::Start(_)
+                | Record::Copies(_) => {}
             }
         }
         tl.metrics = metrics
