@@ -6,9 +6,21 @@
 //!    client's own rate, failures and latency, one-second resolution;
 //! 2. CloudWatch `Invocations` (Sum per one-minute period, divided by 60)
 //!    on a real-time endpoint, one-minute resolution;
-//! 3. CloudWatch `ApproximateBacklogSize` (Average per minute) on an
-//!    asynchronous endpoint, which publishes no `Invocations`: the level is
-//!    requests queued, not requests per second.
+//! 3. on an asynchronous endpoint, which publishes no `Invocations`
+//!    ("Alarms and logs for tracking metrics from asynchronous endpoints",
+//!    <https://docs.aws.amazon.com/sagemaker/latest/dg/async-inference-monitor.html>),
+//!    the requests that arrived each minute, from the metrics it does
+//!    publish: what left the queue (`InvocationsProcesssed` and
+//!    `ExpiredRequests`, Sum) plus what the queue grew by
+//!    (`ApproximateBacklogSize` Average, this minute's less the minute
+//!    before's; a minute after a gap in the backlog counts no growth), per
+//!    second, clamped at 0. AWS publishes no arrival count for async
+//!    endpoints, so this is an estimate with one-minute resolution; the
+//!    averages make the backlog term lag the true arrivals by up to half a
+//!    minute. (`InvocationFailures` are not added: a failed invocation was
+//!    processed, as far as AWS's descriptions say.)
+//! 4. `ApproximateBacklogSize` alone, when no `InvocationsProcesssed` was
+//!    read: the level is requests queued, not requests per second.
 //!
 //! Change detection ([`changes`]): the load holds a *level* (the mean of the
 //! samples since it settled). A sample more than [`REL_STEP`] of the level
@@ -39,7 +51,10 @@ pub enum LoadSource {
     Imported { tool: String, file: String },
     /// CloudWatch `Invocations` (Sum / 60).
     Invocations,
-    /// CloudWatch `ApproximateBacklogSize` (async endpoints).
+    /// Async endpoints: `InvocationsProcesssed` + `ExpiredRequests` + the
+    /// backlog's growth, per second (item 3 of the module header).
+    AsyncArrivals,
+    /// CloudWatch `ApproximateBacklogSize` alone (async endpoints).
     Backlog,
 }
 
@@ -49,6 +64,9 @@ impl LoadSource {
         match self {
             LoadSource::Imported { tool, file } => format!("from {tool} ({file})"),
             LoadSource::Invocations => "from CloudWatch Invocations".into(),
+            LoadSource::AsyncArrivals => {
+                "from CloudWatch InvocationsProcesssed + backlog growth".into()
+            }
             LoadSource::Backlog => "from CloudWatch ApproximateBacklogSize".into(),
         }
     }
@@ -127,14 +145,7 @@ impl ObservedLoad {
                 .find(|(k, _)| k.name == name && k.stat == stat && k.period_s == 60)
                 .map(|(_, v)| v)
         };
-        let (source, dps, per_s) = if let Some(v) = series("Invocations", "Sum") {
-            (LoadSource::Invocations, v, true)
-        } else if let Some(v) = series("ApproximateBacklogSize", "Average") {
-            (LoadSource::Backlog, v, false)
-        } else {
-            return None;
-        };
-        Some(ObservedLoad {
+        let per_minute = |dps: &Vec<Datapoint>, source, per_s: bool| ObservedLoad {
             source,
             resolution_s: 60.0,
             points: dps
@@ -148,7 +159,19 @@ impl ObservedLoad {
                     p99_ms: None,
                 })
                 .collect(),
-        })
+        };
+        if let Some(v) = series("Invocations", "Sum") {
+            return Some(per_minute(v, LoadSource::Invocations, true));
+        }
+        let backlog = series("ApproximateBacklogSize", "Average");
+        if let Some(processed) = series("InvocationsProcesssed", "Sum") {
+            return Some(async_arrivals(
+                processed,
+                series("ExpiredRequests", "Sum"),
+                backlog,
+            ));
+        }
+        backlog.map(|v| per_minute(v, LoadSource::Backlog, false))
     }
 
     /// The load changes, by the rule in the module header.
@@ -207,6 +230,58 @@ impl ObservedLoad {
     }
 }
 
+/// An async endpoint's arrivals per second, minute by minute (item 3 of
+/// the module header): a sample for every minute with a processed, expired
+/// or backlog datapoint; a missing count is 0 when another series has the
+/// minute.
+fn async_arrivals(
+    processed: &[Datapoint],
+    expired: Option<&Vec<Datapoint>>,
+    backlog: Option<&Vec<Datapoint>>,
+) -> ObservedLoad {
+    use std::collections::BTreeMap;
+    let slot = |d: &Datapoint| (d.period_start * 1000.0).round() as i64;
+    let by_slot = |v: &[Datapoint]| -> BTreeMap<i64, f64> {
+        v.iter().map(|d| (slot(d), d.value())).collect()
+    };
+    let processed = by_slot(processed);
+    let expired = expired.map(|v| by_slot(v)).unwrap_or_default();
+    let backlog = backlog.map(|v| by_slot(v)).unwrap_or_default();
+    let mut slots: Vec<i64> = processed
+        .keys()
+        .chain(expired.keys())
+        .chain(backlog.keys())
+        .copied()
+        .collect();
+    slots.sort_unstable();
+    slots.dedup();
+    let points = slots
+        .into_iter()
+        .map(|s| {
+            let left =
+                processed.get(&s).copied().unwrap_or(0.0) + expired.get(&s).copied().unwrap_or(0.0);
+            let grew = match (backlog.get(&s), backlog.get(&(s - 60_000))) {
+                (Some(now), Some(before)) => now - before,
+                _ => 0.0,
+            };
+            let start = s as f64 / 1000.0;
+            LoadPoint {
+                start,
+                t: start + 60.0,
+                rate: ((left + grew) / 60.0).max(0.0),
+                failures_per_s: None,
+                p50_ms: None,
+                p99_ms: None,
+            }
+        })
+        .collect();
+    ObservedLoad {
+        source: LoadSource::AsyncArrivals,
+        resolution_s: 60.0,
+        points,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -248,5 +323,58 @@ mod tests {
         let down = load(&[20.0, 20.0, 20.0, 4.0, 4.0, 4.0], 1.0).changes();
         assert_eq!(down.len(), 1);
         assert_eq!((down[0].t, down[0].to), (3.0, 4.0));
+    }
+
+    fn dp(start: f64, value: f64) -> Datapoint {
+        Datapoint {
+            period_start: start,
+            period_end: start + 60.0,
+            first_seen: start + 90.0,
+            versions: vec![(start + 90.0, value)],
+        }
+    }
+
+    #[test]
+    fn async_arrivals_are_what_left_the_queue_plus_what_it_grew_by() {
+        let key = |name: &str, stat: &str| MetricKey {
+            namespace: "AWS/SageMaker".into(),
+            name: name.into(),
+            stat: stat.into(),
+            period_s: 60,
+        };
+        let mut m = std::collections::BTreeMap::new();
+        // 60 a minute processed throughout; from 180 s the queue grows by
+        // 300 a minute (arrivals 360 a minute = 6/s); one expired at 240 s.
+        m.insert(
+            key("InvocationsProcesssed", "Sum"),
+            (0..6).map(|k| dp(60.0 * k as f64, 60.0)).collect(),
+        );
+        m.insert(
+            key("ApproximateBacklogSize", "Average"),
+            [0.0, 0.0, 0.0, 300.0, 600.0, 900.0]
+                .iter()
+                .enumerate()
+                .map(|(k, v)| dp(60.0 * k as f64, *v))
+                .collect(),
+        );
+        m.insert(key("ExpiredRequests", "Sum"), vec![dp(240.0, 6.0)]);
+        let load = ObservedLoad::of(None, &m).unwrap();
+        assert_eq!(load.source, LoadSource::AsyncArrivals);
+        let rates: Vec<f64> = load.points.iter().map(|p| p.rate).collect();
+        assert_eq!(rates, vec![1.0, 1.0, 1.0, 6.0, 6.1, 6.0]);
+        let c = load.changes();
+        assert_eq!(c.len(), 1);
+        assert_eq!(
+            (c[0].t, c[0].from, c[0].to),
+            (180.0, 1.0, 6.033333333333334)
+        );
+        // Without InvocationsProcesssed, the backlog itself, in requests queued.
+        m.remove(&key("InvocationsProcesssed", "Sum"));
+        m.remove(&key("ExpiredRequests", "Sum"));
+        let load = ObservedLoad::of(None, &m).unwrap();
+        assert_eq!(
+            (load.source.clone(), load.source.unit()),
+            (LoadSource::Backlog, "queued")
+        );
     }
 }
