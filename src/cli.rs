@@ -259,6 +259,34 @@ pub struct ObserveArgs {
     /// `timestamp,requests_per_s` CSV), read when observing ends.
     #[arg(long, value_name = "FILE")]
     pub load_from: Option<PathBuf>,
+    /// The `[slo]` p99 the lag chains' last link ("back within SLO") is
+    /// judged by, in ms, on the observed latency (the --load-from file's,
+    /// else CloudWatch ModelLatency + OverheadLatency).
+    #[arg(long, value_name = "MS", value_parser = parse_slo_ms)]
+    pub slo_p99_ms: Option<f64>,
+    /// The `[slo]` p50, in ms (as --slo-p99-ms).
+    #[arg(long, value_name = "MS", value_parser = parse_slo_ms)]
+    pub slo_p50_ms: Option<f64>,
+    /// The `[slo]` error rate, a fraction 0..=1 (the file's failures, else
+    /// CloudWatch Invocation4XX/5XXErrors ÷ Invocations).
+    #[arg(long, value_name = "FRACTION", value_parser = parse_slo_fraction)]
+    pub slo_error_rate: Option<f64>,
+}
+
+// Clap value parsers for `observe --slo-*` (the `[slo]` rules: ms ≥ 0,
+// a fraction in 0..=1).
+fn parse_slo_ms(s: &str) -> Result<f64, String> {
+    s.parse::<f64>()
+        .ok()
+        .filter(|v| v.is_finite() && *v >= 0.0)
+        .ok_or_else(|| format!("must be a number of ms ≥ 0 (got {s:?})"))
+}
+
+fn parse_slo_fraction(s: &str) -> Result<f64, String> {
+    s.parse::<f64>()
+        .ok()
+        .filter(|v| (0.0..=1.0).contains(v))
+        .ok_or_else(|| format!("must be a fraction from 0 to 1 (got {s:?})"))
 }
 
 /// Where the AWS calls of `inspect` and `apply` go.
@@ -562,6 +590,14 @@ fn cmd_observe(args: ObserveArgs) -> u8 {
         aws: args.aws.spec(),
         quiet: args.quiet,
         load_from: args.load_from,
+        slo: (args.slo_p50_ms.is_some()
+            || args.slo_p99_ms.is_some()
+            || args.slo_error_rate.is_some())
+        .then_some(crate::profile::Slo {
+            p50_ms: args.slo_p50_ms,
+            p99_ms: args.slo_p99_ms,
+            error_rate: args.slo_error_rate,
+        }),
     };
     match crate::observe_run::observe(opts) {
         Ok(result) => {

@@ -28,6 +28,9 @@ pub struct ObserveOptions {
     /// A load file from the tool that sent the traffic (`--load-from`),
     /// imported when observing ends (the tool writes it while it runs).
     pub load_from: Option<PathBuf>,
+    /// `--slo-*`: what "back within SLO" means for the chains, judged on
+    /// the observed latency; kept in `run.json` for a later `report`.
+    pub slo: Option<crate::profile::Slo>,
 }
 
 /// Imports a load file into a run directory's journal (`--load-from`), so
@@ -92,7 +95,8 @@ pub async fn observe_with(opts: ObserveOptions, config: SdkConfig) -> Result<Run
                 "variant": opts.variant,
                 "region": crate::aws::region_of(&config),
                 "interval": opts.interval.as_secs_f64(),
-            }
+            },
+            "slo": opts.slo,
         }),
     };
     journal::create_run_dir(&dir, &info).map_err(|e| RunError::Broke(e.to_string()))?;
@@ -173,9 +177,13 @@ pub async fn observe_with(opts: ObserveOptions, config: SdkConfig) -> Result<Run
     if let Some(file) = &opts.load_from {
         import_load(&dir, file)?;
     }
-    // Observing alone has no profile, so no `[slo]` or `[gates]`.
-    let crate::run::Reported { report, terminal } =
-        crate::run::write_reports(&dir, crate::report::Limits::default())?;
+    // Observing alone has no profile: no `[gates]`, and an `[slo]` only
+    // from the --slo-* flags.
+    let limits = crate::report::Limits {
+        slo: opts.slo.clone(),
+        gates: None,
+    };
+    let crate::run::Reported { report, terminal } = crate::run::write_reports(&dir, limits)?;
     Ok(RunResult {
         dir,
         // Without --duration, Ctrl-C is the normal way to stop.

@@ -2,7 +2,8 @@
 //! immutable [`Report`], built once, that every exporter renders from.
 //!
 //! Order matters and is fixed here: the timeline, then the lag analysis
-//! (which needs the `[slo]`), then the measures (which carry the lag
+//! (which needs the `[slo]`; an observe-only run's recovery links judged on
+//! the observed latency, [`crate::timeline::load::judge_observed_slo`]), then the measures (which carry the lag
 //! chains and control-plane numbers), then the gate verdicts on those
 //! measures. Each step's output is complete when the next one reads it;
 //! nothing is filled in afterwards.
@@ -53,7 +54,21 @@ impl Report {
     ) -> Result<Report, AnalysisError> {
         let Limits { slo, gates } = limits;
         let timeline = Timeline::build(&data).map_err(AnalysisError::Timeline)?;
-        let lag = lag::analyze(&data, &timeline, slo.as_ref()).map_err(AnalysisError::Timeline)?;
+        let mut lag =
+            lag::analyze(&data, &timeline, slo.as_ref()).map_err(AnalysisError::Timeline)?;
+        // An observe-only run has no intervals of its own: its chains'
+        // "back within SLO" is judged on the observed latency and errors.
+        if let Some(slo) = &slo
+            && timeline.intervals.is_empty()
+            && timeline.phases.is_empty()
+        {
+            crate::timeline::load::judge_observed_slo(
+                &mut lag,
+                &timeline,
+                slo,
+                data.info.started_at,
+            );
+        }
         let measures = summary::measure(&data, lag)?;
         let verdicts = gates
             .map(|g| crate::gates::evaluate(&g, &measures, &timeline, baseline.as_ref()))

@@ -120,7 +120,14 @@ pub fn render_html(report: &Report, charts: &[charts::NamedChart]) -> String {
         fmt(s.latency_ms.p999),
         fmt(s.latency_ms.max),
     ]);
-    o.push_str(&table_html(&t, "summary"));
+    // An observe-only run sent nothing: its table is the observed load.
+    match sections::observer_only(report)
+        .then(|| super::observed::load_table(report))
+        .flatten()
+    {
+        Some(observed) => o.push_str(&table_html(&observed, "summary")),
+        None => o.push_str(&table_html(&t, "summary")),
+    }
     if let Some(st) = super::stream::stream_table(s) {
         o.push_str(&table_html(&st, "stream"));
     }
@@ -147,13 +154,22 @@ pub fn render_html(report: &Report, charts: &[charts::NamedChart]) -> String {
             if let Some(l) = sections::time_went_line(e) {
                 let _ = writeln!(o, "<p>{}</p>", escape(&l));
             }
-            let _ = writeln!(o, "<p>{}</p>", escape(&sections::impact_line(e)));
+            let _ = writeln!(
+                o,
+                "<p>{}</p>",
+                escape(&super::observed::impact_line(report, e))
+            );
         }
     }
     if let Some(sc) = &s.scaling {
         o.push_str("<h2>Control plane</h2>\n<ul>");
         for l in sections::scaling_lines(&sc.control_plane) {
             let _ = write!(o, "<li>{}</li>", escape(&l));
+        }
+        if sections::observer_only(report) {
+            for l in super::observed::control_plane_lines(report) {
+                let _ = write!(o, "<li>{}</li>", escape(&l));
+            }
         }
         o.push_str("</ul>\n");
     }

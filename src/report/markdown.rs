@@ -88,7 +88,14 @@ pub fn render_markdown(report: &Report, charts: &[NamedChart]) -> String {
         fmt(s.latency_ms.p99),
         fmt(s.latency_ms.max),
     ]);
-    out.push_str(&t.to_markdown());
+    // An observe-only run sent nothing: its table is the observed load.
+    match sections::observer_only(report)
+        .then(|| super::observed::load_table(report))
+        .flatten()
+    {
+        Some(observed) => out.push_str(&observed.to_markdown()),
+        None => out.push_str(&t.to_markdown()),
+    }
     if let Some(st) = super::stream::stream_table(s) {
         out.push('\n');
         out.push_str(&st.to_markdown());
@@ -117,13 +124,22 @@ pub fn render_markdown(report: &Report, charts: &[NamedChart]) -> String {
             if let Some(l) = sections::time_went_line(e) {
                 let _ = writeln!(out, "\n{}", md_escape(&l));
             }
-            let _ = writeln!(out, "\n{}\n", md_escape(&sections::impact_line(e)));
+            let _ = writeln!(
+                out,
+                "\n{}\n",
+                md_escape(&super::observed::impact_line(report, e))
+            );
         }
     }
     if let Some(sc) = &s.scaling {
         let _ = writeln!(out, "### Control plane\n");
         for l in sections::scaling_lines(&sc.control_plane) {
             let _ = writeln!(out, "- {}", md_escape(&l));
+        }
+        if sections::observer_only(report) {
+            for l in super::observed::control_plane_lines(report) {
+                let _ = writeln!(out, "- {}", md_escape(&l));
+            }
         }
     }
     if sections::observed(report) {

@@ -29,6 +29,7 @@ pub mod json;
 pub mod junit;
 pub mod limits;
 pub mod markdown;
+pub mod observed;
 pub mod sections;
 pub mod stream;
 pub mod svg;

@@ -61,6 +61,16 @@ pub fn render_text(report: &Report) -> String {
     } else {
         let _ = writeln!(out, "  duration   {:.1} s{status}", s.duration_s);
     }
+    // An observe-only run sent nothing: the observed load instead of
+    // request counts, rates and latencies of zero.
+    if sections::observer_only(report)
+        && let Some(t) = super::observed::load_table(report)
+    {
+        let _ = writeln!(out, "\nobserved load");
+        out.push_str(&t.to_text("  "));
+        scaling_sections(report, &mut out);
+        return super::escape::terminal(&out).into_owned();
+    }
     let r = &s.requests;
     let _ = writeln!(
         out,
@@ -156,13 +166,18 @@ fn scaling_sections(report: &Report, out: &mut String) {
             if let Some(l) = sections::time_went_line(e) {
                 let _ = writeln!(out, "    {}", names.apply(&l));
             }
-            let _ = writeln!(out, "    {}", sections::impact_line(e));
+            let _ = writeln!(out, "    {}", super::observed::impact_line(report, e));
         }
     }
     if let Some(sc) = &s.scaling {
         let _ = writeln!(out, "\ncontrol plane");
         for l in sections::scaling_lines(&sc.control_plane) {
             let _ = writeln!(out, "  {l}");
+        }
+        if sections::observer_only(report) {
+            for l in super::observed::control_plane_lines(report) {
+                let _ = writeln!(out, "  {l}");
+            }
         }
     }
     if !s.gates.is_empty() {

@@ -32,6 +32,10 @@
 //! A ramp is one change from where it left the old level to where it
 //! settled.
 
+mod health;
+
+pub use health::{HealthPoint, ObservedHealth, judge_observed_slo};
+
 use crate::journal::record::LoadImportRecord;
 
 use super::{Datapoint, MetricKey};
