@@ -9,9 +9,12 @@
 //! `Requests/s` is a rolling rate, so its step shows as a ramp.
 //!
 //! `data/load/k6_step.json` is written by hand, line for line in the format
-//! of k6's documentation ("JSON output": `Metric` and `Point` lines with
-//! `time`, `value`, `tags`): k6 is a Go binary under the AGPL that the
-//! registries here do not offer. It holds 2 requests/s for 10 s, then 8/s
+//! of k6's documentation ("JSON", Grafana k6 results output,
+//! <https://grafana.com/docs/k6/latest/results-output/real-time/json/>:
+//! `Metric` lines whose `data` holds `type`, `contains`, `tainted`,
+//! `thresholds` and `submetrics`, and `Point` lines whose `data` holds
+//! `time`, `value` in milliseconds for time metrics, and `tags`): k6 is a
+//! Go binary under the AGPL that the registries here do not offer. It holds 2 requests/s for 10 s, then 8/s
 //! for 10 s with one failure a second.
 
 use std::path::{Path, PathBuf};
