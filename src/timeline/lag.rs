@@ -235,6 +235,9 @@ pub fn analyze(
                 num(first.period_end)
             )),
         );
+        if let Some(l) = chain.links.last_mut() {
+            l.period_start_s = Some(round3(first.period_start));
+        }
         let readable = first
             .first_seen_where(|v| breaches(config, v))
             .unwrap_or(first.first_seen);

@@ -52,6 +52,7 @@ impl Chain {
             delta_s: self.last.map(|l| round3(t - l)),
             missing: None,
             detail,
+            period_start_s: None,
         });
         self.last = Some(t);
     }
@@ -70,6 +71,7 @@ impl Chain {
             delta_s: None,
             missing: Some(why),
             detail,
+            period_start_s: None,
         });
     }
 }

@@ -41,6 +41,13 @@ pub struct Link {
     /// What the link was, e.g. "InvocationsPerInstance 1800 > 600 (period 300–360 s)".
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
+    /// On the "datapoint past threshold" link: when the breaching period
+    /// began, seconds since the run started. The link's delta runs from the
+    /// load change to the period's *end*, which holds time the metric spent
+    /// below the threshold as well as the period itself; this tells them
+    /// apart (the waterfall draws them as two stretches).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub period_start_s: Option<f64>,
 }
 
 /// Requests sent while capacity did not match load.
