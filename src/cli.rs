@@ -166,6 +166,9 @@ pub struct CapacityArgs {
     /// Target URL (kind = "http"), overriding the profile's.
     #[arg(long)]
     pub url: Option<String>,
+    /// Skip `GET /ping` before the steps (as `ping = false` in [target]).
+    #[arg(long)]
+    pub no_ping: bool,
     /// Write the steps here instead of reports/<UTC time>-<name>-capacity/.
     #[arg(long)]
     pub run_dir: Option<PathBuf>,
@@ -488,10 +491,13 @@ fn cmd_capacity(args: CapacityArgs) -> u8 {
         url: args.url.clone(),
         ..Overrides::default()
     };
-    let profile = match resolve_profile(Some(&args.profile), overrides) {
+    let mut profile = match resolve_profile(Some(&args.profile), overrides) {
         Ok(p) => p,
         Err(m) => return fail(exit::BAD_INPUT, m),
     };
+    if let (true, crate::profile::TargetSpec::Http(h)) = (args.no_ping, &mut profile.target) {
+        h.ping_url = None;
+    }
     let dir = args.run_dir.clone().unwrap_or_else(|| {
         crate::run::default_run_dir(
             Path::new("reports"),

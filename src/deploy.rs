@@ -52,11 +52,17 @@ pub fn drain_timeout(spec: &TargetSpec) -> Option<Duration> {
 pub async fn build(profile: &Profile, clock: RunClock) -> Result<Deployment, TargetError> {
     Ok(match &profile.target {
         TargetSpec::Http(spec) => Deployment {
-            target: match &spec.stream {
-                Some(stream) => Arc::new(crate::target::http_stream::HttpStreamTarget::new(
-                    spec, stream,
-                )?),
-                None => Arc::new(crate::target::http::HttpTarget::new(spec)?),
+            target: {
+                let skip = crate::target::http::SkipPing::of(profile.source.as_deref());
+                match &spec.stream {
+                    Some(stream) => Arc::new(
+                        crate::target::http_stream::HttpStreamTarget::new(spec, stream)?
+                            .skip_ping_by(skip),
+                    ),
+                    None => {
+                        Arc::new(crate::target::http::HttpTarget::new(spec)?.skip_ping_by(skip))
+                    }
+                }
             },
             observer: None,
         },

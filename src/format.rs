@@ -7,7 +7,13 @@ pub fn fmt(v: f64) -> String {
         // into 0: a gate value printed as "-0" read as a sign error.
         format!("{:.0}", v.round() + 0.0)
     } else if v.abs() < 0.1 {
-        format!("{v:.4}")
+        // Under half the last decimal (-1e-7 would print "-0.0000"): 0, as
+        // above.
+        if (v * 1e4).round() == 0.0 {
+            "0".into()
+        } else {
+            format!("{v:.4}")
+        }
     } else {
         format!("{v:.2}")
     }
@@ -48,5 +54,9 @@ mod negative_zero_tests {
         assert_eq!(super::fmt(-0.0), "0");
         assert_eq!(super::fmt(-1e-12), "0");
         assert_eq!(super::fmt(-2.0), "-2");
+        // Too small for 4 decimals, on either side: "-0.0000" before.
+        assert_eq!(super::fmt(-1e-7), "0");
+        assert_eq!(super::fmt(3e-5), "0");
+        assert_eq!(super::fmt(-0.0012), "-0.0012");
     }
 }

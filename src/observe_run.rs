@@ -64,9 +64,14 @@ pub fn observe(opts: ObserveOptions) -> Result<RunResult, RunError> {
 /// and a local AWS API server).
 pub async fn observe_with(opts: ObserveOptions, config: SdkConfig) -> Result<RunResult, RunError> {
     let sagemaker = crate::aws::sagemaker_client(&config);
-    let variants = crate::target::sagemaker::check_endpoint(&sagemaker, &config, &opts.endpoint)
-        .await
-        .map_err(|m| RunError::Broke(format!("cannot observe: {m}")))?;
+    let variants = crate::target::sagemaker::check_endpoint(
+        &sagemaker,
+        &config,
+        &opts.endpoint,
+        crate::target::sagemaker::NamedBy::Flag,
+    )
+    .await
+    .map_err(|m| RunError::Broke(format!("cannot observe: {m}")))?;
     if let Some(v) = &opts.variant
         && !variants.iter().any(|x| x == v)
     {

@@ -284,3 +284,40 @@ fn capacity_shows_each_step_of_at_most_m_with_its_rate_p99_and_an_eta() {
     assert!(err.contains("step 2 of at most 4: 20.00/s"), "{err}");
     assert!(err.contains("(so far "), "no p99 so far in:\n{err}");
 }
+
+/// `capacity` on a simulated endpoint whose profile observes a 2-minute
+/// tail: each step measures its own load only. Before, the tail's empty
+/// intervals counted in the step's duration: 1/s achieved 0.17/s, and the
+/// demo's first step "broke".
+#[test]
+fn capacity_steps_measure_their_load_not_the_observers_tail() {
+    let tmp = tempfile::tempdir().unwrap();
+    let p = tmp.path().join("cap.toml");
+    std::fs::write(
+        &p,
+        "name = \"cap\"\n[target]\nkind = \"sim\"\n[load]\narrivals = \"uniform\"\n\
+         phases = [{ duration = \"1m\", rate = 1 }]\n[observe]\ntail = \"2m\"\n\
+         [capacity]\nstart_rate = 2\nmax_rate = 2\nsettle = \"2s\"\nstep = \"10s\"\n",
+    )
+    .unwrap();
+    let out = bin()
+        .args(["capacity", p.to_str().unwrap(), "-q", "--run-dir"])
+        .arg(tmp.path().join("c"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(tmp.path().join("c/capacity.json")).unwrap())
+            .unwrap();
+    let step = &json["steps"][0];
+    assert_eq!(step["passed"], true, "{json}");
+    let result = &step["result"];
+    assert_eq!(result["rate"], 2.0, "{json}");
+    // 2/s for the 10 measured seconds: 20 completions in 10 s (the sends
+    // counted are those of the measured seconds' intervals: 19 or 20).
+    assert_eq!(result["requests"], 20, "{json}");
+    let achieved = result["achieved_per_s"].as_f64().unwrap();
+    assert!((1.9..=2.0).contains(&achieved), "{json}");
+    // The step's run ended with its load.
+    assert!(end_t(&tmp.path().join("c/step-01-2.00rps")) <= 13.0);
+}

@@ -169,6 +169,9 @@ pub fn run_capacity(
             );
         }
         let mut p = profile.clone();
+        // A step measures its own load: no observer tail after it (the
+        // tail's empty intervals would count in its duration).
+        p.observe.tail = std::time::Duration::ZERO;
         p.load.phases = [("settle", spec.settle), ("measure", spec.step)]
             .into_iter()
             .filter(|(_, d)| !d.is_zero())

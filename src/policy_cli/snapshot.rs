@@ -258,9 +258,14 @@ pub async fn fetch(
     activities: usize,
 ) -> Result<Snapshot, PolicyCliError> {
     let region = aws::region_of(config);
-    let ep = crate::target::sagemaker::describe_endpoint(&clients.sagemaker, config, endpoint)
-        .await
-        .map_err(|e| PolicyCliError::Aws(e.to_string()))?;
+    let ep = crate::target::sagemaker::describe_endpoint(
+        &clients.sagemaker,
+        config,
+        endpoint,
+        crate::target::sagemaker::NamedBy::Flag,
+    )
+    .await
+    .map_err(|e| PolicyCliError::Aws(e.to_string()))?;
     let variants: Vec<&str> = ep
         .production_variants()
         .iter()

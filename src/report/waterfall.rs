@@ -1,7 +1,8 @@
 //! "Where the time went": one bar per lag episode, from its first link to
-//! its last, cut into the links' deltas (first breaching period, CloudWatch
-//! publishing, more breaching datapoints + alarm evaluation, autoscaler, desired count, instances
-//! launched or removed, recovery), on one shared time scale so episodes
+//! its last, cut into the links' deltas (metric below the threshold, first
+//! breaching period, CloudWatch publishing, more breaching datapoints +
+//! alarm evaluation, autoscaler, desired count, instances launched or
+//! removed, recovery), on one shared time scale so episodes
 //! compare at a glance. A chain cut short ends in a grey stretch to the end of its
 //! impact window, labelled with the missing link. Hand-drawn SVG like
 //! [`super::svg`] (its [`svg::open`]/[`svg::close`]); every label escaped
@@ -24,7 +25,11 @@ const BAR: f64 = 18.0;
 const BOTTOM: f64 = 34.0;
 
 /// What the time before each link was spent on, and its colour.
-const SEGMENTS: [(&str, &str, &str); 7] = [
+const SEGMENTS: [(&str, &str, &str); 8] = [
+    // Load change → the start of the first breaching period: no link ends
+    // there (`BELOW` splits it off the past-threshold link's delta, which
+    // runs to the period's end).
+    (BELOW, "metric below the threshold", "#c6dbef"),
     // The alarm link's delta holds the rest of the M datapoints that had to
     // breach as well as the evaluation itself (the episode's "where the time
     // went" sentence splits it), so the label names both.
@@ -41,6 +46,8 @@ const SEGMENTS: [(&str, &str, &str); 7] = [
     (WITHIN_SLO, "back within SLO", "#807dba"),
 ];
 const MISSING: &str = "#d9d9d9";
+/// No link has this name: the stretch before the first breaching period.
+const BELOW: &str = "";
 
 pub const TITLE: &str = "Where the time went: each scaling episode, link by link";
 
@@ -56,9 +63,21 @@ fn bar(e: &Episode) -> Option<Bar> {
     let start = e.links.first()?.t_s?;
     let mut stretches = Vec::new();
     let mut last = start;
+    let segment = |name: &str| SEGMENTS.iter().find(|s| s.0 == name);
     for l in &e.links[1..] {
         let Some(t) = l.t_s else { break };
-        if let Some((_, label, color)) = SEGMENTS.iter().find(|s| s.0 == l.name) {
+        // The time before the breaching period began is the metric still
+        // below the threshold, not part of the period (an async endpoint
+        // woken by a trickle: 120 s of it, then a 60 s period).
+        if l.name == PAST_THRESHOLD
+            && let Some(ps) = l.period_start_s
+            && ps - last >= 1.0
+            && let Some((_, label, color)) = segment(BELOW)
+        {
+            stretches.push((last - start, ps - start, *label, *color));
+            last = ps;
+        }
+        if let Some((_, label, color)) = segment(&l.name) {
             stretches.push((last - start, t - start, *label, *color));
         }
         last = t;

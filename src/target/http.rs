@@ -12,6 +12,7 @@
 //! connection when none is idle and nothing else.
 
 use std::error::Error as _;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -46,6 +47,8 @@ pub struct HttpTarget {
     client: reqwest::Client,
     url: reqwest::Url,
     ping_url: Option<String>,
+    /// How the ping error says to skip the check.
+    skip_ping: SkipPing,
     method: reqwest::Method,
     description: String,
     /// Set for `http://` URLs: the invocations' client.
@@ -110,9 +113,19 @@ impl HttpTarget {
             description: format!("http {} {}", spec.method, spec.url),
             url,
             ping_url: spec.ping_url.clone(),
+            skip_ping: SkipPing::default(),
             method,
             plain,
         })
+    }
+}
+
+impl HttpTarget {
+    /// How the ping error's hint says to skip the check (default: the
+    /// `--no-ping` flag).
+    pub fn skip_ping_by(mut self, skip: SkipPing) -> HttpTarget {
+        self.skip_ping = skip;
+        self
     }
 }
 
@@ -153,6 +166,42 @@ pub enum HttpSetupError {
     Authority(#[source] InvalidHeaderValue),
 }
 
+/// How the user can skip `GET /ping`, as the ping error's hint names it:
+/// only what the command line gave. A bare `--url` has no profile to set
+/// `ping = false` in (so: `--no-ping`); a profile has the field.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum SkipPing {
+    /// No profile file: `run --url`.
+    #[default]
+    Flag,
+    /// The profile file the target came from.
+    Field(PathBuf),
+}
+
+impl SkipPing {
+    /// From the profile's file (`None` for a bare `--url`).
+    pub fn of(profile: Option<&Path>) -> SkipPing {
+        profile.map_or(SkipPing::Flag, |p| SkipPing::Field(p.to_path_buf()))
+    }
+
+    /// "pass --no-ping", "set `ping = false` in [target] of p.toml".
+    fn how(&self) -> String {
+        match self {
+            SkipPing::Flag => "pass --no-ping".into(),
+            SkipPing::Field(p) => format!("set `ping = false` in [target] of {}", p.display()),
+        }
+    }
+
+    /// Where the URL came from, for "is the endpoint at … running?": a
+    /// profile's URL may be its own or `--url`'s, so it is not named.
+    fn at(&self) -> &'static str {
+        match self {
+            SkipPing::Flag => " at --url",
+            SkipPing::Field(_) => "",
+        }
+    }
+}
+
 /// Why `GET /ping` says the server cannot take traffic.
 #[derive(Debug, thiserror::Error)]
 pub enum PingError {
@@ -160,18 +209,25 @@ pub enum PingError {
     /// what tells a user what went wrong), as the CLI prints only the top
     /// error.
     #[error(
-        "GET {url} failed: {} (is the endpoint running? to skip this check, pass --no-ping or set `ping = false` in the profile's [target])",
-        chain(.source)
+        "GET {url} failed: {} (is the endpoint{} running? to skip this check, {})",
+        chain(.source),
+        .skip.at(),
+        .skip.how()
     )]
     Failed {
         url: String,
         #[source]
         source: reqwest::Error,
+        skip: SkipPing,
     },
-    #[error("GET {url} answered {status} (the SageMaker container contract expects 200)")]
+    #[error(
+        "GET {url} answered {status} (the SageMaker container contract expects 200; to skip this check, {})",
+        .skip.how()
+    )]
     Status {
         url: String,
         status: reqwest::StatusCode,
+        skip: SkipPing,
     },
 }
 
@@ -411,12 +467,14 @@ impl Target for HttpTarget {
                     not_ready(PingError::Failed {
                         url: ping.clone(),
                         source,
+                        skip: self.skip_ping.clone(),
                     })
                 })?;
             if !resp.status().is_success() {
                 return Err(not_ready(PingError::Status {
                     url: ping.clone(),
                     status: resp.status(),
+                    skip: self.skip_ping.clone(),
                 }));
             }
             Ok(())

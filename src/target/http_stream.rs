@@ -35,6 +35,14 @@ impl HttpStreamTarget {
     }
 }
 
+impl HttpStreamTarget {
+    /// As [`HttpTarget::skip_ping_by`].
+    pub fn skip_ping_by(mut self, skip: super::http::SkipPing) -> HttpStreamTarget {
+        self.inner = self.inner.skip_ping_by(skip);
+        self
+    }
+}
+
 impl Target for HttpStreamTarget {
     fn describe(&self) -> String {
         format!("{} (streamed)", self.inner.describe())

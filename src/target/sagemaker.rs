@@ -65,12 +65,11 @@ pub enum EndpointError {
     /// Region or credentials missing ([`aws::check_config`]).
     #[error(transparent)]
     Config(#[from] aws::ConfigError),
-    #[error(
-        "endpoint {endpoint:?} not found in {region} (check the endpoint name — endpoint_name in [target], or --endpoint — and the region)"
-    )]
+    #[error("endpoint {endpoint:?} not found in {region} (check {named_by} and the region)")]
     NotFound {
         endpoint: String,
         region: String,
+        named_by: NamedBy,
         #[source]
         source: Box<DescribeEndpointSdkError>,
     },
@@ -97,6 +96,24 @@ pub enum EndpointError {
     },
 }
 
+/// Where the user named the endpoint, so the not-found hint names only
+/// that: the `--endpoint` flag (`observe`, `inspect`, `apply`) or the
+/// profile's `endpoint_name` (`run`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NamedBy {
+    Flag,
+    Profile,
+}
+
+impl std::fmt::Display for NamedBy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            NamedBy::Flag => "--endpoint",
+            NamedBy::Profile => "endpoint_name in the profile's [target]",
+        })
+    }
+}
+
 fn describe(e: &DescribeEndpointSdkError) -> String {
     aws::describe_error(e)
 }
@@ -107,6 +124,7 @@ pub async fn describe_endpoint(
     control: &aws_sdk_sagemaker::Client,
     config: &SdkConfig,
     endpoint: &str,
+    named_by: NamedBy,
 ) -> Result<DescribeEndpointOutput, EndpointError> {
     aws::check_config(config).await?;
     let region = aws::region_of(config);
@@ -126,6 +144,7 @@ pub async fn describe_endpoint(
                 EndpointError::NotFound {
                     endpoint,
                     region,
+                    named_by,
                     source,
                 }
             } else {
@@ -144,8 +163,9 @@ pub async fn check_endpoint(
     control: &aws_sdk_sagemaker::Client,
     config: &SdkConfig,
     endpoint: &str,
+    named_by: NamedBy,
 ) -> Result<Vec<String>, EndpointError> {
-    let out = describe_endpoint(control, config, endpoint).await?;
+    let out = describe_endpoint(control, config, endpoint, named_by).await?;
     let status = out
         .endpoint_status()
         .map(|s| s.as_str().to_string())
@@ -178,9 +198,14 @@ impl Target for SageMakerTarget {
     fn ready(&self) -> BoxFuture<'_, Result<(), TargetError>> {
         async move {
             let not_ready = |e| TargetError::unready(&self.description, e);
-            let variants = check_endpoint(&self.control, &self.config, &self.spec.endpoint_name)
-                .await
-                .map_err(not_ready)?;
+            let variants = check_endpoint(
+                &self.control,
+                &self.config,
+                &self.spec.endpoint_name,
+                NamedBy::Profile,
+            )
+            .await
+            .map_err(not_ready)?;
             if let Some(v) = &self.spec.target_variant
                 && !variants.iter().any(|x| x == v)
             {

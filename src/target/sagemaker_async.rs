@@ -482,9 +482,14 @@ impl Target for SageMakerAsyncTarget {
     fn ready(&self) -> BoxFuture<'_, Result<(), TargetError>> {
         async move {
             let i = &self.inner;
-            super::sagemaker::check_endpoint(&i.control, &i.config, &i.spec.endpoint_name)
-                .await
-                .map_err(|e| TargetError::unready(&self.description, e))?;
+            super::sagemaker::check_endpoint(
+                &i.control,
+                &i.config,
+                &i.spec.endpoint_name,
+                super::sagemaker::NamedBy::Profile,
+            )
+            .await
+            .map_err(|e| TargetError::unready(&self.description, e))?;
             i.s3.head_bucket()
                 .bucket(&i.bucket)
                 .send()

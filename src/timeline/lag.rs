@@ -27,14 +27,20 @@
 //! came into service from which [`SLO_SUSTAIN_S`] seconds of intervals all
 //! meet the `[slo]`; without an `[slo]` the link is left out.
 
-use serde::{Deserialize, Serialize};
-
-use super::{Datapoint, Timeline, TimelineError, median};
+use super::{Datapoint, Timeline, TimelineError};
 use crate::journal::JournalData;
-use crate::journal::record::{ActivityRecord, AlarmConfigRecord, AlarmState, PhaseEvent};
+use crate::journal::record::{AlarmState, PhaseEvent};
 use crate::profile::Slo;
 use capacity::capacity_links;
+pub(super) use chain::direction_of_activity;
+use chain::{
+    Chain, activity_counts, activity_detail, alarm_for, alarm_words, breaches, cmp_symbol,
+    never_fired,
+};
 use changes::refine_load_changes;
+use finish::finish;
+pub use finish::slo_text;
+pub use model::{Direction, Episode, Impact, LagAnalysis, Link, Scaling, Stat};
 pub use worst::{WorstLagError, worst_lag};
 
 /// How long latency and errors must stay within the SLO to count as
@@ -50,153 +56,8 @@ pub const DESIRED: &str = "desired count changes";
 pub const IN_SERVICE: &str = "capacity in service";
 pub const WITHIN_SLO: &str = "back within SLO";
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Direction {
-    Out,
-    In,
-}
-
-impl Direction {
-    pub fn label(self) -> &'static str {
-        match self {
-            Direction::Out => "scale-out",
-            Direction::In => "scale-in",
-        }
-    }
-}
-
-/// One link of a chain. `at`/`t_s` are absent when it never happened.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Link {
-    pub name: String,
-    /// RFC 3339 UTC.
-    pub at: Option<String>,
-    /// Seconds since the run started.
-    pub t_s: Option<f64>,
-    /// Seconds since the previous link (absent on the first link and on a
-    /// missing one).
-    pub delta_s: Option<f64>,
-    /// Why this link is missing, e.g. "alarm never fired: 2 of 3 datapoints
-    /// breached".
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub missing: Option<String>,
-    /// What the link was, e.g. "InvocationsPerInstance 1800 > 600 (period 300–360 s)".
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub detail: Option<String>,
-}
-
-/// Requests sent while capacity did not match load.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Impact {
-    pub from_s: f64,
-    pub to_s: f64,
-    /// False when capacity never came into service (the window runs to the
-    /// end of the run).
-    pub until_in_service: bool,
-    pub requests: u64,
-    /// Latency of those requests; `None` when none completed (or none was
-    /// sent). Async endpoints: matched to completions by queue order
-    /// ([`super::Timeline::window_of_sends`]).
-    pub p50_ms: Option<f64>,
-    pub p99_ms: Option<f64>,
-    pub error_rate: f64,
-}
-
-/// One chain.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Episode {
-    pub direction: Direction,
-    /// What started it: a load change or an activity's cause.
-    pub cause: String,
-    pub links: Vec<Link>,
-    /// First link → capacity in service; absent when capacity never came.
-    pub total_s: Option<f64>,
-    pub impact: Impact,
-    /// One plain sentence on where the time went ("3 one-minute datapoints
-    /// had to breach (3 min) + CloudWatch publishing (59 s) + …"), cut from
-    /// the links and the alarm's rule (module `time_went`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub where_time_went: Option<String>,
-}
-
-impl Episode {
-    pub fn missing(&self) -> Option<&str> {
-        self.links.iter().find_map(|l| l.missing.as_deref())
-    }
-}
-
-/// Count, median and maximum of a measured duration.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Stat {
-    pub count: usize,
-    pub median_s: Option<f64>,
-    pub max_s: Option<f64>,
-}
-
-impl Stat {
-    pub fn of(mut v: Vec<f64>) -> Stat {
-        let max = v.iter().copied().reduce(f64::max);
-        Stat {
-            count: v.len(),
-            median_s: median(&mut v).map(round3),
-            max_s: max.map(round3),
-        }
-    }
-}
-
-/// Measurements of the control plane itself.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Scaling {
-    /// CloudWatch publishing delay: first seen − period end, every datapoint
-    /// first seen after its period ended.
-    pub publishing_delay: Stat,
-    /// Datapoints first seen before their period ended, left out of
-    /// `publishing_delay` (a negative delay is no delay), and why.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub publishing_early: Option<control_plane::Early>,
-    /// Instance launch: scale-out activity start → InService with the new count.
-    pub launch: Stat,
-    pub max_instances: Option<u32>,
-    /// Simulated runs: the scale-in rule the model ran ("halfway: …").
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub scale_in_rule: Option<String>,
-}
-
-pub struct LagAnalysis {
-    pub episodes: Vec<Episode>,
-    pub scaling: Scaling,
-}
-
 fn round3(v: f64) -> f64 {
     (v * 1000.0).round() / 1000.0
-}
-
-fn breaches(c: &AlarmConfigRecord, v: f64) -> bool {
-    c.comparison.breaches(v, c.threshold)
-}
-
-fn direction_of_alarm(c: &AlarmConfigRecord) -> Option<Direction> {
-    c.comparison
-        .is_upper()
-        .map(|up| if up { Direction::Out } else { Direction::In })
-}
-
-pub(super) fn direction_of_activity(a: &ActivityRecord) -> Option<Direction> {
-    match (a.from, a.to) {
-        (Some(f), Some(t)) if t > f => Some(Direction::Out),
-        (Some(f), Some(t)) if t < f => Some(Direction::In),
-        _ => None,
-    }
-}
-
-/// The lag table's glyphs (`≥`/`≤` where the console writes `>=`/`<=`).
-fn cmp_symbol(c: &AlarmConfigRecord) -> &str {
-    match c.comparison.symbol() {
-        ">=" => "≥",
-        "<=" => "≤",
-        s => s,
-    }
 }
 
 fn num(v: f64) -> String {
@@ -204,47 +65,6 @@ fn num(v: f64) -> String {
         format!("{v:.0}")
     } else {
         format!("{v:.2}")
-    }
-}
-
-/// A chain being built: each link's delta is from the one before.
-struct Chain {
-    started_at: chrono::DateTime<chrono::Utc>,
-    links: Vec<Link>,
-    last: Option<f64>,
-}
-
-impl Chain {
-    fn at(&mut self, name: &str, t: f64, detail: Option<String>) {
-        self.links.push(Link {
-            name: name.into(),
-            at: Some(crate::clock::rfc3339(crate::clock::utc_at(
-                self.started_at,
-                t,
-            ))),
-            t_s: Some(round3(t)),
-            delta_s: self.last.map(|l| round3(t - l)),
-            missing: None,
-            detail,
-        });
-        self.last = Some(t);
-    }
-
-    fn missing(&mut self, name: &str, why: String) {
-        self.missing_with(name, why, None);
-    }
-
-    /// A missing link that still says what it waited for (the alarm's
-    /// condition, when the alarm never fired).
-    fn missing_with(&mut self, name: &str, why: String, detail: Option<String>) {
-        self.links.push(Link {
-            name: name.into(),
-            at: None,
-            t_s: None,
-            delta_s: None,
-            missing: Some(why),
-            detail,
-        });
     }
 }
 
@@ -415,6 +235,9 @@ pub fn analyze(
                 num(first.period_end)
             )),
         );
+        if let Some(l) = chain.links.last_mut() {
+            l.period_start_s = Some(round3(first.period_start));
+        }
         let readable = first
             .first_seen_where(|v| breaches(config, v))
             .unwrap_or(first.first_seen);
@@ -588,191 +411,12 @@ fn follow_up_of(
         .max_by(|a, b| a.1.total_cmp(&b.1))
 }
 
-/// "3 → 4 instances", or "scaling" when the counts are unknown.
-fn activity_counts(a: &ActivityRecord) -> String {
-    match (a.from, a.to) {
-        (Some(f), Some(t)) => format!("{f} → {t} instances"),
-        _ => "scaling".into(),
-    }
-}
-
-fn activity_detail(a: &ActivityRecord) -> String {
-    match (a.from, a.to) {
-        (Some(f), Some(t)) => format!("{} → {} instances ({})", f, t, a.status),
-        _ => a.description.clone(),
-    }
-}
-
-/// The alarm link's detail: its name and its condition in the console's
-/// words, so the chain says what the alarm waited for.
-fn alarm_words(c: &AlarmConfigRecord) -> String {
-    format!("{}: {}", c.name, c.condition())
-}
-
-/// The scale-out (rising) or scale-in (falling) alarm to follow: the one
-/// the episode's scaling activity names in its cause ("monitor alarm X in
-/// state ALARM triggered policy Y"), so an activity a step policy started is
-/// credited to its alarm and not to target tracking's; else one owned by a
-/// policy, then any.
-fn alarm_for<'a>(
-    tl: &'a Timeline,
-    dir: Direction,
-    activity: Option<&ActivityRecord>,
-) -> Option<&'a AlarmConfigRecord> {
-    let matching = || {
-        tl.alarm_configs
-            .iter()
-            .filter(move |c| direction_of_alarm(c) == Some(dir))
-    };
-    let named = activity
-        .and_then(|a| matching().find(|c| a.cause.contains(&format!("monitor alarm {} ", c.name))));
-    named
-        .or_else(|| matching().find(|c| c.policy.is_some()))
-        .or_else(|| matching().next())
-}
-
-/// "alarm never fired: 2 of 3 datapoints breached": the best run of
-/// `evaluation_periods` consecutive periods after the load change (the
-/// latest on a tie). Periods that ended before the run did and have no
-/// datapoint are counted as gaps.
-fn never_fired(c: &AlarmConfigRecord, in_window: &[&Datapoint], t_next: f64, end: f64) -> String {
-    let n = c.evaluation_periods.max(1) as usize;
-    let p = c.period_s as f64;
-    let Some(first) = in_window.first() else {
-        return "alarm never fired: no datapoints".into();
-    };
-    let last_start = in_window
-        .last()
-        .map(|d| d.period_start)
-        .unwrap_or(first.period_start);
-    let (mut best, mut best_gaps) = (0usize, 0usize);
-    let mut w = first.period_start - (n as f64 - 1.0) * p;
-    while w <= last_start + 1e-9 {
-        let mut hits = 0;
-        let mut gaps = 0;
-        for k in 0..n {
-            let ps = w + k as f64 * p;
-            if ps < first.period_start - 1e-9 || ps >= t_next {
-                continue;
-            }
-            match in_window
-                .iter()
-                .find(|d| (d.period_start - ps).abs() < 1e-6)
-            {
-                Some(d) if breaches(c, d.value()) => hits += 1,
-                Some(_) => {}
-                None if ps + p <= end + 1e-9 => gaps += 1,
-                None => {}
-            }
-        }
-        if hits >= best {
-            best = hits;
-            best_gaps = gaps;
-        }
-        w += p;
-    }
-    let mut s = format!("alarm never fired: {best} of {n} datapoints breached");
-    if c.datapoints_to_alarm as usize != n {
-        s.push_str(&format!(" (needs {})", c.datapoints_to_alarm));
-    }
-    if best_gaps > 0 {
-        s.push_str(&format!(
-            "; {best_gaps} period{} had no datapoint",
-            if best_gaps == 1 { "" } else { "s" }
-        ));
-    }
-    s
-}
-
-#[allow(clippy::too_many_arguments)]
-fn finish(
-    data: &JournalData,
-    tl: &Timeline,
-    slo: Option<&Slo>,
-    direction: Direction,
-    cause: String,
-    mut chain: Chain,
-    from: f64,
-    in_service: Option<f64>,
-) -> Result<Episode, TimelineError> {
-    if let (Some(slo), Some(ready)) = (slo, in_service) {
-        match recovered(tl, slo, ready) {
-            Some(t) => chain.at(WITHIN_SLO, t, Some(slo_text(slo))),
-            None => chain.missing(
-                WITHIN_SLO,
-                format!("latency/errors never back within SLO ({})", slo_text(slo)),
-            ),
-        }
-    }
-    let to = in_service.unwrap_or(tl.end.max(from));
-    let w = if tl.is_async() {
-        tl.window_of_sends(data, from, to)?
-    } else {
-        tl.window(data, from, to)?
-    };
-    let quantile = |q| {
-        (w.sent > 0 && !w.latency.is_empty())
-            .then(|| round3(crate::histogram::quantile_ms(&w.latency, q)))
-    };
-    Ok(Episode {
-        direction,
-        cause,
-        links: chain.links,
-        total_s: in_service.map(|t| round3(t - from)),
-        where_time_went: None,
-        impact: Impact {
-            from_s: round3(from),
-            to_s: round3(to),
-            until_in_service: in_service.is_some(),
-            requests: w.sent,
-            p50_ms: quantile(0.5),
-            p99_ms: quantile(0.99),
-            error_rate: (w.error_rate() * 1e6).round() / 1e6,
-        },
-    })
-}
-
-pub fn slo_text(slo: &Slo) -> String {
-    let mut parts = Vec::new();
-    if let Some(v) = slo.p50_ms {
-        parts.push(format!("p50 ≤ {} ms", num(v)));
-    }
-    if let Some(v) = slo.p99_ms {
-        parts.push(format!("p99 ≤ {} ms", num(v)));
-    }
-    if let Some(v) = slo.error_rate {
-        parts.push(format!("errors ≤ {}%", num(v * 100.0)));
-    }
-    parts.join(", ")
-}
-
-/// Whether one interval meets the SLO (an interval with no completions does).
-fn within(slo: &Slo, i: &super::IntervalPoint) -> bool {
-    let rate = if i.completed == 0 {
-        0.0
-    } else {
-        i.errors as f64 / i.completed as f64
-    };
-    slo.p50_ms.is_none_or(|m| i.p50_ms.is_none_or(|v| v <= m))
-        && slo.p99_ms.is_none_or(|m| i.p99_ms.is_none_or(|v| v <= m))
-        && slo.error_rate.is_none_or(|m| rate <= m)
-}
-
-fn recovered(tl: &Timeline, slo: &Slo, ready: f64) -> Option<f64> {
-    let ivs: Vec<_> = tl.intervals.iter().filter(|i| i.t > ready + 1e-9).collect();
-    (0..ivs.len()).find_map(|k| {
-        let from = ivs[k].start.max(ready);
-        let ok = ivs[k..]
-            .iter()
-            .take_while(|i| i.start < from + SLO_SUSTAIN_S)
-            .all(|i| within(slo, i));
-        ok.then_some(from)
-    })
-}
-
 mod capacity;
+mod chain;
 mod changes;
 mod control_plane;
+mod finish;
+mod model;
 mod observed;
 #[cfg(test)]
 mod tests;
