@@ -475,8 +475,8 @@ fn cmd_run(args: RunArgs) -> u8 {
     };
     match crate::run::run_at(profile, opts, args.start_at) {
         Ok(result) => {
-            print!("{}", result.terminal);
-            println!("\nrun directory: {}", result.dir.display());
+            out!("{}", result.terminal);
+            outln!("\nrun directory: {}", result.dir.display());
             match result.end {
                 RunEnd::Completed => gate_verdict(&result.report),
                 RunEnd::Interrupted => exit::INTERRUPTED,
@@ -533,8 +533,8 @@ fn cmd_capacity(args: CapacityArgs) -> u8 {
             .replace("<endpoint>", &args.endpoint);
         let _ = std::fs::write(dir.join("scaling-policy.json"), json + "\n");
     }
-    print!("{text}");
-    println!("\ncapacity directory: {}", dir.display());
+    out!("{text}");
+    outln!("\ncapacity directory: {}", dir.display());
     if report.max_rps.is_none() {
         exit::GATE_FAILED
     } else {
@@ -573,8 +573,8 @@ fn cmd_simulate(args: SimulateArgs) -> u8 {
     }
     match crate::simulate::run_simulate(&profile, &opts) {
         Ok(report) => {
-            print!("{}", crate::simulate::render::text(&report));
-            println!("\nsimulate directory: {}", dir.display());
+            out!("{}", crate::simulate::render::text(&report));
+            outln!("\nsimulate directory: {}", dir.display());
             if report.recommended.is_some() {
                 exit::DONE
             } else {
@@ -607,8 +607,8 @@ fn cmd_observe(args: ObserveArgs) -> u8 {
     };
     match crate::observe_run::observe(opts) {
         Ok(result) => {
-            print!("{}", result.terminal);
-            println!("\nrun directory: {}", result.dir.display());
+            out!("{}", result.terminal);
+            outln!("\nrun directory: {}", result.dir.display());
             match result.end {
                 RunEnd::Completed => exit::DONE,
                 RunEnd::Interrupted => exit::INTERRUPTED,
@@ -629,7 +629,7 @@ fn cmd_inspect(args: InspectArgs) -> u8 {
     };
     match crate::policy_cli::inspect::inspect(&opts) {
         Ok(inspected) => {
-            print!("{}", inspected.output);
+            out!("{}", inspected.output);
             match inspected.partial {
                 Some(e) => fail(e.exit_code(), e),
                 None => exit::DONE,
@@ -670,9 +670,9 @@ fn cmd_init(dir: &Path, force: bool) -> u8 {
     match examples::write_examples(dir, force) {
         Ok(paths) => {
             for p in &paths {
-                println!("wrote {}", p.display());
+                outln!("wrote {}", p.display());
             }
-            println!(
+            outln!(
                 "\nrun one with: scaletrace run {}",
                 dir.join(examples::EXAMPLES[0].file).display()
             );
@@ -688,7 +688,7 @@ fn cmd_validate(path: &Path) -> u8 {
         Ok(p) => p,
         Err(e) => return fail(exit::BAD_INPUT, e),
     };
-    print!(
+    out!(
         "{}",
         crate::report::escape::terminal(&crate::plan::describe(&profile))
     );
@@ -705,7 +705,7 @@ fn cmd_merge(dirs: &[PathBuf], out: Option<&Path>) -> u8 {
                 }
             }
             let code = cmd_report(&dir);
-            println!("\nrun directory: {}", dir.display());
+            outln!("\nrun directory: {}", dir.display());
             code
         }
         Err(m) => fail(exit::BAD_INPUT, m),
@@ -715,7 +715,7 @@ fn cmd_merge(dirs: &[PathBuf], out: Option<&Path>) -> u8 {
 fn cmd_report(dir: &Path) -> u8 {
     match crate::run::build_reports(dir) {
         Ok(reported) => {
-            print!("{}", reported.terminal);
+            out!("{}", reported.terminal);
             gate_verdict(&reported.report)
         }
         Err(e) => run_error(e),
@@ -772,8 +772,8 @@ fn cmd_compare(args: &CompareArgs) -> u8 {
     if let Some(warning) = crate::compare::profile_mismatch(&base, &cur) {
         eprintln!("{warning}");
     }
-    println!("{} → {}", base.name, cur.name);
-    print!(
+    outln!("{} → {}", base.name, cur.name);
+    out!(
         "{}",
         crate::report::compare::comparison_table(&rows).to_text("  ")
     );

@@ -33,6 +33,25 @@
 //! 7. **Commands**: [`run`] (a run start to finish), [`observe_run`],
 //!    [`merge`], [`capacity`], [`simulate`], [`policy_cli`], [`cli`].
 
+/// `println!` for what the commands print on stdout, without its panic
+/// when stdout is gone (`scaletrace run … | head` closed the pipe): by
+/// then the reports are on disk, so a lost line must not turn a finished
+/// run into exit 101.
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
+/// `print!` without the panic on a closed stdout (see [`outln!`]).
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stdout(), $($arg)*);
+    }};
+}
+
 pub mod aws;
 pub mod capacity;
 pub mod cli;

@@ -113,11 +113,18 @@ pub struct Snapshot {
     pub totals: Totals,
     /// Requests completed `ok` in the last interval (per second).
     pub achieved_per_s: f64,
-    pub last_p99_ms: f64,
-    /// p99 of every request completed so far.
-    pub run_p99_ms: f64,
+    /// p99 of the last interval; `None` when nothing completed in it (an
+    /// idle phase, an async start), shown as "—" rather than a false 0 ms.
+    pub last_p99_ms: Option<f64>,
+    /// p99 of every request completed so far (`None` before the first).
+    pub run_p99_ms: Option<f64>,
     /// What the observer saw, when one runs.
     pub observed: Option<Observed>,
+}
+
+/// "12.3 ms", or "—" when there is no figure.
+fn ms_or_dash(ms: Option<f64>) -> String {
+    ms.map_or_else(|| "—".to_string(), |v| format!("{v:.1} ms"))
 }
 
 impl Progress {
@@ -147,11 +154,11 @@ impl Progress {
             ""
         };
         let mut line = format!(
-            "{tail}sent {}  rate {:.1}/s  p99 {:.1} ms (so far {:.1})  errors {}  late {}  in flight {}",
+            "{tail}sent {}  rate {:.1}/s  p99 {} (so far {})  errors {}  late {}  in flight {}",
             s.totals.sent,
             s.achieved_per_s,
-            s.last_p99_ms,
-            s.run_p99_ms,
+            ms_or_dash(s.last_p99_ms),
+            ms_or_dash(s.run_p99_ms),
             s.totals.errors,
             s.totals.late,
             s.totals.in_flight
@@ -296,6 +303,28 @@ impl Drop for ReportProgress {
 mod tests {
     use super::*;
     use crate::journal::record::{AlarmRecord, AlarmState, EndpointRecord, EndpointStatus};
+
+    #[test]
+    fn nothing_completed_shows_a_dash_not_zero_ms() {
+        let mut s = Snapshot {
+            elapsed_s: 3.0,
+            load_s: 10.0,
+            total_s: 10.0,
+            totals: Default::default(),
+            achieved_per_s: 0.0,
+            last_p99_ms: None,
+            run_p99_ms: None,
+            observed: None,
+        };
+        assert!(
+            Progress::line(&s).contains("p99 — (so far —)"),
+            "{}",
+            Progress::line(&s)
+        );
+        s.last_p99_ms = Some(12.34);
+        s.run_p99_ms = Some(20.0);
+        assert!(Progress::line(&s).contains("p99 12.3 ms (so far 20.0 ms)"));
+    }
 
     #[test]
     fn the_observed_line_names_instances_alarms_and_the_last_datapoint() {

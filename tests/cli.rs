@@ -268,3 +268,26 @@ fn report_on_a_missing_directory_exits_2() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("not a scaletrace run directory"));
 }
+
+/// `scaletrace run | head -1`: the pipe closes after the first line, and
+/// the run still ends as it would have (exit 0, every report written)
+/// instead of panicking in `println!` (exit 101).
+#[test]
+fn a_closed_stdout_does_not_panic_the_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("run");
+    let mut child = bin()
+        .args(["run", "--duration", "20s", "--quiet", "--run-dir"])
+        .arg(&dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Read nothing: close the pipe before the run prints its summary.
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(dir.join("report.html").is_file());
+}

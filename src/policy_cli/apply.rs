@@ -483,19 +483,19 @@ pub fn apply(opts: &ApplyOptions) -> Result<(), PolicyCliError> {
         let config = aws::load_config(&opts.aws).await;
         let clients = AwsClients::new(&config);
         let plan = plan(&clients, &config, &opts.request).await?;
-        print!("{}", render_plan(&plan));
+        out!("{}", render_plan(&plan));
         if plan.changes_nothing() {
-            println!("\nAWS already has this: nothing to change.");
+            outln!("\nAWS already has this: nothing to change.");
             return Ok(());
         }
-        println!();
+        outln!();
         confirm(opts.yes, std::io::stdin().is_terminal(), || {
             eprint!("apply these changes? [y/N] ");
             let mut line = String::new();
             std::io::stdin().read_line(&mut line).map(|_| line)
         })?;
         let after = execute(&clients, &config, &plan).await?;
-        print!("{}", render_after(&after));
+        out!("{}", render_after(&after));
         Ok(())
     })?
 }

@@ -131,10 +131,11 @@ pub(crate) async fn timekeeper(
             totals: recorder.lock().expect("recorder lock").totals(),
             achieved_per_s: data.by_outcome.get(crate::outcome::Outcome::Ok) as f64
                 / (now - interval_start).as_secs_f64().max(1e-3),
-            last_p99_ms: histogram::quantile_ms(&data.latency, 0.99),
+            last_p99_ms: (!data.latency.is_empty())
+                .then(|| histogram::quantile_ms(&data.latency, 0.99)),
             run_p99_ms: {
                 let _ = so_far.add(&data.latency);
-                histogram::quantile_ms(&so_far, 0.99)
+                (!so_far.is_empty()).then(|| histogram::quantile_ms(&so_far, 0.99))
             },
             observed: seen
                 .as_ref()

@@ -421,4 +421,6 @@ mod observed;
 #[cfg(test)]
 mod tests;
 mod time_went;
+
+pub(crate) use time_went::duration_words;
 mod worst;

@@ -215,24 +215,6 @@ fn within(slo: &Slo, p: &HealthPoint) -> bool {
         && under(slo.error_rate, p.error_rate)
 }
 
-/// A duration as the lag sentences write it ("10 min 5 s"), the format of
-/// `time_went::duration_words` (private to the lag analysis).
-fn words(seconds: f64) -> String {
-    let s = seconds.max(0.0).round() as u64;
-    let (h, m, sec) = (s / 3600, s / 60 % 60, s % 60);
-    let mut parts = Vec::new();
-    if h > 0 {
-        parts.push(format!("{h} h"));
-    }
-    if m > 0 {
-        parts.push(format!("{m} min"));
-    }
-    if sec > 0 || parts.is_empty() {
-        parts.push(format!("{sec} s"));
-    }
-    parts.join(" ")
-}
-
 fn round3(v: f64) -> f64 {
     (v * 1000.0).round() / 1000.0
 }
@@ -298,7 +280,9 @@ pub fn judge_observed_slo(
         // there, the total as a whole chain's sentence does.
         let now = match (&e.links[i].missing, e.total_s) {
             (Some(m), _) => format!(", then {m}"),
-            (None, Some(total)) if e.missing().is_none() => format!(" = {}", words(total)),
+            (None, Some(total)) if e.missing().is_none() => {
+                format!(" = {}", crate::timeline::lag::duration_words(total))
+            }
             (None, _) => String::new(),
         };
         if let Some(w) = &mut e.where_time_went {
