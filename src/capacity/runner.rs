@@ -169,6 +169,10 @@ pub fn run_capacity(
             );
         }
         let mut p = profile.clone();
+        // A step measures load, not scaling: the profile's observer tail
+        // (minutes after the load, for scale-in) would only make every
+        // step wait for it.
+        p.observe.tail = std::time::Duration::ZERO;
         p.load.phases = [("settle", spec.settle), ("measure", spec.step)]
             .into_iter()
             .filter(|(_, d)| !d.is_zero())
@@ -346,5 +350,44 @@ mod tests {
         let note = note.unwrap();
         assert!(note.contains("1 instance without autoscaling"), "{note}");
         assert!(note.contains("initial_instances = 3"), "{note}");
+    }
+}
+
+#[cfg(test)]
+mod step_tests {
+    use super::*;
+
+    /// A one-step search (start_rate = max_rate) on the simulator: 4
+    /// workers × 50 ms fixed, so 20/s has a p99 of 53 ms (50 ms service +
+    /// 3 ms overhead).
+    fn one_step_profile(extra: &str) -> Profile {
+        let source = format!(
+            "name = \"one-step\"\n[target]\nkind = \"sim\"\n\
+             [load]\nseed = 7\nphases = [{{ duration = \"1s\", rate = 1 }}]\n\
+             [sim.instance]\nworker_slots = 4\nservice_time = \"50ms\"\n\
+             [capacity]\nstart_rate = 20\nmax_rate = 20\nfine_steps = 0\n\
+             settle = \"2s\"\nstep = \"3s\"\n{extra}"
+        );
+        Profile::parse(Path::new("one-step.toml"), &source).unwrap()
+    }
+
+    #[test]
+    fn a_step_does_not_wait_for_the_observer_tail() {
+        // Before: the step kept `[observe] tail = "5m"` and its journal
+        // ended at 305.003 s instead of 5.003 s.
+        let profile = one_step_profile("[observe]\ntail = \"5m\"\n");
+        let tmp = tempfile::tempdir().unwrap();
+        run_capacity(&profile, tmp.path(), true).unwrap();
+        let data = journal::read_run_dir(&tmp.path().join("step-01-20.00rps")).unwrap();
+        let end = data
+            .records
+            .iter()
+            .find_map(|r| match r {
+                Record::End(e) => Some(e.t),
+                _ => None,
+            })
+            .unwrap();
+        // The last send (4.95 s) answers 53 ms later; then the run ends.
+        assert_eq!(end, 5.003);
     }
 }
