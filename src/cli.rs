@@ -178,6 +178,14 @@ pub struct CapacityArgs {
     /// Recommend for an async endpoint (scale on the backlog).
     #[arg(long = "async")]
     pub asynchronous: bool,
+    /// A step holds while its p99 latency is at most this (ms); default
+    /// `[slo] p99_ms`, else `[capacity] p99_ms`.
+    #[arg(long, value_name = "MS", value_parser = crate::capacity::cli::parse_ms)]
+    pub p99_ms: Option<f64>,
+    /// A step holds while its p99 time to first token is at most this
+    /// (ms; streamed responses); default `[capacity] ttft_p99_ms`.
+    #[arg(long, value_name = "MS", value_parser = crate::capacity::cli::parse_ms)]
+    pub ttft_p99_ms: Option<f64>,
     /// No per-step lines.
     #[arg(long, short)]
     pub quiet: bool,
@@ -471,17 +479,20 @@ fn cmd_capacity(args: CapacityArgs) -> u8 {
             chrono::Utc::now(),
         )
     });
+    let slo = crate::capacity::slo::SloFlags {
+        p99_ms: args.p99_ms,
+        ttft_p99_ms: args.ttft_p99_ms,
+    };
     if !args.quiet {
         eprintln!(
-            "scaletrace capacity: {} — stairs from {}/s, SLO p99 ≤ {} ms, success ≥ {} %; steps in {}",
+            "scaletrace capacity: {} — stairs from {}/s, SLO {}; steps in {}",
             profile.name,
             profile.capacity.search.start_rate,
-            profile.capacity.search.p99_ms,
-            profile.capacity.search.min_success_ratio * 100.0,
+            crate::capacity::slo::StepSlo::resolve(&profile, slo).describe(),
             dir.display()
         );
     }
-    let report = match crate::capacity::runner::run_capacity(&profile, &dir, args.quiet) {
+    let report = match crate::capacity::runner::run_capacity(&profile, &dir, args.quiet, slo) {
         Ok(r) => r,
         Err(e) => return run_error(e),
     };

@@ -2,8 +2,10 @@
 //! SCALING_VALUE. [`search`] holds the pure search; [`runner`] runs each
 //! step as a real run (its own run directory) and reads its journal.
 
+pub mod cli;
 pub mod recommend;
 pub mod runner;
 pub mod search;
+pub mod slo;
 
 pub use search::{SearchConfig, SearchOutcome, Step, StepResult, scaling_value, search};
