@@ -3,6 +3,9 @@
 //! step as a real run (its own run directory) and reads its journal.
 
 pub mod cli;
+pub mod concurrency;
+pub mod concurrency_recommend;
+pub mod concurrency_run;
 pub mod recommend;
 pub mod runner;
 pub mod search;
