@@ -4,9 +4,10 @@
 //! `capacity.json` records the steps and the recommendation.
 //!
 //! As for the rate search ([`super::runner`]), a simulated endpoint is held
-//! at one instance without autoscaling and a real one is checked for a
-//! second instance in service, so the concurrency found is one instance's
-//! (one copy's, for an inference component hosted as one copy).
+//! at one instance without autoscaling, and a real one is checked for a
+//! second instance in service (a second copy, for an inference component:
+//! [`more_than_one`]), so the concurrency found is one instance's (one
+//! copy's).
 
 use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
@@ -165,12 +166,17 @@ pub fn run_concurrency(
         )?
         .report
         .data;
-        if let Some((t, current)) = more_than_one_instance(&data) {
+        if let Some((t, current, what)) = more_than_one(&data, resource) {
+            let whats = if what == "copy" {
+                "copies"
+            } else {
+                "instances"
+            };
             return Err(RunError::Broke(format!(
-                "stopped at step {n} ({c} in flight): the endpoint had {current} instances in service \
-                     at t = {t:.0} s ({}), and the concurrency searched for is one instance's. Hold the \
-                     endpoint at one instance (MinCapacity = MaxCapacity = 1, or deregister its scalable \
-                     target) and run the search again.",
+                "stopped at step {n} ({c} in flight): there were {current} {whats} in service \
+                 at t = {t:.0} s ({}), and the concurrency searched for is one {what}'s. Hold it \
+                 at one {what} (MinCapacity = MaxCapacity = 1, or deregister its scalable \
+                 target) and run the search again.",
                 step_dir.display()
             )));
         }
@@ -216,6 +222,26 @@ pub fn run_concurrency(
     Ok(report)
 }
 
+/// The first observation of more than one unit of what the concurrency
+/// is per: copies (the observer's `copies` records) for an inference
+/// component, instances (`endpoint` records) for a variant. An inference
+/// component's copies may share or span instances, so for it only copies
+/// count. `(t, current, "copy" | "instance")`.
+pub fn more_than_one(
+    data: &JournalData,
+    resource: &ScalableResource,
+) -> Option<(f64, u32, &'static str)> {
+    match resource {
+        ScalableResource::Variant { .. } => {
+            more_than_one_instance(data).map(|(t, c)| (t, c, "instance"))
+        }
+        ScalableResource::InferenceComponent { .. } => data.records.iter().find_map(|r| match r {
+            Record::Copies(k) if k.current > 1 => Some((k.t, k.current, "copy")),
+            _ => None,
+        }),
+    }
+}
+
 /// One step's profile: a settle and a measured phase (rate 0: the closed
 /// loop ignores rates; the phase names carry the concurrency into the
 /// journal), no observer tail, no gates (a step is judged by the search).
@@ -234,4 +260,49 @@ fn step_profile(profile: &Profile, settle: Duration, step: Duration, c: u32) -> 
         })
         .collect();
     p
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::journal::RunInfo;
+    use crate::journal::record::{CopiesRecord, EndpointRecord};
+
+    #[test]
+    fn copies_count_for_a_component_and_instances_for_a_variant() {
+        let data = JournalData {
+            info: RunInfo {
+                schema: RunInfo::SCHEMA.into(),
+                tool_version: "0".into(),
+                started_at: chrono::DateTime::UNIX_EPOCH,
+                host: "h".into(),
+                clock: "wall".into(),
+                shard: "0/1".into(),
+                profile: serde_json::json!({"name": "t"}),
+            },
+            records: vec![
+                Record::Endpoint(EndpointRecord {
+                    t: 5.0,
+                    status: "InService".into(),
+                    variant: "AllTraffic".into(),
+                    current: 2,
+                    desired: 2,
+                }),
+                Record::Copies(CopiesRecord {
+                    t: 10.0,
+                    component: "chat-ic".into(),
+                    status: "InService".into(),
+                    current: 2,
+                    desired: 2,
+                }),
+            ],
+            torn_tail: false,
+        };
+        let ic = ScalableResource::InferenceComponent {
+            name: "chat-ic".into(),
+        };
+        let v = ScalableResource::variant("ep", "AllTraffic");
+        assert_eq!(more_than_one(&data, &ic), Some((10.0, 2, "copy")));
+        assert_eq!(more_than_one(&data, &v), Some((5.0, 2, "instance")));
+    }
 }
