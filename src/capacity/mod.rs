@@ -1,6 +1,11 @@
 //! `scaletrace capacity`: measure MAX_RPS on one instance and recommend
 //! SCALING_VALUE. [`search`] holds the pure search; [`runner`] runs each
-//! step as a real run (its own run directory) and reads its journal.
+//! step as a real run (its own run directory) and reads its journal;
+//! [`recommend`] prints the result. `--concurrency` has the same three
+//! parts in [`concurrency`], [`concurrency_run`] (closed-loop steps) and
+//! [`concurrency_recommend`] (the ConcurrentRequestsPerCopy target value).
+//! [`slo`] resolves the SLO both judge steps against; [`cli`] holds what
+//! the command edge needs.
 
 pub mod cli;
 pub mod concurrency;
