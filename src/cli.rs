@@ -181,6 +181,24 @@ pub struct CapacityArgs {
     /// Recommend for an async endpoint (scale on the backlog).
     #[arg(long = "async")]
     pub asynchronous: bool,
+    /// A step holds while its p99 latency is at most this (ms); default
+    /// `[slo] p99_ms`, else `[capacity] p99_ms`.
+    #[arg(long, value_name = "MS", value_parser = crate::capacity::cli::parse_ms)]
+    pub p99_ms: Option<f64>,
+    /// A step holds while its p99 time to first token is at most this
+    /// (ms; streamed responses); default `[capacity] ttft_p99_ms`.
+    #[arg(long, value_name = "MS", value_parser = crate::capacity::cli::parse_ms, requires = "concurrency")]
+    pub ttft_p99_ms: Option<f64>,
+    /// Find the most requests in flight one instance (one copy) holds the
+    /// SLO at, with stairs in concurrency (`[capacity]
+    /// start_concurrency`…), and recommend the ConcurrentRequestsPerCopy
+    /// (PerModel for a variant) target value.
+    #[arg(long)]
+    pub concurrency: bool,
+    /// With --concurrency: the inference component the printed commands
+    /// are for (default: the SageMaker target's `inference_component`).
+    #[arg(long, value_name = "NAME", requires = "concurrency")]
+    pub inference_component: Option<String>,
     /// No per-step lines.
     #[arg(long, short)]
     pub quiet: bool,
@@ -505,17 +523,30 @@ fn cmd_capacity(args: CapacityArgs) -> u8 {
             chrono::Utc::now(),
         )
     });
+    let slo = crate::capacity::slo::SloFlags {
+        p99_ms: args.p99_ms,
+        ttft_p99_ms: args.ttft_p99_ms,
+    };
     if !args.quiet {
         eprintln!(
-            "scaletrace capacity: {} — stairs from {}/s, SLO p99 ≤ {} ms, success ≥ {} %; steps in {}",
+            "scaletrace capacity: {} — {}, SLO {}; steps in {}",
             profile.name,
-            profile.capacity.search.start_rate,
-            profile.capacity.search.p99_ms,
-            profile.capacity.search.min_success_ratio * 100.0,
+            crate::capacity::cli::stairs(&profile, args.concurrency),
+            crate::capacity::slo::StepSlo::resolve(&profile, slo).describe(),
             dir.display()
         );
     }
-    let report = match crate::capacity::runner::run_capacity(&profile, &dir, args.quiet) {
+    if args.concurrency {
+        let resource = crate::capacity::concurrency_recommend::resource_for(
+            &profile,
+            &args.endpoint,
+            &args.variant,
+            args.inference_component.as_deref(),
+        );
+        return crate::capacity::cli::concurrency(&profile, &dir, args.quiet, slo, &resource)
+            .unwrap_or_else(run_error);
+    }
+    let report = match crate::capacity::runner::run_capacity(&profile, &dir, args.quiet, slo) {
         Ok(r) => r,
         Err(e) => return run_error(e),
     };

@@ -11,6 +11,9 @@
 //! On the wall clock each send waits on a [`timer::SendTimer`] (a timerfd,
 //! to the microsecond, without spinning); the recorder keeps how late each
 //! send still was (the send lag) apart from the endpoint's latency.
+//!
+//! [`closed_loop`] is the other driver: a fixed number of requests in
+//! flight (`capacity --concurrency`); [`Driver`] holds either.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -25,8 +28,10 @@ use crate::schedule::Send;
 use crate::target::SharedTarget;
 use timer::SendTimer;
 
+mod closed_loop;
 mod timer;
 use crate::target::stream::Reply;
+pub use closed_loop::{ClosedLoop, Drive, Driver};
 
 #[derive(Debug, Clone, Copy)]
 pub struct InvokerConfig {

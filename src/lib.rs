@@ -24,8 +24,9 @@
 //!    (the simulated endpoint, CloudWatch and autoscaler, with its target
 //!    and observer); [`deploy`] is the one place a target kind becomes a
 //!    target and its observer.
-//! 4. **Engine**: [`invoke`] (the open-model dispatcher), [`recorder`]
-//!    (per-second HDR histograms and counts), [`progress`].
+//! 4. **Engine**: [`invoke`] (the open-model dispatcher, and the closed
+//!    loop of `capacity --concurrency`), [`recorder`] (per-second HDR
+//!    histograms and counts), [`progress`].
 //! 5. **Analysis**, pure functions of the journal: [`timeline`] (series,
 //!    events, lag chains), [`scaling`], [`summary`], [`compare`], [`gates`].
 //! 6. **Report**: [`report`], one exporter per file (text, JSON, HTML,

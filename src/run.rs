@@ -40,7 +40,7 @@ use tokio::sync::watch;
 use tokio::time::Instant;
 
 use crate::clock::RunClock;
-use crate::invoke::{DispatchEnd, Invoker, InvokerConfig};
+use crate::invoke::{DispatchEnd, Drive, Driver, InvokerConfig};
 use crate::journal::record::{EndRecord, Record};
 use crate::journal::{self, JournalWriter, RunInfo};
 use crate::payload::Payloads;
@@ -130,6 +130,26 @@ pub fn run_at(
     opts: RunOptions,
     start_at: Option<StartAt>,
 ) -> Result<RunResult, RunError> {
+    run_driven(profile, opts, start_at, Drive::Open)
+}
+
+/// [`run`] with exactly `concurrency` requests in flight for the length of
+/// the plan instead of its rates (`capacity --concurrency`,
+/// [`crate::invoke::ClosedLoop`]).
+pub fn run_closed_loop(
+    profile: Profile,
+    opts: RunOptions,
+    concurrency: std::num::NonZeroUsize,
+) -> Result<RunResult, RunError> {
+    run_driven(profile, opts, None, Drive::Closed { concurrency })
+}
+
+fn run_driven(
+    profile: Profile,
+    opts: RunOptions,
+    start_at: Option<StartAt>,
+    drive: Drive,
+) -> Result<RunResult, RunError> {
     let simulated = crate::deploy::is_simulated(&profile.target);
     let mut builder = tokio::runtime::Builder::new_current_thread();
     if simulated {
@@ -145,7 +165,7 @@ pub fn run_at(
     let runtime = builder
         .build()
         .map_err(|e| RunError::Broke(format!("cannot start the runtime: {e}")))?;
-    let result = runtime.block_on(run_async(profile, opts, simulated, start_at));
+    let result = runtime.block_on(run_async(profile, opts, simulated, start_at, drive));
     // Simulator tasks tick forever on the virtual clock; don't wait for them.
     runtime.shutdown_background();
     result
@@ -175,6 +195,7 @@ async fn run_async(
     opts: RunOptions,
     simulated: bool,
     start_at: Option<StartAt>,
+    drive: Drive,
 ) -> Result<RunResult, RunError> {
     // Judged by the profile in hand, not by reading run.json back.
     let limits = Limits::of(&profile);
@@ -340,7 +361,8 @@ async fn run_async(
             ))
         });
 
-        let invoker = Invoker::new(
+        let invoker = Driver::new(
+            drive,
             target,
             recorder.clone(),
             InvokerConfig {
@@ -357,7 +379,7 @@ async fn run_async(
         )
         .starting_at(late);
         let mut dispatched = invoker
-            .dispatch(schedule, clock.origin, &mut payloads, &mut stop_rx)
+            .dispatch(schedule, clock.origin, total, &mut payloads, &mut stop_rx)
             .await;
         if dispatched == DispatchEnd::Completed {
             // Trailing idle phases (rate 0, to watch scale-in) send nothing but

@@ -60,12 +60,7 @@ pub fn policy_json(target_value: u64, asynchronous: bool) -> serde_json::Value {
 /// The recommendation as printed by `scaletrace capacity`.
 pub fn render(report: &CapacityReport, target: &EndpointRef) -> String {
     let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "capacity curve (one instance; SLO p99 ≤ {} ms, success ≥ {} %)",
-        report.p99_slo_ms,
-        report.min_success_ratio * 100.0
-    );
+    let _ = writeln!(out, "capacity curve (one instance; SLO {})", report.slo);
     for note in &report.notes {
         let _ = writeln!(out, "  note: {note}");
     }
@@ -177,6 +172,9 @@ mod tests {
             name: "t".into(),
             p99_slo_ms: 300.0,
             min_success_ratio: 0.999,
+            slo:
+                "p99 ≤ 300 ms ([capacity] p99_ms), success ≥ 99.9 % ([capacity] min_success_ratio)"
+                    .into(),
             max_rps: Some(20.0),
             capped: false,
             safety_factor: 0.5,

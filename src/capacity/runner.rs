@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use super::search::{SearchOutcome, StepResult, scaling_value, search};
+use super::slo::{SloFlags, StepSlo};
 use crate::histogram;
 use crate::journal::record::Record;
 use crate::journal::{self, JournalData};
@@ -29,6 +30,10 @@ pub struct CapacityReport {
     pub name: String,
     pub p99_slo_ms: f64,
     pub min_success_ratio: f64,
+    /// The SLO with where each limit came from (`--p99-ms`, `[slo]`,
+    /// `[capacity]`): "p99 ≤ 300 ms ([slo] p99_ms), success ≥ 99.9 %
+    /// ([capacity] min_success_ratio)".
+    pub slo: String,
     pub max_rps: Option<f64>,
     /// True when the highest rate tried still held.
     pub capped: bool,
@@ -141,17 +146,23 @@ pub fn most_steps(cfg: &crate::profile::capacity::SearchConfig) -> usize {
 
 /// Runs the search against the profile's target, writing every step's run
 /// directory under `dir` and `capacity.json` beside them.
+/// Steps are judged against [`StepSlo::resolve`]: `flags`, else the
+/// profile's `[slo]`, else `[capacity]`.
 pub fn run_capacity(
     profile: &Profile,
     dir: &Path,
     quiet: bool,
+    flags: SloFlags,
 ) -> Result<CapacityReport, RunError> {
     let (profile, note) = one_instance(profile);
     let profile = &profile;
     if let (Some(note), false) = (&note, quiet) {
         eprintln!("  note: {note}");
     }
-    let spec = profile.capacity.clone();
+    let slo = StepSlo::resolve(profile, flags);
+    let mut spec = profile.capacity.clone();
+    spec.search.p99_ms = slo.p99_ms.value;
+    spec.search.min_success_ratio = slo.min_success_ratio.value;
     std::fs::create_dir_all(dir).map_err(|e| RunError::Broke(format!("{}: {e}", dir.display())))?;
     let mut n = 0;
     let most = most_steps(&spec.search);
@@ -169,8 +180,9 @@ pub fn run_capacity(
             );
         }
         let mut p = profile.clone();
-        // A step measures its own load: no observer tail after it (the
-        // tail's empty intervals would count in its duration).
+        // A step measures load, not scaling: the profile's observer tail
+        // (minutes after the load, for scale-in) would only make every
+        // step wait for it.
         p.observe.tail = std::time::Duration::ZERO;
         p.load.phases = [("settle", spec.settle), ("measure", spec.step)]
             .into_iter()
@@ -229,6 +241,7 @@ pub fn run_capacity(
         name: profile.name.clone(),
         p99_slo_ms: spec.search.p99_ms,
         min_success_ratio: spec.search.min_success_ratio,
+        slo: slo.describe(),
         max_rps: outcome.max_rps,
         capped: outcome.capped,
         safety_factor: spec.safety_factor,
@@ -349,5 +362,72 @@ mod tests {
         let note = note.unwrap();
         assert!(note.contains("1 instance without autoscaling"), "{note}");
         assert!(note.contains("initial_instances = 3"), "{note}");
+    }
+}
+
+#[cfg(test)]
+mod step_tests {
+    use super::*;
+
+    /// A one-step search (start_rate = max_rate) on the simulator: 4
+    /// workers × 50 ms fixed, so 20/s has a p99 of 53 ms (50 ms service +
+    /// 3 ms overhead).
+    fn one_step_profile(extra: &str) -> Profile {
+        let source = format!(
+            "name = \"one-step\"\n[target]\nkind = \"sim\"\n\
+             [load]\nseed = 7\nphases = [{{ duration = \"1s\", rate = 1 }}]\n\
+             [sim.instance]\nworker_slots = 4\nservice_time = \"50ms\"\n\
+             [capacity]\nstart_rate = 20\nmax_rate = 20\nfine_steps = 0\n\
+             settle = \"2s\"\nstep = \"3s\"\n{extra}"
+        );
+        Profile::parse(Path::new("one-step.toml"), &source).unwrap()
+    }
+
+    #[test]
+    fn a_step_does_not_wait_for_the_observer_tail() {
+        // Before: the step kept `[observe] tail = "5m"` and its journal
+        // ended at 305.003 s instead of 5.003 s.
+        let profile = one_step_profile("[observe]\ntail = \"5m\"\n");
+        let tmp = tempfile::tempdir().unwrap();
+        run_capacity(&profile, tmp.path(), true, SloFlags::default()).unwrap();
+        let data = journal::read_run_dir(&tmp.path().join("step-01-20.00rps")).unwrap();
+        let end = data
+            .records
+            .iter()
+            .find_map(|r| match r {
+                Record::End(e) => Some(e.t),
+                _ => None,
+            })
+            .unwrap();
+        // The last send (4.95 s) answers 53 ms later; then the run ends.
+        assert_eq!(end, 5.003);
+    }
+
+    #[test]
+    fn steps_are_judged_against_the_profiles_slo() {
+        // Before: `[slo] p99_ms = 40` was ignored and the step (p99 53 ms)
+        // held against `[capacity]`'s default 1000 ms.
+        let profile = one_step_profile("[slo]\np99_ms = 40\n");
+        let tmp = tempfile::tempdir().unwrap();
+        let report = run_capacity(&profile, tmp.path(), true, SloFlags::default()).unwrap();
+        assert_eq!(report.p99_slo_ms, 40.0);
+        assert_eq!(report.max_rps, None);
+        assert_eq!(report.steps[0].verdict, "broke: p99 53.0 ms > 40.0 ms");
+        assert_eq!(
+            report.slo,
+            "p99 ≤ 40 ms ([slo] p99_ms), success ≥ 99.9 % ([capacity] min_success_ratio)"
+        );
+        // A flag overrides it.
+        let flags = SloFlags {
+            p99_ms: Some(60.0),
+            ttft_p99_ms: None,
+        };
+        let report = run_capacity(&profile, tmp.path(), true, flags).unwrap();
+        assert_eq!(report.max_rps, Some(20.0));
+        assert!(
+            report.slo.starts_with("p99 ≤ 60 ms (--p99-ms)"),
+            "{}",
+            report.slo
+        );
     }
 }

@@ -79,6 +79,9 @@ pub struct CapacitySpec {
     pub step: Duration,
     /// SCALING_VALUE = MAX_RPS × this × 60; AWS suggests 0.5 to start.
     pub safety_factor: f64,
+    /// `capacity --concurrency`'s stairs and TTFT limit.
+    #[serde(skip_serializing_if = "capacity::ConcurrencyConfig::is_default")]
+    pub concurrency: capacity::ConcurrencyConfig,
 }
 
 impl Default for CapacitySpec {
@@ -95,6 +98,7 @@ impl Default for CapacitySpec {
             settle: Duration::from_secs(10),
             step: Duration::from_secs(30),
             safety_factor: 0.5,
+            concurrency: capacity::ConcurrencyConfig::default(),
         }
     }
 }
@@ -663,6 +667,33 @@ fn capacity_spec(ctx: &Ctx, c: &Spanned<raw::RawCapacity>) -> Result<CapacitySpe
     }
     if let Some(d) = &raw.step {
         spec.step = positive_duration(ctx, d, "capacity.step")?;
+    }
+    let c = &mut spec.concurrency;
+    for (v, field, into) in [
+        (&raw.start_concurrency, "start_concurrency", &mut c.start),
+        (&raw.max_concurrency, "max_concurrency", &mut c.max),
+    ] {
+        if let Some(n) = v {
+            if !(1..=100_000).contains(n.get_ref()) {
+                return Err(ctx.err(
+                    Some(n.span()),
+                    format!("capacity.{field}"),
+                    format!("must be between 1 and 100000 (got {})", n.get_ref()),
+                ));
+            }
+            *into = *n.get_ref() as u32;
+        }
+    }
+    if c.max < c.start {
+        let span = raw.max_concurrency.as_ref().map(|m| m.span());
+        return Err(ctx.err(
+            span,
+            "capacity.max_concurrency",
+            "must be at least start_concurrency",
+        ));
+    }
+    if raw.ttft_p99_ms.is_some() {
+        c.ttft_p99_ms = Some(positive(&raw.ttft_p99_ms, "ttft_p99_ms", 0.0)?);
     }
     Ok(spec)
 }

@@ -36,6 +36,9 @@ pub struct RawCapacity {
     pub p99_ms: Option<Spanned<f64>>,
     pub min_success_ratio: Option<Spanned<f64>>,
     pub safety_factor: Option<Spanned<f64>>,
+    pub start_concurrency: Option<Spanned<i64>>,
+    pub max_concurrency: Option<Spanned<i64>>,
+    pub ttft_p99_ms: Option<Spanned<f64>>,
 }
 
 #[derive(Debug, Deserialize)]
