@@ -147,7 +147,12 @@ pub fn scaling_config(
         return Ok(None);
     };
     let st = st.get_ref();
-    let min_lo = if sim.is_async() { 0 } else { 1 };
+    // 0 for async endpoints and inference components (scale to zero).
+    let min_lo = if sim.is_async() || sim.inference_component.is_some() {
+        0
+    } else {
+        1
+    };
     let min = super::config::count(
         ctx,
         &st.min_capacity,
@@ -235,7 +240,7 @@ pub fn scaling_config(
                 "must be at least MinCapacity",
             ));
         }
-        if !sim.is_async() && smin == Some(0) {
+        if !sim.is_async() && sim.inference_component.is_none() && smin == Some(0) {
             return Err(ctx.err(
                 span,
                 at("ScalableTargetAction.MinCapacity"),
@@ -459,13 +464,20 @@ fn target_tracking(t: &RawTargetTracking) -> Result<TargetTrackingConfig, FieldE
                 "SageMakerVariantConcurrentRequestsPerModelHighResolution" => {
                     (MetricId::ConcurrentRequestsPerModel, Stat::Average)
                 }
+                "SageMakerInferenceComponentInvocationsPerCopy" => {
+                    (MetricId::InvocationsPerCopy, Stat::Sum)
+                }
+                "SageMakerInferenceComponentConcurrentRequestsPerCopyHighResolution" => {
+                    (MetricId::ConcurrentRequestsPerCopy, Stat::Average)
+                }
                 other => {
                     return Err(fe(
                         "PredefinedMetricSpecification.PredefinedMetricType",
                         format!(
-                            "{other:?} is not simulated; use SageMakerVariantInvocationsPerInstance or \
-                             SageMakerVariantConcurrentRequestsPerModelHighResolution (inference \
-                             components are not simulated)"
+                            "{other:?} is not simulated; use SageMakerVariantInvocationsPerInstance, \
+                             SageMakerVariantConcurrentRequestsPerModelHighResolution, \
+                             SageMakerInferenceComponentInvocationsPerCopy or \
+                             SageMakerInferenceComponentConcurrentRequestsPerCopyHighResolution"
                         ),
                     ));
                 }

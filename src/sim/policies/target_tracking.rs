@@ -173,7 +173,7 @@ impl Policy for TargetTracking {
 
     fn warnings(&self, sim: &SimConfig, out: &mut Vec<String>) {
         let t = &self.cfg;
-        if !t.metric.published_by(sim.is_async()) {
+        if !sim.publishes(t.metric) {
             out.push(format!(
                 "policy {} tracks {} which an {} endpoint does not publish: it never scales",
                 self.name,
