@@ -306,3 +306,83 @@ fn settings_are_checked() {
     );
     assert!(e.contains("sim.inference_component.copies"), "{e}");
 }
+
+/// The whole pipeline (engine on the paused clock → sim → observer →
+/// journal → lag analysis): the wake-up episode's chain ends copies
+/// desired → instances launched → copies in service, at the simulator's
+/// own times, and the journal carries the copy counts.
+#[test]
+fn the_lag_chain_links_copies_and_instances() {
+    use scaletrace::journal::read_run_dir;
+    use scaletrace::journal::record::Record;
+    use scaletrace::run::{RunOptions, run};
+    use scaletrace::schedule::Shard;
+    use scaletrace::timeline::lag::{self, Direction};
+
+    let dir = tempfile::tempdir().unwrap();
+    let src = format!(
+        "name = \"ic\"\n[target]\nkind = \"sim\"\n[observe]\ninterval = \"10s\"\ntail = \"0s\"\n\
+         [load]\narrivals = \"uniform\"\nseed = 3\nphases = [{{ duration = \"8m\", rate = 1 }}]\n{SIM}"
+    );
+    let profile = Profile::parse(Path::new("ic.toml"), &src).unwrap();
+    run(
+        profile,
+        RunOptions {
+            run_dir: Some(dir.path().to_path_buf()),
+            reports_root: dir.path().to_path_buf(),
+            quiet: true,
+            shard: Shard::WHOLE,
+            started_at: Some(chrono::Utc.with_ymd_and_hms(2026, 12, 4, 9, 0, 0).unwrap()),
+        },
+    )
+    .unwrap();
+    let data = read_run_dir(dir.path()).unwrap();
+    let copies: Vec<(f64, String, u32, u32)> = data
+        .records
+        .iter()
+        .filter_map(|r| match r {
+            Record::Copies(c) => Some((c.t, c.status.clone(), c.current, c.desired)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        copies,
+        vec![
+            (0.0, "InService".to_string(), 0, 0),
+            (120.0, "Updating".to_string(), 0, 1),
+            (420.0, "InService".to_string(), 1, 1),
+        ]
+    );
+    let tl = scaletrace::timeline::Timeline::build(&data).unwrap();
+    let report = lag::analyze(&data, &tl, None).unwrap();
+    let wake = report
+        .episodes
+        .iter()
+        .find(|e| e.direction == Direction::Out)
+        .unwrap();
+    let links: Vec<(&str, Option<f64>, Option<f64>)> = wake
+        .links
+        .iter()
+        .map(|l| (l.name.as_str(), l.t_s, l.delta_s))
+        .collect();
+    assert_eq!(
+        links,
+        vec![
+            (lag::LOAD_CHANGE, Some(0.0), None),
+            (lag::PAST_THRESHOLD, Some(60.0), Some(60.0)),
+            (lag::READABLE, Some(120.0), Some(60.0)),
+            (lag::ALARM, Some(120.0), Some(0.0)),
+            (lag::ACTIVITY, Some(120.0), Some(0.0)),
+            (lag::copies::COPIES_DESIRED, Some(120.0), Some(0.0)),
+            (lag::copies::INSTANCES_LAUNCHED, Some(360.0), Some(240.0)),
+            (lag::copies::COPIES_IN_SERVICE, Some(420.0), Some(60.0)),
+        ]
+    );
+    assert_eq!(
+        wake.links[4].detail.as_deref(),
+        Some("0 → 1 copies (Successful)")
+    );
+    assert_eq!(wake.total_s, Some(420.0));
+    // Every request sent before the copy was in service failed.
+    assert_eq!(wake.impact.error_rate, 1.0);
+}

@@ -18,6 +18,10 @@
 //! (scheduled actions, manual updates, a follow-up while an episode's alarm
 //! stayed in ALARM) get their own episode starting at the activity.
 //!
+//! An inference component's chain ends copies desired → instances
+//! launched (when managed instance scaling had to add some) → copies in
+//! service instead (module `copies`).
+//!
 //! Per episode, the impact window runs from the load change to capacity in
 //! service (or to the end of the run when it never came): the requests sent
 //! meanwhile (under-provisioned for scale-out, over-provisioned for
@@ -33,7 +37,6 @@ use super::{Datapoint, Timeline, TimelineError, median};
 use crate::journal::JournalData;
 use crate::journal::record::{ActivityRecord, AlarmConfigRecord, AlarmState, PhaseEvent};
 use crate::profile::Slo;
-use capacity::capacity_links;
 use changes::refine_load_changes;
 pub use worst::{WorstLagError, worst_lag};
 
@@ -498,7 +501,7 @@ pub fn analyze(
         };
         used.push(activity.id.clone());
         chain.at(ACTIVITY, activity.start, Some(activity_detail(activity)));
-        let in_service = capacity_links(tl, &mut chain, activity);
+        let in_service = copies::capacity_or_copy_links(tl, &mut chain, activity);
         episodes.push(finish(
             data,
             tl,
@@ -525,7 +528,7 @@ pub fn analyze(
             last: None,
         };
         chain.at(ACTIVITY, a.start, Some(activity_detail(a)));
-        let in_service = capacity_links(tl, &mut chain, a);
+        let in_service = copies::capacity_or_copy_links(tl, &mut chain, a);
         let cause = match follow_up_of(tl, &episodes, dir, a.start) {
             Some((alarm, since)) => format!(
                 "follow-up {}: {alarm} still in ALARM since the load change at {} s",
@@ -773,6 +776,7 @@ fn recovered(tl: &Timeline, slo: &Slo, ready: f64) -> Option<f64> {
 mod capacity;
 mod changes;
 mod control_plane;
+pub mod copies;
 mod observed;
 #[cfg(test)]
 mod tests;
