@@ -104,6 +104,10 @@ pub struct Impact {
     pub p50_ms: Option<f64>,
     pub p99_ms: Option<f64>,
     pub error_rate: f64,
+    /// Streamed responses: p99 time to first token of those completed in
+    /// the window (`copies::window_ttft_p99`); absent without streams.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ttft_p99_ms: Option<f64>,
 }
 
 /// One chain.
@@ -731,6 +735,7 @@ fn finish(
             p50_ms: quantile(0.5),
             p99_ms: quantile(0.99),
             error_rate: (w.error_rate() * 1e6).round() / 1e6,
+            ttft_p99_ms: copies::window_ttft_p99(data, from, to)?.map(round3),
         },
     })
 }

@@ -18,8 +18,10 @@
 
 use super::capacity::capacity_links;
 use super::{ACTIVITY, Chain, DESIRED, Direction, IN_SERVICE, direction_of_activity};
+use crate::histogram;
+use crate::journal::JournalData;
 use crate::journal::record::{ActivityRecord, CopiesRecord, EndpointRecord};
-use crate::timeline::Timeline;
+use crate::timeline::{Timeline, TimelineError};
 
 pub const COPIES_DESIRED: &str = "copies desired";
 pub const INSTANCES_LAUNCHED: &str = "instances launched";
@@ -94,6 +96,28 @@ pub(super) fn capacity_or_copy_links(
         ),
     }
     ready
+}
+
+/// The p99 time to first token of the streamed responses completed in
+/// intervals overlapping `(from, to)`, as [`Timeline::window`] counts
+/// latency: what users of an LLM endpoint felt while it was short of
+/// copies. `None` when nothing streamed there.
+pub(super) fn window_ttft_p99(
+    data: &JournalData,
+    from: f64,
+    to: f64,
+) -> Result<Option<f64>, TimelineError> {
+    let mut h = histogram::new_hist();
+    for i in data.intervals() {
+        if let Some(s) = &i.stream
+            && i.t > from
+            && i.start < to
+            && s.responses > 0
+        {
+            h.add(histogram::decode(&s.ttft)?)?;
+        }
+    }
+    Ok((!h.is_empty()).then(|| histogram::quantile_ms(&h, 0.99)))
 }
 
 /// The variant's words about instances, said of copies.
