@@ -6,7 +6,9 @@
 //! Facts from SAGEMAKER.md kept here: the built-in policy the console shows
 //! is named `SageMakerEndpointInvocationScalingPolicy` (the default name of a
 //! target-tracking policy); cooldowns default to 300 s for SageMaker;
-//! MinCapacity may be 0 only for async endpoints.
+//! MinCapacity may be 0 only for async endpoints and inference components
+//! (scale to zero:
+//! <https://docs.aws.amazon.com/sagemaker/latest/dg/endpoint-auto-scaling-zero-instances.html>).
 
 use serde::Serialize;
 use toml::Spanned;
@@ -25,7 +27,8 @@ pub const DEFAULT_COOLDOWN_S: f64 = 300.0;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ScalingConfig {
-    /// `[sim.scalable_target] MinCapacity` (0 only for async endpoints).
+    /// `[sim.scalable_target] MinCapacity` (0 only for async endpoints and
+    /// inference components).
     pub min_capacity: u32,
     /// `MaxCapacity`.
     pub max_capacity: u32,
@@ -163,7 +166,7 @@ pub fn scaling_config(
     .map_err(|mut e| {
         if min_lo == 1 && *st.min_capacity.get_ref() == 0 {
             e.message =
-                "must be at least 1 for a real-time endpoint (0 is for async endpoints)".into();
+                "must be at least 1 for a real-time endpoint (0 is for async endpoints and inference components)".into();
         }
         e
     })?;
