@@ -290,4 +290,38 @@ mod tests {
             "{missing}"
         );
     }
+
+    /// The TTFT of the streamed responses in the window's intervals, and
+    /// none without streams.
+    #[test]
+    fn ttft_p99_of_the_window() {
+        use crate::fixture::{JournalBuilder, profile};
+        use crate::journal::record::Record;
+        use crate::journal::stream::StreamIntervalRecord;
+        let mut b = JournalBuilder::new(profile("p", &[("p", 30.0, 1.0)]));
+        for (k, ms) in [(0u32, 100.0), (1, 9000.0), (2, 100.0)] {
+            let start = 10.0 * f64::from(k);
+            b.interval(start, start + 10.0, 1, 0, 50.0, 50.0);
+            let mut h = histogram::new_hist();
+            histogram::record(&mut h, std::time::Duration::from_secs_f64(ms / 1000.0));
+            if let Some(Record::Interval(i)) = b.records.last_mut() {
+                i.stream = Some(StreamIntervalRecord {
+                    responses: 1,
+                    parts: 1,
+                    tokens: 1,
+                    ttft: histogram::encode(&h),
+                    inter_token: histogram::encode(&histogram::new_hist()),
+                    tokens_per_response: histogram::encode(&histogram::new_hist()),
+                });
+            }
+        }
+        let data = b.build();
+        let p99 = window_ttft_p99(&data, 10.0, 20.0).unwrap().unwrap();
+        assert!((p99 - 9000.0).abs() < 10.0, "{p99}");
+        let p99 = window_ttft_p99(&data, 20.0, 30.0).unwrap().unwrap();
+        assert!((p99 - 100.0).abs() < 1.0, "{p99}");
+        let mut plain = JournalBuilder::new(profile("p", &[("p", 10.0, 1.0)]));
+        plain.interval(0.0, 10.0, 1, 0, 50.0, 50.0);
+        assert_eq!(window_ttft_p99(&plain.build(), 0.0, 10.0).unwrap(), None);
+    }
 }
