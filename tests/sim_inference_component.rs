@@ -224,7 +224,11 @@ fn copies_that_do_not_fit_wait_for_an_instance() {
 
 /// Target tracking on ConcurrentRequestsPerCopyHighResolution builds its
 /// alarms on the 10-second metric: AlarmHigh 3 of 3 10-second datapoints
-/// above the target, AlarmLow 15 of 15 one-minute datapoints below 90 %.
+/// above the target (SageMaker: such a policy scales out "much more
+/// quickly"; the count is the simulator's assumption), AlarmLow 15 of 15
+/// one-minute datapoints below 90 % ("scales in at the same speed as it
+/// would for standard metrics").
+/// <https://docs.aws.amazon.com/sagemaker/latest/dg/endpoint-auto-scaling-add-code-define.html>
 #[test]
 fn high_resolution_target_tracking_alarms() {
     let w = world(&sim(SIM));
