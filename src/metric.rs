@@ -77,6 +77,10 @@ pub enum MetricId {
     ApproximateBacklogSizePerInstance,
     ApproximateAgeOfOldestRequest,
     HasBacklogWithoutCapacity,
+    // Inference components (simulated with `[sim.inference_component]`).
+    InvocationsPerCopy,
+    ConcurrentRequestsPerCopy,
+    NoCapacityInvocationFailures,
     // Observed on AWS only.
     ModelSetupTime,
     TimeInBacklog,
@@ -85,14 +89,11 @@ pub enum MetricId {
     InvocationFailures,
     ExpiredRequests,
     MemoryUtilization,
-    // Inference components (observed on AWS only).
-    InvocationsPerCopy,
-    ConcurrentRequestsPerCopy,
 }
 
 /// How many metrics the simulator publishes: the first ones of
 /// [`MetricId`] (checked when compiling [`MetricId::SIMULATED`]).
-pub const SIMULATED_COUNT: usize = 12;
+pub const SIMULATED_COUNT: usize = 15;
 
 /// The CloudWatch unit a metric is published in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -215,8 +216,6 @@ impl MetricId {
             dimensions: Dimensions::InferenceComponent,
             real_time: false,
             inference_component: true,
-            simulated: false,
-            simulated_stats: NONE,
             ..base
         };
         let async_only = MetricSpec {
@@ -305,12 +304,26 @@ impl MetricId {
             // components read these (`SageMakerInferenceComponent
             // InvocationsPerCopy`, `…ConcurrentRequestsPerCopyHighResolution`).
             InvocationsPerCopy => MetricSpec {
+                request_driven: true,
                 queried_inference_component: SUM,
                 ..per_copy
             },
             ConcurrentRequestsPerCopy => MetricSpec {
                 period_s: 10,
+                request_driven: true,
                 queried_inference_component: MAX,
+                simulated_stats: AVG_MAX,
+                ..per_copy
+            },
+            // Emitted when a request finds no copy to serve it: the metric
+            // the scale-to-zero page's wake-up alarm watches (Sum over 60 s,
+            // > 1 for 1 datapoint), in `AWS/SageMaker` with the dimension
+            // `InferenceComponentName`.
+            // <https://docs.aws.amazon.com/sagemaker/latest/dg/endpoint-auto-scaling-zero-instances.html>
+            // Queried by no observer yet, so the AWS observer's queries are
+            // unchanged.
+            NoCapacityInvocationFailures => MetricSpec {
+                request_driven: true,
                 ..per_copy
             },
         }

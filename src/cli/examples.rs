@@ -35,6 +35,10 @@ pub const EXAMPLES: &[Example] = &[
         text: include_str!("../../profiles/step-scaling.toml"),
     },
     Example {
+        file: "llm-inference-component.toml",
+        text: include_str!("../../profiles/llm-inference-component.toml"),
+    },
+    Example {
         file: "http-example.toml",
         text: include_str!("../../profiles/http-example.toml"),
     },

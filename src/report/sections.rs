@@ -217,6 +217,11 @@ pub fn impact_line(e: &Episode) -> String {
         ),
         _ => ": none completed".to_string(),
     };
+    // Streamed responses: what users waited for the first token.
+    let suffered = match i.ttft_p99_ms {
+        Some(t) if i.requests > 0 => format!("{suffered}, TTFT p99 {} ms", fmt(t)),
+        _ => suffered,
+    };
     format!(
         "impact: {} requests sent while {state} ({}–{} s, until {until}){suffered}",
         i.requests,

@@ -12,6 +12,7 @@ use std::fmt::Write;
 
 use super::escape::xml as escape;
 use super::svg;
+use crate::timeline::lag::copies::{COPIES_DESIRED, COPIES_IN_SERVICE, INSTANCES_LAUNCHED};
 use crate::timeline::lag::{
     ACTIVITY, ALARM, DESIRED, Episode, IN_SERVICE, PAST_THRESHOLD, READABLE, WITHIN_SLO,
 };
@@ -25,7 +26,7 @@ const BAR: f64 = 18.0;
 const BOTTOM: f64 = 34.0;
 
 /// What the time before each link was spent on, and its colour.
-const SEGMENTS: [(&str, &str, &str); 8] = [
+const SEGMENTS: [(&str, &str, &str); 11] = [
     // Load change → the start of the first breaching period: no link ends
     // there (`BELOW` splits it off the past-threshold link's delta, which
     // runs to the period's end).
@@ -43,6 +44,10 @@ const SEGMENTS: [(&str, &str, &str); 8] = [
     (ACTIVITY, "autoscaler reaction", "#d94801"),
     (DESIRED, "desired count update", "#a1d99b"),
     (IN_SERVICE, "instances launched or removed", "#31a354"),
+    // An inference component's chain (`timeline::lag::copies`).
+    (COPIES_DESIRED, "desired copy count update", "#a1d99b"),
+    (INSTANCES_LAUNCHED, "instances launched", "#74c476"),
+    (COPIES_IN_SERVICE, "copies loaded", "#31a354"),
     (WITHIN_SLO, "back within SLO", "#807dba"),
 ];
 const MISSING: &str = "#d9d9d9";

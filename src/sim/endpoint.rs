@@ -222,6 +222,9 @@ impl Endpoint {
             }
         };
         if n == 0 {
+            if self.cfg.inference_component.is_some() {
+                return super::inference_component::no_capacity(now, overhead, metrics);
+            }
             return refuse(self, metrics);
         }
         let i = self.pick(now, rng);
@@ -423,6 +426,12 @@ impl Endpoint {
                 now,
                 total as f64 / n as f64,
             );
+            // With an inference component the servers are its copies.
+            metrics.add(
+                MetricId::ConcurrentRequestsPerCopy,
+                now,
+                total as f64 / n as f64,
+            );
         }
     }
 }
@@ -438,6 +447,7 @@ fn record(
 ) {
     m.add(MetricId::Invocations, at, 1.0);
     m.add(MetricId::InvocationsPerInstance, at, 1.0 / instances as f64);
+    m.add(MetricId::InvocationsPerCopy, at, 1.0 / instances as f64);
     m.add(MetricId::OverheadLatency, at, overhead_s * 1e6);
     if let Some(l) = model_latency_s {
         m.add(MetricId::ModelLatency, at, l * 1e6);

@@ -197,7 +197,10 @@ impl MetricStore {
                 arrivals += self.arrivals10.get(i).copied().unwrap_or(0);
             }
         }
-        let idle = if m == MetricId::ConcurrentRequestsPerModel {
+        let idle = if matches!(
+            m,
+            MetricId::ConcurrentRequestsPerModel | MetricId::ConcurrentRequestsPerCopy
+        ) {
             arrivals == 0
         } else {
             set.count == 0

@@ -16,7 +16,8 @@
 //!   [`rules`] (capacity arithmetic), [`policies`] (one type per scaling
 //!   policy type, and scheduled actions; its header has the "to add a new
 //!   policy type" checklist), [`autoscaler`] (what is common to every
-//!   policy: cooldowns, activities), [`fleet`] (launches and terminations), [`world`] (all of
+//!   policy: cooldowns, activities), [`fleet`] (launches and terminations), [`inference_component`]
+//!   (copies, their placement and managed instance scaling), [`world`] (all of
 //!   it advanced in time order).
 //! - The async layer: [`target`] (a [`Target`](crate::target::Target) that
 //!   sleeps on the tokio clock) and [`observer`] (an
@@ -34,6 +35,7 @@ pub use crate::profile::sim::config;
 pub use crate::profile::sim::dist;
 pub mod endpoint;
 pub mod fleet;
+pub mod inference_component;
 pub mod metrics;
 pub mod observer;
 pub mod policies;

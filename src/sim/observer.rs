@@ -7,7 +7,8 @@
 //!   without a datapoint stays a gap (no record), never a zero;
 //! - alarm transitions (`at` = when CloudWatch made them);
 //! - scaling activities new or changed (including not-scaled ones);
-//! - the endpoint's status and counts when they changed;
+//! - the endpoint's status and counts when they changed, and an inference
+//!   component's copies ([`CopiesRecord`]) when they changed;
 //! - once, at the first poll: the scalable target, the policies, every
 //!   alarm's configuration (for the lag analysis) and warnings.
 
@@ -22,9 +23,10 @@ use super::world::World;
 use super::{AbortOnDrop, lock};
 use crate::clock::RunClock;
 use crate::journal::record::{
-    ActivityRecord, AlarmConfigRecord, AlarmRecord, EndpointRecord, MetricRecord, Record,
-    ScalableTargetRecord, WarningRecord,
+    ActivityRecord, AlarmConfigRecord, AlarmRecord, CopiesRecord, EndpointRecord, MetricRecord,
+    Record, ScalableTargetRecord, WarningRecord,
 };
+use crate::metric::Dimensions;
 use crate::observe::Observer;
 
 /// How often the engine polls the simulated observer by default.
@@ -39,8 +41,10 @@ pub struct SimObserver {
     /// Status and end of every activity as last reported.
     activities_seen: Vec<(&'static str, Option<f64>)>,
     endpoint_seen: Option<(&'static str, u32, u32)>,
+    copies_seen: Option<(&'static str, u32, u32)>,
     stats: Vec<Vec<Stat>>,
-    dims: [BTreeMap<String, String>; 2],
+    /// By [`Dimensions`]: endpoint, variant, inference component.
+    dims: [BTreeMap<String, String>; 3],
     _guard: Arc<AbortOnDrop>,
 }
 
@@ -61,7 +65,13 @@ impl SimObserver {
             let ep = BTreeMap::from([("EndpointName".to_string(), w.cfg.endpoint.name.clone())]);
             let mut both = ep.clone();
             both.insert("VariantName".into(), w.cfg.endpoint.variant.clone());
-            (stats, [ep, both])
+            let ic = w
+                .cfg
+                .inference_component
+                .as_ref()
+                .map(|c| BTreeMap::from([("InferenceComponentName".to_string(), c.name.clone())]))
+                .unwrap_or_default();
+            (stats, [ep, both, ic])
         };
         SimObserver {
             world,
@@ -71,6 +81,7 @@ impl SimObserver {
             transitions_seen: 0,
             activities_seen: Vec::new(),
             endpoint_seen: None,
+            copies_seen: None,
             stats,
             dims,
             _guard: guard,
@@ -103,7 +114,12 @@ impl SimObserver {
                     t: now,
                     namespace: m.namespace().into(),
                     name: m.name().into(),
-                    dimensions: self.dims[usize::from(!m.endpoint_only())].clone(),
+                    dimensions: self.dims[match m.spec().dimensions {
+                        Dimensions::Endpoint => 0,
+                        Dimensions::Variant => 1,
+                        Dimensions::InferenceComponent => 2,
+                    }]
+                    .clone(),
                     stat: stat.name().into(),
                     period_s: res,
                     period_start: w.metrics.period_start(res, k),
@@ -159,6 +175,19 @@ impl SimObserver {
                 current: ep.1,
                 desired: ep.2,
             }));
+        }
+        if let Some(c) = &w.ic {
+            let copies = (c.status(), c.current_copies(), c.desired_copies());
+            if self.copies_seen != Some(copies) {
+                self.copies_seen = Some(copies);
+                out.push(Record::Copies(CopiesRecord {
+                    t: now,
+                    component: c.name().to_string(),
+                    status: copies.0.into(),
+                    current: copies.1,
+                    desired: copies.2,
+                }));
+            }
         }
         out
     }

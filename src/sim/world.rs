@@ -16,9 +16,10 @@ use rand_chacha::ChaCha8Rng;
 
 use super::alarm::{Alarm, Transition};
 use super::autoscaler::{Autoscaler, Change, ClockMap};
-use super::config::{EndpointKind, IdleMinutes, PeriodAlignment, SimConfig};
+use super::config::{IdleMinutes, PeriodAlignment, SimConfig};
 use super::endpoint::{Admission, AsyncTicket, Endpoint};
 use super::fleet::Fleet;
+use super::inference_component::{self as ic, Placement};
 use super::metrics::{METRIC_COUNT, MetricId, MetricStore};
 use crate::clock::utc_at;
 
@@ -37,6 +38,9 @@ pub struct World {
     pub alarms: Vec<Alarm>,
     pub scaler: Option<Autoscaler>,
     fleet: Fleet,
+    /// `[sim.inference_component]`: its copies and instances (the fleet
+    /// then stays idle).
+    pub ic: Option<Placement>,
     clock_map: ClockMap,
     /// Every alarm transition so far, in order.
     pub transitions: Vec<Transition>,
@@ -73,7 +77,7 @@ impl World {
         };
         let mut published = [false; METRIC_COUNT];
         for m in MetricId::ALL {
-            published[m.index()] = m.published_by(cfg.endpoint.kind == EndpointKind::Async);
+            published[m.index()] = cfg.publishes(m);
         }
         let metrics = MetricStore::new(
             phase60,
@@ -100,6 +104,7 @@ impl World {
             alarms,
             scaler,
             fleet: Fleet::default(),
+            ic: cfg.inference_component.as_ref().map(Placement::new),
             clock_map,
             transitions: Vec::new(),
             published: Vec::new(),
@@ -110,11 +115,17 @@ impl World {
 
     /// `CurrentInstanceCount`.
     pub fn current(&self) -> u32 {
+        if let Some(ic) = &self.ic {
+            return ic.instances_in_service(self.now);
+        }
         self.endpoint.in_service()
     }
 
     /// `DesiredInstanceCount`.
     pub fn desired(&self) -> u32 {
+        if let Some(ic) = &self.ic {
+            return ic.instances_desired();
+        }
         self.scaler
             .as_ref()
             .map(|s| s.desired)
@@ -123,7 +134,12 @@ impl World {
 
     /// `InService` or `Updating`.
     pub fn status(&self) -> &'static str {
-        if self.fleet.is_updating() {
+        if self.fleet.is_updating()
+            || self
+                .ic
+                .as_ref()
+                .is_some_and(|c| c.endpoint_updating(self.now))
+        {
             "Updating"
         } else {
             "InService"
@@ -144,6 +160,9 @@ impl World {
         }
         if let Some(e) = self.endpoint.next_async_event() {
             t = t.min(e);
+        }
+        if let Some(c) = &self.ic {
+            t = t.min(c.next_event(self.now));
         }
         t
     }
@@ -183,6 +202,9 @@ impl World {
                 act.status = "Successful";
                 act.end = Some(t);
             }
+        }
+        if let Some(c) = &mut self.ic {
+            ic::settle(c, t, &mut self.endpoint, self.scaler.as_mut());
         }
         if self.next_sample <= t + EPS {
             self.endpoint.sample(t, &mut self.metrics);
@@ -228,6 +250,12 @@ impl World {
         }
         for c in changes {
             let launch = self.cfg.instance.launch_time.sample(&mut self.ctl_rng);
+            if let Some(p) = &mut self.ic {
+                let term = self.cfg.instance.termination_time_s;
+                let out = p.set_desired(t, c.desired, Some(c.activity), launch, term);
+                self.endpoint.remove_instances(out);
+                continue;
+            }
             self.fleet.apply(
                 t,
                 current,
@@ -248,6 +276,9 @@ impl World {
             }
             self.endpoint.add_instances(due.launched);
             self.endpoint.remove_instances(due.terminated);
+        }
+        if let Some(c) = &mut self.ic {
+            ic::settle(c, t, &mut self.endpoint, self.scaler.as_mut());
         }
     }
 

@@ -18,6 +18,10 @@
 //! (scheduled actions, manual updates, a follow-up while an episode's alarm
 //! stayed in ALARM) get their own episode starting at the activity.
 //!
+//! An inference component's chain ends copies desired → instances
+//! launched (when managed instance scaling had to add some) → copies in
+//! service instead (module `copies`).
+//!
 //! Per episode, the impact window runs from the load change to capacity in
 //! service (or to the end of the run when it never came): the requests sent
 //! meanwhile (under-provisioned for scale-out, over-provisioned for
@@ -31,7 +35,6 @@ use super::{Datapoint, Timeline, TimelineError};
 use crate::journal::JournalData;
 use crate::journal::record::{AlarmState, PhaseEvent};
 use crate::profile::Slo;
-use capacity::capacity_links;
 pub(super) use chain::direction_of_activity;
 use chain::{
     Chain, activity_counts, activity_detail, alarm_for, alarm_words, breaches, cmp_symbol,
@@ -321,7 +324,7 @@ pub fn analyze(
         };
         used.push(activity.id.clone());
         chain.at(ACTIVITY, activity.start, Some(activity_detail(activity)));
-        let in_service = capacity_links(tl, &mut chain, activity);
+        let in_service = copies::capacity_or_copy_links(tl, &mut chain, activity);
         episodes.push(finish(
             data,
             tl,
@@ -348,7 +351,7 @@ pub fn analyze(
             last: None,
         };
         chain.at(ACTIVITY, a.start, Some(activity_detail(a)));
-        let in_service = capacity_links(tl, &mut chain, a);
+        let in_service = copies::capacity_or_copy_links(tl, &mut chain, a);
         let cause = match follow_up_of(tl, &episodes, dir, a.start) {
             Some((alarm, since)) => format!(
                 "follow-up {}: {alarm} still in ALARM since the load change at {} s",
@@ -414,6 +417,7 @@ fn follow_up_of(
 mod capacity;
 mod chain;
 mod changes;
+pub mod copies;
 mod control_plane;
 mod finish;
 mod model;

@@ -19,8 +19,8 @@ use crate::format::fmt_rate;
 use crate::histogram::{self, Hist};
 use crate::journal::JournalData;
 use crate::journal::record::{
-    ActivityRecord, ActivityStatus, AlarmConfigRecord, AlarmRecord, AlarmState, EndpointRecord,
-    PhaseEvent, PhaseRecord, PolicyRecord, Record,
+    ActivityRecord, ActivityStatus, AlarmConfigRecord, AlarmRecord, AlarmState, CopiesRecord,
+    EndpointRecord, PhaseEvent, PhaseRecord, PolicyRecord, Record,
 };
 use crate::outcome::{Outcome, OutcomeCounts};
 
@@ -104,6 +104,8 @@ pub enum EventKind {
     /// A scaling policy that changed while the run watched (e.g. `scaletrace
     /// apply` during an `observe`): what scaled later ran under the new one.
     Policy,
+    /// An inference component's copy counts changed.
+    Copies,
 }
 
 impl EventKind {
@@ -118,6 +120,7 @@ impl EventKind {
             EventKind::Warning => "warning",
             EventKind::Interrupted => "interrupted",
             EventKind::Policy => "policy",
+            EventKind::Copies => "copies",
         }
     }
 }
@@ -130,6 +133,11 @@ pub struct Timeline {
     pub metrics: BTreeMap<MetricKey, Vec<Datapoint>>,
     /// Every endpoint observation (status, current and desired counts).
     pub endpoint: Vec<EndpointRecord>,
+    /// Every observation of an inference component's copies (empty for a
+    /// production variant). With copies, scaling activities move copies
+    /// and [`Timeline::endpoint`] holds the instances managed instance
+    /// scaling follows with.
+    pub copies: Vec<CopiesRecord>,
     pub alarm_configs: Vec<AlarmConfigRecord>,
     /// Transitions in CloudWatch's order (`at`).
     pub alarms: Vec<AlarmRecord>,
@@ -273,11 +281,23 @@ impl Timeline {
                     text: format!("{} received", i.signal),
                 }),
                 Record::LoadImport(l) => imported = Some(l),
-                // Copy counts join the timeline with the inference-component lag links.
-                Record::ScalableTarget(_)
-                | Record::End(_)
-                | Record::Start(_)
-                | Record::Copies(_) => {}
+                Record::Copies(c) => {
+                    let changed = tl.copies.last().is_none_or(|l| {
+                        l.status != c.status || l.current != c.current || l.desired != c.desired
+                    });
+                    if changed {
+                        tl.events.push(Event {
+                            t: c.t,
+                            kind: EventKind::Copies,
+                            text: format!(
+                                "inference component {} {} (copies {}, desired {})",
+                                c.component, c.status, c.current, c.desired
+                            ),
+                        });
+                    }
+                    tl.copies.push(c.clone());
+                }
+                Record::ScalableTarget(_) | Record::End(_) | Record::Start(_) => {}
             }
         }
         tl.metrics = metrics
@@ -287,19 +307,26 @@ impl Timeline {
         tl.load = load::ObservedLoad::of(imported, &tl.metrics);
         let mut acts: Vec<ActivityRecord> = activities.into_values().collect();
         acts.sort_by(|a, b| a.start.total_cmp(&b.start).then(a.id.cmp(&b.id)));
-        infer_from_counts(&mut acts, &tl.endpoint);
+        // An inference component's activities move its copies.
+        let unit = if tl.copies.is_empty() {
+            infer_from_counts(&mut acts, &tl.endpoint);
+            "instances"
+        } else {
+            infer_from_counts(&mut acts, &lag::copies::as_counts(&tl.copies));
+            "copies"
+        };
         for a in &acts {
             if a.not_scaled.is_empty() {
                 tl.events.push(Event {
                     t: a.start,
                     kind: EventKind::ActivityStart,
-                    text: format!("activity starts: {}", activity_summary(a)),
+                    text: format!("activity starts: {}", activity_summary(a, unit)),
                 });
                 if let Some(end) = a.end {
                     tl.events.push(Event {
                         t: end,
                         kind: EventKind::ActivityEnd,
-                        text: format!("activity ends {}: {}", a.status, activity_summary(a)),
+                        text: format!("activity ends {}: {}", a.status, activity_summary(a, unit)),
                     });
                 }
             } else {
@@ -478,10 +505,10 @@ fn infer_from_counts(acts: &mut [ActivityRecord], endpoint: &[EndpointRecord]) {
     }
 }
 
-fn activity_summary(a: &ActivityRecord) -> String {
+fn activity_summary(a: &ActivityRecord, unit: &str) -> String {
     let counts = match (a.from, a.to) {
-        (Some(f), Some(t)) => format!("{f} → {t} instances, "),
-        (None, Some(t)) => format!("→ {t} instances, "),
+        (Some(f), Some(t)) => format!("{f} → {t} {unit}, "),
+        (None, Some(t)) => format!("→ {t} {unit}, "),
         _ => String::new(),
     };
     format!("{counts}{}", a.cause)

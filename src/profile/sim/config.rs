@@ -36,6 +36,10 @@ pub struct SimConfig {
     pub autoscaler: AutoscalerModel,
     /// Application Auto Scaling; `None` keeps the instance count fixed.
     pub scaling: Option<ScalingConfig>,
+    /// `[sim.inference_component]`: the endpoint hosts one inference
+    /// component; `endpoint.initial_instances` is then its copies.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub inference_component: Option<super::inference_component::InferenceComponentConfig>,
 }
 
 /// Real-time (`InvokeEndpoint`) or asynchronous (`InvokeEndpointAsync`).
@@ -212,6 +216,7 @@ impl Default for SimConfig {
                 scale_in: ScaleInRule::Halfway,
             },
             scaling: None,
+            inference_component: None,
         }
     }
 }
@@ -460,6 +465,16 @@ impl SimConfig {
                 ],
             )?;
         }
+        if let Some(v) = &r.inference_component {
+            let given = r
+                .endpoint
+                .as_ref()
+                .and_then(|e| e.get_ref().initial_instances.as_ref().map(|i| i.span()));
+            let ic =
+                super::inference_component::InferenceComponentConfig::from_raw(ctx, v, &c, given)?;
+            c.endpoint.initial_instances = ic.copies;
+            c.inference_component = Some(ic);
+        }
         c.scaling = scaling_config(ctx, raw, &c)?;
         Ok(c)
     }
@@ -468,8 +483,12 @@ impl SimConfig {
         self.endpoint.kind == EndpointKind::Async
     }
 
-    /// `endpoint/<endpoint>/variant/<variant>`.
+    /// The scalable target: `endpoint/<endpoint>/variant/<variant>`, or
+    /// `inference-component/<name>` with `[sim.inference_component]`.
     pub fn resource_id(&self) -> String {
+        if let Some(ic) = &self.inference_component {
+            return format!("inference-component/{}", ic.name);
+        }
         format!(
             "endpoint/{}/variant/{}",
             self.endpoint.name, self.endpoint.variant

@@ -4,12 +4,14 @@
 //! ([`alarm`]) over the metric catalogue ([`metric`]), Application Auto
 //! Scaling's scalable target, policies and scheduled actions ([`policy`],
 //! [`schedule`]), duration distributions ([`dist`]) and the model's
-//! scale-in rule ([`scale_in`]). Nothing here runs the simulation; `sim`
+//! scale-in rule ([`scale_in`]), and an inference component with managed
+//! instance scaling ([`inference_component`]). Nothing here runs the simulation; `sim`
 //! does, and depends on this, never the other way.
 
 pub mod alarm;
 pub mod config;
 pub mod dist;
+pub mod inference_component;
 pub mod metric;
 pub mod policy;
 pub mod raw;

@@ -6,7 +6,9 @@
 //! Facts from SAGEMAKER.md kept here: the built-in policy the console shows
 //! is named `SageMakerEndpointInvocationScalingPolicy` (the default name of a
 //! target-tracking policy); cooldowns default to 300 s for SageMaker;
-//! MinCapacity may be 0 only for async endpoints.
+//! MinCapacity may be 0 only for async endpoints and inference components
+//! (scale to zero:
+//! <https://docs.aws.amazon.com/sagemaker/latest/dg/endpoint-auto-scaling-zero-instances.html>).
 
 use serde::Serialize;
 use toml::Spanned;
@@ -25,7 +27,8 @@ pub const DEFAULT_COOLDOWN_S: f64 = 300.0;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ScalingConfig {
-    /// `[sim.scalable_target] MinCapacity` (0 only for async endpoints).
+    /// `[sim.scalable_target] MinCapacity` (0 only for async endpoints and
+    /// inference components).
     pub min_capacity: u32,
     /// `MaxCapacity`.
     pub max_capacity: u32,
@@ -147,7 +150,12 @@ pub fn scaling_config(
         return Ok(None);
     };
     let st = st.get_ref();
-    let min_lo = if sim.is_async() { 0 } else { 1 };
+    // 0 for async endpoints and inference components (scale to zero).
+    let min_lo = if sim.is_async() || sim.inference_component.is_some() {
+        0
+    } else {
+        1
+    };
     let min = super::config::count(
         ctx,
         &st.min_capacity,
@@ -158,7 +166,7 @@ pub fn scaling_config(
     .map_err(|mut e| {
         if min_lo == 1 && *st.min_capacity.get_ref() == 0 {
             e.message =
-                "must be at least 1 for a real-time endpoint (0 is for async endpoints)".into();
+                "must be at least 1 for a real-time endpoint (0 is for async endpoints and inference components)".into();
         }
         e
     })?;
@@ -235,7 +243,7 @@ pub fn scaling_config(
                 "must be at least MinCapacity",
             ));
         }
-        if !sim.is_async() && smin == Some(0) {
+        if !sim.is_async() && sim.inference_component.is_none() && smin == Some(0) {
             return Err(ctx.err(
                 span,
                 at("ScalableTargetAction.MinCapacity"),
@@ -459,13 +467,20 @@ fn target_tracking(t: &RawTargetTracking) -> Result<TargetTrackingConfig, FieldE
                 "SageMakerVariantConcurrentRequestsPerModelHighResolution" => {
                     (MetricId::ConcurrentRequestsPerModel, Stat::Average)
                 }
+                "SageMakerInferenceComponentInvocationsPerCopy" => {
+                    (MetricId::InvocationsPerCopy, Stat::Sum)
+                }
+                "SageMakerInferenceComponentConcurrentRequestsPerCopyHighResolution" => {
+                    (MetricId::ConcurrentRequestsPerCopy, Stat::Average)
+                }
                 other => {
                     return Err(fe(
                         "PredefinedMetricSpecification.PredefinedMetricType",
                         format!(
-                            "{other:?} is not simulated; use SageMakerVariantInvocationsPerInstance or \
-                             SageMakerVariantConcurrentRequestsPerModelHighResolution (inference \
-                             components are not simulated)"
+                            "{other:?} is not simulated; use SageMakerVariantInvocationsPerInstance, \
+                             SageMakerVariantConcurrentRequestsPerModelHighResolution, \
+                             SageMakerInferenceComponentInvocationsPerCopy or \
+                             SageMakerInferenceComponentConcurrentRequestsPerCopyHighResolution"
                         ),
                     ));
                 }

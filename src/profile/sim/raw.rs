@@ -23,6 +23,8 @@ pub struct RawSimConfig {
     pub scalable_target: Option<Spanned<RawScalableTarget>>,
     pub policies: Option<Vec<Spanned<RawPolicy>>>,
     pub scheduled_actions: Option<Vec<Spanned<RawScheduledAction>>>,
+    /// `[sim.inference_component]` (`super::inference_component`).
+    pub inference_component: Option<Spanned<super::inference_component::RawInferenceComponent>>,
 }
 
 /// `[sim.endpoint]`.

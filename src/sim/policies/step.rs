@@ -104,12 +104,13 @@ impl Policy for Step {
             || s.adjustment_type == AdjustmentType::ExactCapacity;
         adds && s.adjustment_type != AdjustmentType::PercentChangeInCapacity
             && (s.alarm.metric == MetricId::HasBacklogWithoutCapacity
-                || s.alarm.metric == MetricId::ApproximateBacklogSize)
+                || s.alarm.metric == MetricId::ApproximateBacklogSize
+                || s.alarm.metric == MetricId::NoCapacityInvocationFailures)
     }
 
     fn warnings(&self, sim: &SimConfig, out: &mut Vec<String>) {
         let s = &self.cfg;
-        if !s.alarm.metric.published_by(sim.is_async()) {
+        if !sim.publishes(s.alarm.metric) {
             out.push(format!(
                 "alarm {} of policy {} watches {} which this endpoint does not publish: it never fires",
                 s.alarm.name,

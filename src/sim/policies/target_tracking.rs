@@ -4,9 +4,14 @@
 //! - Target tracking creates and owns two alarms: scale out when the metric
 //!   is **> target for 3 of 3** one-minute datapoints, scale in when it is
 //!   **< 90 % of target for 15 of 15**. (For the 10-second
-//!   `ConcurrentRequestsPerModel` metric the scale-out alarm uses 10-second
-//!   periods; the scale-in alarm keeps one-minute periods — an assumption,
-//!   AWS does not publish it.)
+//!   `ConcurrentRequestsPerModel` and `ConcurrentRequestsPerCopy`
+//!   metrics the scale-out alarm uses 10-second periods; the scale-in
+//!   alarm keeps one-minute periods. SageMaker documents the speeds: with
+//!   these metrics a policy "reacts by scaling out much more quickly than
+//!   it would for standard metrics", while it "scales in at the same speed
+//!   as it would for standard metrics"; the datapoint counts at 10 s (3 of
+//!   3) are an assumption, AWS does not publish them.
+//!   <https://docs.aws.amazon.com/sagemaker/latest/dg/endpoint-auto-scaling-add-code-define.html>)
 //! - New capacity is [`rules::proportional`](super::super::rules::proportional) (`ceil(current × metric /
 //!   target)`), clamped to [min, max]. At 0 instances it sizes from one
 //!   instance: AWS documents that target tracking alone scales up from zero
@@ -173,7 +178,7 @@ impl Policy for TargetTracking {
 
     fn warnings(&self, sim: &SimConfig, out: &mut Vec<String>) {
         let t = &self.cfg;
-        if !t.metric.published_by(sim.is_async()) {
+        if !sim.publishes(t.metric) {
             out.push(format!(
                 "policy {} tracks {} which an {} endpoint does not publish: it never scales",
                 self.name,

@@ -51,6 +51,7 @@ pub(super) fn finish(
             p50_ms: quantile(0.5),
             p99_ms: quantile(0.99),
             error_rate: (w.error_rate() * 1e6).round() / 1e6,
+            ttft_p99_ms: super::copies::window_ttft_p99(data, from, to)?.map(round3),
         },
     })
 }

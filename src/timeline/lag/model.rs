@@ -65,6 +65,10 @@ pub struct Impact {
     pub p50_ms: Option<f64>,
     pub p99_ms: Option<f64>,
     pub error_rate: f64,
+    /// Streamed responses: p99 time to first token of those completed in
+    /// the window (`copies::window_ttft_p99`); absent without streams.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ttft_p99_ms: Option<f64>,
 }
 
 /// One chain.

@@ -90,7 +90,7 @@ pub(super) fn sentence(e: &Episode, config: Option<&AlarmConfigRecord>) -> Optio
     if let Some(t) = at(ACTIVITY) {
         push("autoscaler reaction".into(), t, true);
     }
-    if let Some(t) = at(IN_SERVICE) {
+    if let Some(t) = at(IN_SERVICE).or(at(super::copies::COPIES_IN_SERVICE)) {
         let label = match e.direction {
             Direction::Out => "launch",
             Direction::In => "instance removal",
