@@ -386,7 +386,9 @@ pub fn charts(report: &Report) -> Vec<NamedChart> {
             },
         ));
     }
-    out.extend(NamedChart::waterfall(&report.summary.lag));
+    out.extend(NamedChart::waterfall(
+        super::caps::episodes(&report.summary.lag).0,
+    ));
     out
 }
 

@@ -146,7 +146,8 @@ pub fn render_html(report: &Report, charts: &[charts::NamedChart]) -> String {
     if !s.lag.is_empty() {
         let names = sections::AlarmNames::of(report);
         o.push_str("<h2>Scaling lag</h2>\n");
-        for e in &s.lag {
+        let (shown, left_out) = super::caps::episodes(&s.lag);
+        for e in shown {
             // Short alarm names in the heading; the table has the full one.
             let title = names.apply(&sections::episode_title(e));
             let _ = writeln!(o, "<h3>{}</h3>", escape(&title));
@@ -159,6 +160,9 @@ pub fn render_html(report: &Report, charts: &[charts::NamedChart]) -> String {
                 "<p>{}</p>",
                 escape(&super::observed::impact_line(report, e))
             );
+        }
+        if let Some(l) = left_out {
+            let _ = writeln!(o, "<p class=\"muted\">{}</p>", escape(&l));
         }
     }
     if let Some(sc) = &s.scaling {
@@ -199,6 +203,7 @@ pub fn render_html(report: &Report, charts: &[charts::NamedChart]) -> String {
             *v = crate::profile::REDACTED.into();
         }
     }
+    super::caps::profile_shown(&mut profile);
     let profile = serde_json::to_string_pretty(&profile).unwrap_or_default();
     let _ = writeln!(
         o,

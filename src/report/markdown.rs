@@ -117,7 +117,8 @@ pub fn render_markdown(report: &Report, charts: &[NamedChart]) -> String {
         let _ = writeln!(out, "### Scaling lag\n");
         // Short alarm names in the headings; the tables have the full ones.
         let names = sections::AlarmNames::of(report);
-        for e in &s.lag {
+        let (shown, left_out) = super::caps::episodes(&s.lag);
+        for e in shown {
             let title = names.apply(&sections::episode_title(e));
             let _ = writeln!(out, "**{}**\n", md_escape(&title));
             out.push_str(&sections::lag_table(report, e).to_markdown());
@@ -129,6 +130,9 @@ pub fn render_markdown(report: &Report, charts: &[NamedChart]) -> String {
                 "\n{}\n",
                 md_escape(&super::observed::impact_line(report, e))
             );
+        }
+        if let Some(l) = left_out {
+            let _ = writeln!(out, "{}\n", md_escape(&l));
         }
     }
     if let Some(sc) = &s.scaling {

@@ -20,6 +20,7 @@
 //!    list the file in the README's "The run directory" table.
 
 pub mod analysis;
+pub mod caps;
 pub mod charts;
 pub mod compare;
 pub mod escape;

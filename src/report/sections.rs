@@ -2,6 +2,7 @@
 //! Markdown and HTML exporters so all three say the same thing.
 
 use super::Report;
+use super::caps;
 use super::table::Table;
 use crate::gates::{GateResult, fmt};
 use crate::journal::record::PhaseEvent;
@@ -19,14 +20,37 @@ pub fn clock_time(report: &Report, t: f64) -> String {
 /// reasons, endpoint status and counts, warnings; alarm names as `names`
 /// shortens them (list [`AlarmNames::legend`] beside it).
 pub fn timeline_table(report: &Report, names: &AlarmNames) -> Table {
+    events_table(
+        report,
+        names,
+        caps::listing(&report.timeline.events, |_| true),
+    )
+}
+
+/// The rows of `listing`, then a row for each kind of event left out.
+fn events_table(report: &Report, names: &AlarmNames, listing: caps::Listing) -> Table {
     let mut t = Table::new(&["t (s)", "UTC", "what", "event"]);
-    for e in &report.timeline.events {
+    for e in &listing.shown {
         t.row(vec![
             format!("{:.1}", e.t),
             clock_time(report, e.t),
             e.kind.label().to_string(),
             names.apply(&e.text),
         ]);
+    }
+    for (what, left_out) in [
+        ("phase start", listing.phases_left_out),
+        ("event", listing.others_left_out),
+    ] {
+        if let Some(l) = left_out {
+            let label = if what == "event" { "" } else { "phase" };
+            t.row(vec![
+                String::new(),
+                String::new(),
+                label.into(),
+                caps::left_out_text(what, l),
+            ]);
+        }
     }
     t
 }
@@ -84,6 +108,9 @@ impl AlarmNames {
 /// would list each minute), alarm names shortened.
 pub fn compact_timeline_table(report: &Report, names: &AlarmNames) -> Table {
     let tl = &report.timeline;
+    // Phase starts are in time order: a binary search finds whether an
+    // event's time is one of them (a scan per event was quadratic, most
+    // of a 100,000-phase report's time).
     let mut steady = Vec::new();
     let mut prev_rate: Option<f64> = None;
     for p in tl.phases.iter().filter(|p| p.event == PhaseEvent::Start) {
@@ -93,28 +120,39 @@ pub fn compact_timeline_table(report: &Report, names: &AlarmNames) -> Table {
         }
         prev_rate = Some(p.to_rate);
     }
-    let mut t = Table::new(&["t (s)", "UTC", "what", "event"]);
-    let mut hidden = 0;
-    for e in &tl.events {
-        if e.kind == EventKind::Phase && steady.iter().any(|s| (s - e.t).abs() < 1e-9) {
-            hidden += 1;
-            continue;
-        }
-        t.row(vec![
-            format!("{:.1}", e.t),
-            clock_time(report, e.t),
-            e.kind.label().to_string(),
-            names.apply(&e.text),
-        ]);
-    }
+    let starts = tl
+        .events
+        .iter()
+        .filter(|e| e.kind == EventKind::Phase)
+        .count();
+    steady.sort_by(f64::total_cmp);
+    let is_steady = |t: f64| {
+        let i = steady.partition_point(|s| *s < t - 1e-9);
+        steady.get(i).is_some_and(|s| (s - t).abs() < 1e-9)
+    };
+    let hidden = tl
+        .events
+        .iter()
+        .filter(|e| e.kind == EventKind::Phase && is_steady(e.t))
+        .count();
+    let listing = caps::listing(&tl.events, |e| {
+        !(e.kind == EventKind::Phase && is_steady(e.t))
+    });
+    let mut t = events_table(report, names, listing);
     if hidden > 0 {
         t.row(vec![
             String::new(),
             String::new(),
             "phase".into(),
             format!(
-                "({hidden} phase start{} at an unchanged rate left out; report.html lists all)",
-                if hidden == 1 { "" } else { "s" }
+                "({hidden} phase start{} at an unchanged rate left out; {} lists all)",
+                if hidden == 1 { "" } else { "s" },
+                // report.html lists up to caps::PHASE_ROWS of them.
+                if starts <= caps::PHASE_ROWS {
+                    "report.html"
+                } else {
+                    "journal.jsonl"
+                }
             ),
         ]);
     }

@@ -154,7 +154,8 @@ fn scaling_sections(report: &Report, out: &mut String) {
     }
     if !s.lag.is_empty() {
         let _ = writeln!(out, "\nscaling lag");
-        for e in &s.lag {
+        let (shown, left_out) = super::caps::episodes(&s.lag);
+        for e in shown {
             let _ = writeln!(out, "  {}", names.apply(&sections::episode_title(e)));
             let mut table = sections::lag_table(report, e);
             for row in &mut table.rows {
@@ -167,6 +168,9 @@ fn scaling_sections(report: &Report, out: &mut String) {
                 let _ = writeln!(out, "    {}", names.apply(&l));
             }
             let _ = writeln!(out, "    {}", super::observed::impact_line(report, e));
+        }
+        if let Some(l) = left_out {
+            let _ = writeln!(out, "  {l}");
         }
     }
     if let Some(sc) = &s.scaling {

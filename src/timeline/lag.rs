@@ -90,6 +90,12 @@ pub fn analyze(
     let mut changes: Vec<(f64, Direction, String, f64)> = Vec::new();
     // The load change link's detail, per change (ramps, observed load).
     let mut details: Vec<Option<String>> = Vec::new();
+    // Each phase's end, looked up once (a scan of every phase per load
+    // change was quadratic: minutes for a sine of 100,000 phases).
+    let mut phase_ends = std::collections::HashMap::new();
+    for e in tl.phases.iter().filter(|e| e.event == PhaseEvent::End) {
+        phase_ends.entry(e.index).or_insert(e.t);
+    }
     let mut prev_rate = 0.0;
     for p in &starts {
         let new_rate = p.from_rate.max(p.to_rate);
@@ -101,11 +107,7 @@ pub fn analyze(
             None
         };
         if let Some(d) = dir {
-            let end = tl
-                .phases
-                .iter()
-                .find(|e| e.index == p.index && e.event == PhaseEvent::End)
-                .map(|e| e.t);
+            let end = phase_ends.get(&p.index).copied();
             let ramp = (d == Direction::Out)
                 .then(|| {
                     end.and_then(|t1| {
