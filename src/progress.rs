@@ -193,6 +193,12 @@ impl Progress {
         }
     }
 
+    /// Whether [`Progress::update`] shows a snapshot's figures at all
+    /// (not with `--quiet`), so they need computing.
+    pub fn shows_figures(&self) -> bool {
+        !matches!(self, Progress::Quiet)
+    }
+
     pub fn update(&mut self, s: &Snapshot) {
         match self {
             Progress::Quiet => {}

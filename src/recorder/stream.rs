@@ -52,21 +52,18 @@ impl StreamHists {
             .saturating_record(t.tokens.clamp(histogram::LOWEST_US, histogram::HIGHEST_US));
     }
 
-    /// An empty set with the same histogram shapes (reset in place, not
-    /// reallocated).
-    pub fn fresh_like(&self) -> StreamHists {
-        let mut h = StreamHists {
-            responses: 0,
-            parts: 0,
-            tokens: 0,
-            ttft: self.ttft.clone(),
-            inter_token: self.inter_token.clone(),
-            tokens_per_response: self.tokens_per_response.clone(),
-        };
-        h.ttft.reset();
-        h.inter_token.reset();
-        h.tokens_per_response.reset();
-        h
+    /// Empties it in place (see [`super::clear_hist`]).
+    pub fn clear(&mut self) {
+        self.responses = 0;
+        self.parts = 0;
+        self.tokens = 0;
+        for h in [
+            &mut self.ttft,
+            &mut self.inter_token,
+            &mut self.tokens_per_response,
+        ] {
+            super::clear_hist(h);
+        }
     }
 
     /// The journal's form; `None` when no streamed response completed.
@@ -107,6 +104,8 @@ mod tests {
         assert_eq!(h.tokens_per_response.max(), 5);
         let rec = h.to_record().unwrap();
         assert_eq!(histogram::decode(&rec.ttft).unwrap().len(), 1);
-        assert!(h.fresh_like().to_record().is_none());
+        h.clear();
+        assert!(h.to_record().is_none());
+        assert!(h.ttft.is_empty() && h.inter_token.is_empty());
     }
 }

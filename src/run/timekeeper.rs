@@ -96,6 +96,7 @@ pub(crate) async fn timekeeper(
     let mut next_boundary = boundaries.iter().take_while(|(w, _)| w.is_zero()).count();
     // For the progress line's "p99 so far" (one add per second).
     let mut so_far = histogram::new_hist();
+    let shown = progress.shows_figures();
     let mut interval_start = from;
     loop {
         let tick = next_tick(interval_start);
@@ -131,11 +132,15 @@ pub(crate) async fn timekeeper(
             totals: recorder.lock().expect("recorder lock").totals(),
             achieved_per_s: data.by_outcome.get(crate::outcome::Outcome::Ok) as f64
                 / (now - interval_start).as_secs_f64().max(1e-3),
-            last_p99_ms: (!data.latency.is_empty())
+            // Only the progress line shows these; each costs a pass over
+            // a histogram's counts, every interval.
+            last_p99_ms: (shown && !data.latency.is_empty())
                 .then(|| histogram::quantile_ms(&data.latency, 0.99)),
-            run_p99_ms: {
+            run_p99_ms: if shown {
                 let _ = so_far.add(&data.latency);
                 (!so_far.is_empty()).then(|| histogram::quantile_ms(&so_far, 0.99))
+            } else {
+                None
             },
             observed: seen
                 .as_ref()
@@ -171,6 +176,7 @@ pub(crate) async fn timekeeper(
             *abort.why.lock().expect("abort lock") = Some(why);
             let _ = abort.stop.send(true);
         }
+        recorder.lock().expect("recorder lock").recycle(data);
         journal.write_all(&lines)?;
         progress.update(&snapshot);
         interval_start = now;

@@ -196,9 +196,12 @@ pub fn run_simulate(profile: &Profile, opts: &SimulateOptions) -> Result<Simulat
     Ok(report)
 }
 
-/// Runs every candidate, on as many threads as the machine has cores (each
-/// run has its own paused runtime, so they are independent and each gives
-/// the same result alone or alongside others); results in candidate order.
+/// Runs every candidate, each on a std thread of its own with its own
+/// paused current-thread runtime (made by [`crate::run::run`]), at most
+/// [`std::thread::available_parallelism`] at a time. The runs share nothing,
+/// so each gives the same result alone or alongside others; the results
+/// come back in candidate order. Threads take the next candidate as they
+/// finish one, so a slow candidate does not hold back the others' share.
 fn run_all(
     candidates: &[Candidate],
     quiet: bool,
@@ -209,31 +212,34 @@ fn run_all(
         .unwrap_or(1)
         .min(candidates.len())
         .max(1);
+    let next = std::sync::atomic::AtomicUsize::new(0);
     let mut slots: Vec<Option<Result<CandidateResult, RunError>>> =
         (0..candidates.len()).map(|_| None).collect();
     std::thread::scope(|scope| {
-        let run = &run;
+        let (run, next) = (&run, &next);
         let workers: Vec<_> = (0..threads)
-            .map(|w| {
+            .map(|_| {
                 scope.spawn(move || {
-                    (w..candidates.len())
-                        .step_by(threads)
-                        .map(|i| {
-                            let r = run(&candidates[i]);
-                            if let (false, Ok(r)) = (quiet, &r) {
-                                eprintln!(
-                                    "  {}/{}  TargetValue {:>6}  {:>8.1} instance-min  p99 {:>8.1} ms  {}",
-                                    i + 1,
-                                    candidates.len(),
-                                    scenario::num(r.candidate.target_value),
-                                    r.metrics.instance_minutes,
-                                    r.metrics.p99_ms,
-                                    r.reason.as_deref().unwrap_or("meets the SLO")
-                                );
-                            }
-                            (i, r)
-                        })
-                        .collect::<Vec<_>>()
+                    let mut done = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(c) = candidates.get(i) else {
+                            return done;
+                        };
+                        let r = run(c);
+                        if let (false, Ok(r)) = (quiet, &r) {
+                            eprintln!(
+                                "  {}/{}  TargetValue {:>6}  {:>8.1} instance-min  p99 {:>8.1} ms  {}",
+                                i + 1,
+                                candidates.len(),
+                                scenario::num(r.candidate.target_value),
+                                r.metrics.instance_minutes,
+                                r.metrics.p99_ms,
+                                r.reason.as_deref().unwrap_or("meets the SLO")
+                            );
+                        }
+                        done.push((i, r));
+                    }
                 })
             })
             .collect();
@@ -370,5 +376,55 @@ mod tests {
         let parallel = run_all(&candidates, true, run).unwrap();
         let sequential: Vec<_> = candidates.iter().map(|c| run(c).unwrap()).collect();
         assert_eq!(parallel, sequential);
+    }
+
+    /// Each candidate runs on a thread other than the caller's, never more
+    /// at once than the machine has cores, and with two or more cores more
+    /// than one at a time (each run waits until another has started, or
+    /// 2 s, so the overlap does not hang on scheduling luck).
+    #[test]
+    fn candidates_run_on_their_own_threads_at_most_one_per_core() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let candidates: Vec<Candidate> = (1..=6)
+            .map(|k| Candidate {
+                target_value: 100.0 * k as f64,
+                scale_in_cooldown_s: 300.0,
+                scale_out_cooldown_s: 300.0,
+            })
+            .collect();
+        let (active, most, started) = (
+            AtomicUsize::new(0),
+            AtomicUsize::new(0),
+            AtomicUsize::new(0),
+        );
+        let caller = std::thread::current().id();
+        let on_caller = AtomicUsize::new(0);
+        let run = |c: &Candidate| {
+            let now = active.fetch_add(1, Ordering::SeqCst) + 1;
+            most.fetch_max(now, Ordering::SeqCst);
+            let n = started.fetch_add(1, Ordering::SeqCst) + 1;
+            if std::thread::current().id() == caller {
+                on_caller.fetch_add(1, Ordering::SeqCst);
+            }
+            let until = std::time::Instant::now() + std::time::Duration::from_secs(2);
+            while cores > 1
+                && n < candidates.len()
+                && started.load(Ordering::SeqCst) <= n
+                && std::time::Instant::now() < until
+            {
+                std::thread::sleep(std::time::Duration::from_millis(1));
+            }
+            active.fetch_sub(1, Ordering::SeqCst);
+            Ok(result(c.target_value, c.target_value, true))
+        };
+        let results = run_all(&candidates, true, run).unwrap();
+        assert_eq!(results.len(), candidates.len());
+        assert_eq!(on_caller.load(Ordering::SeqCst), 0);
+        let most = most.load(Ordering::SeqCst);
+        assert!(most <= cores, "{most} at once on {cores} cores");
+        if cores > 1 {
+            assert!(most > 1, "one at a time on {cores} cores");
+        }
     }
 }
