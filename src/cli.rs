@@ -240,6 +240,10 @@ pub struct ObserveArgs {
     /// The production variant (default: the endpoint's first).
     #[arg(long)]
     pub variant: Option<String>,
+    /// Follow this inference component on the endpoint: its scalable
+    /// target, policies, alarms, copy counts and per-copy metrics.
+    #[arg(long, value_name = "NAME")]
+    pub inference_component: Option<String>,
     /// Stop after this long ("30m"); otherwise at Ctrl-C.
     #[arg(long, value_parser = parse_duration)]
     pub duration: Option<Duration>,
@@ -555,6 +559,7 @@ fn cmd_observe(args: ObserveArgs) -> u8 {
     let opts = crate::observe_run::ObserveOptions {
         endpoint: args.endpoint,
         variant: args.variant,
+        inference_component: args.inference_component,
         duration: args.duration,
         interval: args.interval,
         run_dir: args.run_dir,

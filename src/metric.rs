@@ -14,7 +14,8 @@
 //! per variant `TimeInBacklog`, `TotalProcessingTime`, `InvocationsProcesssed`
 //! (sic), `InvocationFailures`, `ExpiredRequests`. Inference components
 //! publish per-copy metrics with the dimension `InferenceComponentName`
-//! (`InvocationsPerCopy`, `ConcurrentRequestsPerCopy` at 10 s).
+//! (`InvocationsPerCopy`, `ConcurrentRequestsPerCopy` at 10 s,
+//! `NoCapacityInvocationFailures`).
 //!
 //! It is a leaf: it imports nothing else of the crate.
 //!
@@ -88,6 +89,7 @@ pub enum MetricId {
     // Inference components (observed on AWS only).
     InvocationsPerCopy,
     ConcurrentRequestsPerCopy,
+    NoCapacityInvocationFailures,
 }
 
 /// How many metrics the simulator publishes: the first ones of
@@ -311,6 +313,16 @@ impl MetricId {
             ConcurrentRequestsPerCopy => MetricSpec {
                 period_s: 10,
                 queried_inference_component: MAX,
+                ..per_copy
+            },
+            // Requests that found no instance (an endpoint scaled to zero):
+            // the metric the documented scale-from-zero alarm watches (Sum,
+            // 60 s, dimension InferenceComponentName), "Scale an endpoint to
+            // zero instances":
+            // <https://docs.aws.amazon.com/sagemaker/latest/dg/endpoint-auto-scaling-zero-instances.html>
+            NoCapacityInvocationFailures => MetricSpec {
+                request_driven: true,
+                queried_inference_component: SUM,
                 ..per_copy
             },
         }

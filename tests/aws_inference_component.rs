@@ -1,0 +1,331 @@
+//! Inference components against moto, with the real SDK clients: the AWS
+//! observer (`copies` lines, the component's 10-second alarm, its per-copy
+//! metrics), `inspect --inference-component` and `apply
+//! --inference-component`.
+//!
+//! moto (5.2) implements PutScalingPolicy / DescribeScalingPolicies for
+//! `inference-component/...` resource ids, PutMetricAlarm /
+//! DescribeAlarms with a 10-second period, and PutMetricData /
+//! GetMetricData with the `InferenceComponentName` dimension at 10 and 60
+//! s: those go to moto. It rejects the dimension
+//! `sagemaker:inference-component:DesiredCopyCount` in
+//! **RegisterScalableTarget** and **DescribeScalableTargets** (a
+//! ValidationException listing the dimensions it knows), and does not
+//! implement **DescribeInferenceComponent**, **DescribeScalingActivities**
+//! or **DescribeAlarmHistory**: those five operations come from
+//! aws-smithy-mocks, shaped like AWS's API reference; everything else
+//! passes through to moto.
+
+mod support;
+
+use std::time::Duration;
+
+use aws_config::SdkConfig;
+use aws_sdk_applicationautoscaling::operation::describe_scalable_targets::DescribeScalableTargetsOutput;
+use aws_sdk_applicationautoscaling::operation::describe_scaling_activities::DescribeScalingActivitiesOutput;
+use aws_sdk_applicationautoscaling::types::{
+    MetricType, PolicyType, PredefinedMetricSpecification, ScalableDimension, ScalableTarget,
+    ServiceNamespace, TargetTrackingScalingPolicyConfiguration,
+};
+use aws_sdk_cloudwatch::operation::describe_alarm_history::DescribeAlarmHistoryOutput;
+use aws_sdk_cloudwatch::primitives::DateTime as AwsTime;
+use aws_sdk_cloudwatch::types::{ComparisonOperator, Dimension, MetricDatum, Statistic};
+use aws_sdk_sagemaker::operation::describe_inference_component::DescribeInferenceComponentOutput;
+use aws_sdk_sagemaker::types::{InferenceComponentRuntimeConfigSummary, InferenceComponentStatus};
+use aws_smithy_mocks::{MockResponseInterceptor, Rule, RuleMode, mock};
+use scaletrace::clock::RunClock;
+use scaletrace::journal::record::Record;
+use scaletrace::observe::Observer;
+use scaletrace::observe::aws::{AwsClients, AwsObserver, ObserveTarget};
+use support::moto::{self, Moto};
+
+const ENDPOINT: &str = "chat-ep";
+const COMPONENT: &str = "chat-ic";
+const RESOURCE: &str = "inference-component/chat-ic";
+const HIGH: &str = "TargetTracking-inference-component/chat-ic-AlarmHigh-5f1e";
+
+/// DescribeInferenceComponent as AWS's API reference shapes it.
+fn described(
+    status: InferenceComponentStatus,
+    current: i32,
+    desired: i32,
+) -> DescribeInferenceComponentOutput {
+    DescribeInferenceComponentOutput::builder()
+        .inference_component_name(COMPONENT)
+        .endpoint_name(ENDPOINT)
+        .variant_name("AllTraffic")
+        .inference_component_status(status)
+        .runtime_config(
+            InferenceComponentRuntimeConfigSummary::builder()
+                .current_copy_count(current)
+                .desired_copy_count(desired)
+                .build(),
+        )
+        .build()
+}
+
+/// DescribeScalableTargets answering `bounds` (None: none registered).
+fn targets(bounds: Option<(i32, i32)>) -> DescribeScalableTargetsOutput {
+    let mut o = DescribeScalableTargetsOutput::builder();
+    if let Some((min, max)) = bounds {
+        o = o.scalable_targets(
+            ScalableTarget::builder()
+                .service_namespace(ServiceNamespace::Sagemaker)
+                .resource_id(RESOURCE)
+                .scalable_dimension(ScalableDimension::SageMakerInferenceComponentDesiredCopyCount)
+                .min_capacity(min)
+                .max_capacity(max)
+                .role_arn("arn:aws:iam::123456789012:role/aws-service-role/sagemaker.application-autoscaling.amazonaws.com/AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint")
+                .creation_time(AwsTime::from_secs(1_700_000_000))
+                .build()
+                .unwrap(),
+        );
+    }
+    o.build()
+}
+
+/// Clients on moto with the given rules for the operations moto lacks.
+fn clients(config: &SdkConfig, aas: &[&Rule], cw: &[&Rule], sm: &[&Rule]) -> AwsClients {
+    fn interceptor(rules: &[&Rule]) -> MockResponseInterceptor {
+        let mut i = MockResponseInterceptor::new()
+            .rule_mode(RuleMode::MatchAny)
+            .allow_passthrough();
+        for r in rules {
+            i = i.with_rule(r);
+        }
+        i
+    }
+    AwsClients {
+        cloudwatch: aws_sdk_cloudwatch::Client::from_conf(
+            aws_sdk_cloudwatch::config::Builder::from(config)
+                .retry_config(aws_sdk_cloudwatch::config::retry::RetryConfig::disabled())
+                .interceptor(interceptor(cw))
+                .build(),
+        ),
+        autoscaling: aws_sdk_applicationautoscaling::Client::from_conf(
+            aws_sdk_applicationautoscaling::config::Builder::from(config)
+                .retry_config(
+                    aws_sdk_applicationautoscaling::config::retry::RetryConfig::disabled(),
+                )
+                .interceptor(interceptor(aas))
+                .build(),
+        ),
+        sagemaker: aws_sdk_sagemaker::Client::from_conf(
+            aws_sdk_sagemaker::config::Builder::from(config)
+                .retry_config(aws_sdk_sagemaker::config::retry::RetryConfig::disabled())
+                .interceptor(interceptor(sm))
+                .build(),
+        ),
+    }
+}
+
+fn no_activities() -> Rule {
+    mock!(aws_sdk_applicationautoscaling::Client::describe_scaling_activities)
+        .then_output(|| DescribeScalingActivitiesOutput::builder().build())
+}
+
+fn no_history() -> Rule {
+    mock!(aws_sdk_cloudwatch::Client::describe_alarm_history)
+        .then_output(|| DescribeAlarmHistoryOutput::builder().build())
+}
+
+fn ic_dimension() -> Dimension {
+    Dimension::builder()
+        .name("InferenceComponentName")
+        .value(COMPONENT)
+        .build()
+}
+
+/// The target-tracking policy on concurrent requests per copy (target 4),
+/// as `apply --inference-component` puts it.
+async fn put_concurrency_policy(config: &SdkConfig, name: &str) {
+    aws_sdk_applicationautoscaling::Client::new(config)
+        .put_scaling_policy()
+        .policy_name(name)
+        .service_namespace(ServiceNamespace::Sagemaker)
+        .resource_id(RESOURCE)
+        .scalable_dimension(ScalableDimension::SageMakerInferenceComponentDesiredCopyCount)
+        .policy_type(PolicyType::TargetTrackingScaling)
+        .target_tracking_scaling_policy_configuration(
+            TargetTrackingScalingPolicyConfiguration::builder()
+                .target_value(4.0)
+                .predefined_metric_specification(
+                    PredefinedMetricSpecification::builder()
+                        .predefined_metric_type(
+                            MetricType::SageMakerInferenceComponentConcurrentRequestsPerCopyHighResolution,
+                        )
+                        .build()
+                        .unwrap(),
+                )
+                .scale_in_cooldown(300)
+                .scale_out_cooldown(60)
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .expect("PutScalingPolicy");
+}
+
+/// Target tracking's high alarm on the high-resolution metric (moto never
+/// creates target tracking's alarms): > 4 for 3 of 3 datapoints of 10 s.
+async fn put_high_alarm(config: &SdkConfig) {
+    aws_sdk_cloudwatch::Client::new(config)
+        .put_metric_alarm()
+        .alarm_name(HIGH)
+        .namespace("AWS/SageMaker")
+        .metric_name("ConcurrentRequestsPerCopy")
+        .dimensions(ic_dimension())
+        .statistic(Statistic::Maximum)
+        .period(10)
+        .evaluation_periods(3)
+        .datapoints_to_alarm(3)
+        .threshold(4.0)
+        .comparison_operator(ComparisonOperator::GreaterThanThreshold)
+        .send()
+        .await
+        .expect("PutMetricAlarm");
+}
+
+async fn put(config: &SdkConfig, name: &str, at: i64, value: f64) {
+    aws_sdk_cloudwatch::Client::new(config)
+        .put_metric_data()
+        .namespace("AWS/SageMaker")
+        .metric_data(
+            MetricDatum::builder()
+                .metric_name(name)
+                .dimensions(ic_dimension())
+                .timestamp(AwsTime::from_secs(at))
+                .value(value)
+                .build(),
+        )
+        .send()
+        .await
+        .expect("PutMetricData");
+}
+
+/// A record as its journal line, with the poll time `t` set to 0 (the
+/// wall clock's).
+fn line(r: &Record) -> String {
+    let mut v = serde_json::to_value(r).unwrap();
+    v["t"] = serde_json::json!(0);
+    v.to_string()
+}
+
+fn lines(records: &[Record], kind: &str) -> Vec<String> {
+    records
+        .iter()
+        .map(line)
+        .filter(|l| l.starts_with(&format!("{{\"type\":\"{kind}\"")))
+        .collect()
+}
+
+#[tokio::test]
+async fn observer_follows_copies_the_high_resolution_alarm_and_per_copy_metrics() {
+    let moto = Moto::start();
+    let config = moto.config().await;
+    moto::create_endpoint(&config, ENDPOINT, 1, None).await;
+    put_concurrency_policy(&config, "chat-ic-ConcurrentRequestsPerCopy").await;
+    put_high_alarm(&config).await;
+    // Two 10-second periods of concurrency, one minute of failures and
+    // invocations, all a minute or two back.
+    let minute = (chrono::Utc::now().timestamp() / 60 - 2) * 60;
+    put(&config, "ConcurrentRequestsPerCopy", minute + 10, 3.0).await;
+    put(&config, "ConcurrentRequestsPerCopy", minute + 20, 6.0).await;
+    put(&config, "NoCapacityInvocationFailures", minute + 5, 2.0).await;
+    put(&config, "InvocationsPerCopy", minute + 5, 12.0).await;
+
+    let scalable = mock!(aws_sdk_applicationautoscaling::Client::describe_scalable_targets)
+        .then_output(|| targets(Some((0, 4))));
+    let copies = mock!(aws_sdk_sagemaker::Client::describe_inference_component)
+        .sequence()
+        .output(|| described(InferenceComponentStatus::InService, 1, 1))
+        .output(|| described(InferenceComponentStatus::Updating, 1, 3))
+        .output(|| described(InferenceComponentStatus::InService, 3, 3))
+        .repeatedly()
+        .build();
+    let (activities, history) = (no_activities(), no_history());
+    let c = clients(&config, &[&scalable, &activities], &[&history], &[&copies]);
+    let mut obs = AwsObserver::new(
+        c,
+        ObserveTarget {
+            endpoint: ENDPOINT.into(),
+            variant: None,
+            kind: None,
+            interval: Duration::from_secs(1),
+        },
+    )
+    .with_inference_component(COMPONENT);
+    // t = 0 on a whole minute, so period starts are whole seconds.
+    let clock = RunClock {
+        origin: tokio::time::Instant::now(),
+        started_at: chrono::DateTime::from_timestamp(minute, 0).unwrap(),
+    };
+    let mut all = Vec::new();
+    for _ in 0..4 {
+        all.extend(obs.poll(&clock).await);
+    }
+
+    assert_eq!(
+        lines(&all, "copies"),
+        vec![
+            r#"{"type":"copies","t":0,"component":"chat-ic","status":"InService","current":1,"desired":1}"#,
+            r#"{"type":"copies","t":0,"component":"chat-ic","status":"Updating","current":1,"desired":3}"#,
+            r#"{"type":"copies","t":0,"component":"chat-ic","status":"InService","current":3,"desired":3}"#,
+        ],
+        "{all:#?}"
+    );
+    // The endpoint's instances are their own lane.
+    assert_eq!(
+        lines(&all, "endpoint"),
+        vec![
+            r#"{"type":"endpoint","t":0,"status":"InService","variant":"AllTraffic","current":1,"desired":1}"#
+        ]
+    );
+    assert_eq!(
+        lines(&all, "scalable_target"),
+        vec![
+            r#"{"type":"scalable_target","t":0,"resource_id":"inference-component/chat-ic","min":0,"max":4}"#
+        ]
+    );
+    assert_eq!(
+        lines(&all, "policy"),
+        vec![
+            r#"{"type":"policy","t":0,"name":"chat-ic-ConcurrentRequestsPerCopy","policy_type":"TargetTrackingScaling","metric":"SageMakerInferenceComponentConcurrentRequestsPerCopyHighResolution","target_value":4.0,"scale_in_cooldown_s":300,"scale_out_cooldown_s":60,"disable_scale_in":false,"alarms":[]}"#
+        ]
+    );
+    assert_eq!(
+        lines(&all, "alarm_config"),
+        vec![format!(
+            r#"{{"type":"alarm_config","t":0,"name":"{HIGH}","namespace":"AWS/SageMaker","metric":"ConcurrentRequestsPerCopy","stat":"Maximum","comparison":"GreaterThanThreshold","threshold":4.0,"period_s":10,"evaluation_periods":3,"datapoints_to_alarm":3,"policy":null}}"#
+        )]
+    );
+    // The component's checks, not the variant's: min 0 with no step policy.
+    assert_eq!(
+        lines(&all, "warning"),
+        vec![
+            r#"{"type":"warning","t":0,"message":"inference-component/chat-ic may scale in to 0 copies (min capacity 0) but has no step-scaling policy (on an alarm over NoCapacityInvocationFailures): target tracking cannot scale out from 0 copies, so it would stay at 0"}"#
+        ]
+    );
+    // Each datapoint once (the alarm's series is the catalogue's), with
+    // the component's dimension.
+    let dims = r#"{"InferenceComponentName":"chat-ic"}"#;
+    let mut metrics = lines(&all, "metric");
+    metrics.sort();
+    let mut want = vec![
+        format!(
+            r#"{{"type":"metric","t":0,"namespace":"AWS/SageMaker","name":"ConcurrentRequestsPerCopy","dimensions":{dims},"stat":"Maximum","period_s":10,"period_start":10.0,"value":3.0,"revision":false}}"#
+        ),
+        format!(
+            r#"{{"type":"metric","t":0,"namespace":"AWS/SageMaker","name":"ConcurrentRequestsPerCopy","dimensions":{dims},"stat":"Maximum","period_s":10,"period_start":20.0,"value":6.0,"revision":false}}"#
+        ),
+        format!(
+            r#"{{"type":"metric","t":0,"namespace":"AWS/SageMaker","name":"InvocationsPerCopy","dimensions":{dims},"stat":"Sum","period_s":60,"period_start":0.0,"value":12.0,"revision":false}}"#
+        ),
+        format!(
+            r#"{{"type":"metric","t":0,"namespace":"AWS/SageMaker","name":"NoCapacityInvocationFailures","dimensions":{dims},"stat":"Sum","period_s":60,"period_start":0.0,"value":2.0,"revision":false}}"#
+        ),
+    ];
+    want.sort();
+    assert_eq!(metrics, want, "{all:#?}");
+}
