@@ -297,6 +297,10 @@ pub struct InspectArgs {
     /// The production variant (default: the endpoint's first).
     #[arg(long)]
     pub variant: Option<String>,
+    /// Show this inference component's scaling setup and copy counts
+    /// instead of the variant's.
+    #[arg(long, value_name = "NAME")]
+    pub inference_component: Option<String>,
     /// How many of the last scaling activities to show.
     #[arg(long, default_value_t = crate::policy_cli::inspect::DEFAULT_ACTIVITIES)]
     pub activities: usize,
@@ -590,7 +594,11 @@ fn cmd_inspect(args: InspectArgs) -> u8 {
         json: args.json,
         best_effort: args.best_effort,
     };
-    match crate::policy_cli::inspect::inspect(&opts) {
+    let inspected = match &args.inference_component {
+        Some(name) => crate::policy_cli::component::inspect(&opts, name),
+        None => crate::policy_cli::inspect::inspect(&opts),
+    };
+    match inspected {
         Ok(inspected) => {
             print!("{}", inspected.output);
             match inspected.partial {

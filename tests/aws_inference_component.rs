@@ -137,8 +137,8 @@ fn ic_dimension() -> Dimension {
 }
 
 /// The target-tracking policy on concurrent requests per copy (target 4),
-/// as `apply --inference-component` puts it.
-async fn put_concurrency_policy(config: &SdkConfig, name: &str) {
+/// as `apply --inference-component` puts it; its ARN.
+async fn put_concurrency_policy(config: &SdkConfig, name: &str) -> String {
     aws_sdk_applicationautoscaling::Client::new(config)
         .put_scaling_policy()
         .policy_name(name)
@@ -164,14 +164,18 @@ async fn put_concurrency_policy(config: &SdkConfig, name: &str) {
         )
         .send()
         .await
-        .expect("PutScalingPolicy");
+        .expect("PutScalingPolicy")
+        .policy_arn()
+        .to_string()
 }
 
 /// Target tracking's high alarm on the high-resolution metric (moto never
-/// creates target tracking's alarms): > 4 for 3 of 3 datapoints of 10 s.
-async fn put_high_alarm(config: &SdkConfig) {
+/// creates target tracking's alarms): > 4 for 3 of 3 datapoints of 10 s,
+/// its action the policy (`policy_arn`), as AWS creates it.
+async fn put_high_alarm(config: &SdkConfig, policy_arn: Option<&str>) {
     aws_sdk_cloudwatch::Client::new(config)
         .put_metric_alarm()
+        .set_alarm_actions(policy_arn.map(|a| vec![a.to_string()]))
         .alarm_name(HIGH)
         .namespace("AWS/SageMaker")
         .metric_name("ConcurrentRequestsPerCopy")
@@ -226,7 +230,7 @@ async fn observer_follows_copies_the_high_resolution_alarm_and_per_copy_metrics(
     let config = moto.config().await;
     moto::create_endpoint(&config, ENDPOINT, 1, None).await;
     put_concurrency_policy(&config, "chat-ic-ConcurrentRequestsPerCopy").await;
-    put_high_alarm(&config).await;
+    put_high_alarm(&config, None).await;
     // Two 10-second periods of concurrency, one minute of failures and
     // invocations, all a minute or two back.
     let minute = (chrono::Utc::now().timestamp() / 60 - 2) * 60;
@@ -328,4 +332,161 @@ async fn observer_follows_copies_the_high_resolution_alarm_and_per_copy_metrics(
     ];
     want.sort();
     assert_eq!(metrics, want, "{all:#?}");
+}
+
+/// The documented scale-from-zero step policy and its alarm ("Scale an
+/// endpoint to zero instances"), put straight into moto.
+async fn put_wake(config: &SdkConfig) {
+    use aws_sdk_applicationautoscaling::types::{
+        AdjustmentType, MetricAggregationType, StepAdjustment, StepScalingPolicyConfiguration,
+    };
+    let arn = aws_sdk_applicationautoscaling::Client::new(config)
+        .put_scaling_policy()
+        .policy_name("NoCapacityInvocationFailures-ScalingPolicy")
+        .service_namespace(ServiceNamespace::Sagemaker)
+        .resource_id(RESOURCE)
+        .scalable_dimension(ScalableDimension::SageMakerInferenceComponentDesiredCopyCount)
+        .policy_type(PolicyType::StepScaling)
+        .step_scaling_policy_configuration(
+            StepScalingPolicyConfiguration::builder()
+                .adjustment_type(AdjustmentType::ChangeInCapacity)
+                .metric_aggregation_type(MetricAggregationType::Maximum)
+                .cooldown(60)
+                .step_adjustments(
+                    StepAdjustment::builder()
+                        .metric_interval_lower_bound(0.0)
+                        .scaling_adjustment(1)
+                        .build()
+                        .unwrap(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .expect("PutScalingPolicy")
+        .policy_arn()
+        .to_string();
+    aws_sdk_cloudwatch::Client::new(config)
+        .put_metric_alarm()
+        .alarm_name("chat-ic-NoCapacityInvocationFailures")
+        .alarm_actions(arn)
+        .namespace("AWS/SageMaker")
+        .metric_name("NoCapacityInvocationFailures")
+        .dimensions(ic_dimension())
+        .statistic(Statistic::Sum)
+        .period(60)
+        .evaluation_periods(1)
+        .datapoints_to_alarm(1)
+        .threshold(1.0)
+        .comparison_operator(ComparisonOperator::GreaterThanThreshold)
+        .send()
+        .await
+        .expect("PutMetricAlarm");
+}
+
+fn inspect_options(endpoint_url: &str) -> scaletrace::policy_cli::inspect::InspectOptions {
+    scaletrace::policy_cli::inspect::InspectOptions {
+        endpoint: ENDPOINT.into(),
+        variant: None,
+        aws: scaletrace::profile::aws::AwsSpec {
+            region: Some(moto::REGION.into()),
+            profile: None,
+            endpoint_url: Some(endpoint_url.into()),
+        },
+        activities: 10,
+        json: false,
+        best_effort: false,
+    }
+}
+
+#[tokio::test]
+async fn inspect_shows_the_components_target_policies_high_resolution_alarms_and_copies() {
+    let moto = Moto::start();
+    let config = moto.config().await;
+    moto::create_endpoint(&config, ENDPOINT, 1, None).await;
+    let tt = put_concurrency_policy(&config, "chat-ic-ConcurrentRequestsPerCopy").await;
+    put_high_alarm(&config, Some(&tt)).await;
+    put_wake(&config).await;
+    let scalable = mock!(aws_sdk_applicationautoscaling::Client::describe_scalable_targets)
+        .then_output(|| targets(Some((0, 4))));
+    let copies = mock!(aws_sdk_sagemaker::Client::describe_inference_component)
+        .then_output(|| described(InferenceComponentStatus::InService, 2, 3));
+    let activities = no_activities();
+    let c = clients(&config, &[&scalable, &activities], &[], &[&copies]);
+    let snap = scaletrace::policy_cli::component::inspect_with(
+        &c,
+        &config,
+        &inspect_options(&moto.url),
+        COMPONENT,
+    )
+    .await
+    .unwrap();
+    let text = scaletrace::policy_cli::render::inspect_text(&snap);
+    // The wake alarm names no policy in moto's DescribeScalingPolicies:
+    // it is found on the component's NoCapacityInvocationFailures and
+    // claimed through its action (the policy's ARN).
+    assert_eq!(
+        text,
+        "\
+endpoint chat-ep (us-east-1), variant AllTraffic: real-time, InService, 1 instance(s) in service, 1 desired
+inference component chat-ic: InService, 2 copy(ies) in service, 3 desired; no managed instance scaling
+
+scalable target inference-component/chat-ic: min 0, max 4
+policy chat-ic-ConcurrentRequestsPerCopy
+  TargetTrackingScaling on SageMakerInferenceComponentConcurrentRequestsPerCopyHighResolution, target value 4, scale-in cooldown 300 s, scale-out cooldown 60 s, scale-in enabled
+  alarm TargetTracking-inference-component/chat-ic-AlarmHigh-5f1e: ConcurrentRequestsPerCopy Maximum > 4 for 3 of 3 datapoints of 10 s, state OK
+policy NoCapacityInvocationFailures-ScalingPolicy
+  StepScaling, cooldown 60 s
+  alarm chat-ic-NoCapacityInvocationFailures: NoCapacityInvocationFailures Sum > 1 for 1 of 1 datapoints of 60 s, state OK
+
+warnings: none
+
+last activities: none
+"
+    );
+    let json = serde_json::to_value(&snap).unwrap();
+    assert_eq!(
+        json["inference_component"],
+        serde_json::json!({"name": "chat-ic", "status": "InService", "current_copies": 2, "desired_copies": 3, "managed_instances": null})
+    );
+    assert_eq!(json["resource_id"], "inference-component/chat-ic");
+}
+
+/// `scaletrace ARGS --endpoint-url moto` with test credentials.
+fn scaletrace(moto: &Moto, home: &std::path::Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_scaletrace"))
+        .args(args)
+        .args(["--endpoint-url", &moto.url])
+        .env_clear()
+        .envs(moto.env(home))
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_flag_reaches_describe_inference_component_and_a_failure_exits_3() {
+    // moto lacks DescribeInferenceComponent: the command must name it.
+    let moto = Moto::start();
+    let config = moto.config().await;
+    moto::create_endpoint(&config, ENDPOINT, 1, None).await;
+    let home = tempfile::tempdir().unwrap();
+    let out = scaletrace(
+        &moto,
+        home.path(),
+        &[
+            "inspect",
+            "--endpoint",
+            ENDPOINT,
+            "--inference-component",
+            COMPONENT,
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(
+        stderr.contains("DescribeInferenceComponent \"chat-ic\" failed"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
 }

@@ -18,9 +18,12 @@
 //!   after) → confirmation → RegisterScalableTarget / PutScalingPolicy →
 //!   describe again;
 //! - [`wake`]: the scale-from-zero step policy and alarm `apply` adds for
-//!   an async variant with MinCapacity 0.
+//!   an async variant with MinCapacity 0;
+//! - [`component`]: `inspect --inference-component`, the same snapshot for
+//!   an inference component (its copies, its scalable target).
 
 pub mod apply;
+pub mod component;
 pub mod inspect;
 pub mod render;
 pub mod snapshot;
