@@ -23,6 +23,7 @@ use std::time::Duration;
 use aws_config::SdkConfig;
 use aws_sdk_applicationautoscaling::operation::describe_scalable_targets::DescribeScalableTargetsOutput;
 use aws_sdk_applicationautoscaling::operation::describe_scaling_activities::DescribeScalingActivitiesOutput;
+use aws_sdk_applicationautoscaling::operation::register_scalable_target::RegisterScalableTargetOutput;
 use aws_sdk_applicationautoscaling::types::{
     MetricType, PolicyType, PredefinedMetricSpecification, ScalableDimension, ScalableTarget,
     ServiceNamespace, TargetTrackingScalingPolicyConfiguration,
@@ -489,4 +490,167 @@ async fn the_flag_reaches_describe_inference_component_and_a_failure_exits_3() {
         "{stderr}"
     );
     assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+}
+
+#[tokio::test]
+async fn apply_sets_the_concurrency_policy_and_scale_to_zero_then_changes_nothing() {
+    use scaletrace::policy_cli::component_apply::{
+        self as ic, ComponentApplyRequest, ComponentMetric, RawComponentApply,
+    };
+    let moto = Moto::start();
+    let config = moto.config().await;
+    moto::create_endpoint(&config, ENDPOINT, 1, None).await;
+    // No target yet; registered (by the mocked RegisterScalableTarget)
+    // from the describe after applying on.
+    let scalable = mock!(aws_sdk_applicationautoscaling::Client::describe_scalable_targets)
+        .sequence()
+        .output(|| targets(None))
+        .output(|| targets(Some((0, 4))))
+        .repeatedly()
+        .build();
+    let register = mock!(aws_sdk_applicationautoscaling::Client::register_scalable_target)
+        .match_requests(|r| {
+            r.resource_id() == Some(RESOURCE)
+                && r.scalable_dimension()
+                    == Some(&ScalableDimension::SageMakerInferenceComponentDesiredCopyCount)
+                && r.min_capacity() == Some(0)
+                && r.max_capacity() == Some(4)
+        })
+        .then_output(|| RegisterScalableTargetOutput::builder().build());
+    let copies = mock!(aws_sdk_sagemaker::Client::describe_inference_component)
+        .then_output(|| described(InferenceComponentStatus::InService, 1, 1));
+    let c = clients(&config, &[&scalable, &register], &[], &[&copies]);
+    let req = ComponentApplyRequest::validate(RawComponentApply {
+        endpoint: ENDPOINT.into(),
+        component: COMPONENT.into(),
+        target_value: 4.0,
+        scale_in_cooldown: None,
+        scale_out_cooldown: Some(60),
+        min_capacity: Some(0),
+        max_capacity: Some(4),
+        policy_name: None,
+        metric: ComponentMetric::ConcurrencyPerCopy,
+    })
+    .unwrap();
+
+    let plan = ic::plan(&c, &config, &req).await.unwrap();
+    let header = "\
+endpoint chat-ep (us-east-1), variant AllTraffic: real-time, InService, 1 instance(s) in service, 1 desired
+inference component chat-ic: InService, 1 copy(ies) in service, 1 desired; no managed instance scaling
+";
+    let managed = "  ! variant AllTraffic of endpoint chat-ep has no managed instance scaling: the component can reach 0 copies, but the endpoint keeps its instances (scale to zero needs ManagedInstanceScaling MinInstanceCount 0 in the endpoint config)\n";
+    assert_eq!(
+        ic::render_plan(&plan),
+        format!(
+            "{header}
+scalable target inference-component/chat-ic
+  before  none registered
+  after   min 0, max 4  (RegisterScalableTarget)
+policy chat-ic-ConcurrentRequestsPerCopy
+  before  none
+  after   TargetTrackingScaling on SageMakerInferenceComponentConcurrentRequestsPerCopyHighResolution, target value 4, scale-in cooldown 300 s, scale-out cooldown 60 s, scale-in enabled  (PutScalingPolicy)
+policy NoCapacityInvocationFailures-ScalingPolicy (scale from zero)
+  (MinCapacity 0: target tracking cannot scale out from 0 copies; AWS documents this step policy and alarm to wake the component)
+  before  none
+  after   StepScaling +1 copy (ChangeInCapacity, MetricAggregationType Maximum, cooldown 60 s) when alarm \"chat-ic-NoCapacityInvocationFailures\" fires: NoCapacityInvocationFailures Sum > 1 for 1 of 1 periods of 60 s  (PutScalingPolicy, PutMetricAlarm)
+warnings
+{managed}"
+        )
+    );
+
+    let after = ic::execute(&c, &config, &plan).await.unwrap();
+    // (moto evaluates a new alarm at once: OK, where AWS starts it in
+    // INSUFFICIENT_DATA.)
+    assert_eq!(
+        scaletrace::policy_cli::apply::render_after(&after),
+        "\
+now in AWS:
+scalable target inference-component/chat-ic: min 0, max 4
+policy chat-ic-ConcurrentRequestsPerCopy
+  TargetTrackingScaling on SageMakerInferenceComponentConcurrentRequestsPerCopyHighResolution, target value 4, scale-in cooldown 300 s, scale-out cooldown 60 s, scale-in enabled
+  no alarms found
+policy NoCapacityInvocationFailures-ScalingPolicy
+  StepScaling, cooldown 60 s
+  alarm chat-ic-NoCapacityInvocationFailures: NoCapacityInvocationFailures Sum > 1 for 1 of 1 datapoints of 60 s, state OK
+"
+    );
+    // What moto stored is the documented shape.
+    let step = aws_sdk_applicationautoscaling::Client::new(&config)
+        .describe_scaling_policies()
+        .service_namespace(ServiceNamespace::Sagemaker)
+        .resource_id(RESOURCE)
+        .send()
+        .await
+        .unwrap();
+    let cfg = step
+        .scaling_policies()
+        .iter()
+        .find(|p| p.policy_name() == "NoCapacityInvocationFailures-ScalingPolicy")
+        .and_then(|p| p.step_scaling_policy_configuration())
+        .unwrap();
+    assert_eq!(
+        (
+            cfg.adjustment_type().map(|a| a.as_str()),
+            cfg.metric_aggregation_type().map(|a| a.as_str()),
+            cfg.cooldown(),
+            cfg.step_adjustments()[0].metric_interval_lower_bound(),
+            cfg.step_adjustments()[0].scaling_adjustment(),
+        ),
+        (
+            Some("ChangeInCapacity"),
+            Some("Maximum"),
+            Some(60),
+            Some(0.0),
+            1
+        )
+    );
+
+    // Again: nothing to change.
+    let again = ic::plan(&c, &config, &req).await.unwrap();
+    assert!(again.changes_nothing(), "{}", ic::render_plan(&again));
+    assert_eq!(
+        ic::render_plan(&again),
+        format!(
+            "{header}
+scalable target inference-component/chat-ic
+  unchanged  min 0, max 4
+policy chat-ic-ConcurrentRequestsPerCopy
+  unchanged  TargetTrackingScaling on SageMakerInferenceComponentConcurrentRequestsPerCopyHighResolution, target value 4, scale-in cooldown 300 s, scale-out cooldown 60 s, scale-in enabled
+warnings
+{managed}"
+        )
+    );
+}
+
+#[test]
+fn a_metric_of_the_other_kind_is_bad_input_before_any_call() {
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_scaletrace"))
+            .args(args)
+            .env_clear()
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).trim().to_string(),
+        )
+    };
+    let base = ["apply", "--endpoint", "e", "--target-value", "4"];
+    let (code, err) = run(&[
+        &base[..],
+        &["--inference-component", "ic", "--metric", "backlog"],
+    ]
+    .concat());
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.ends_with("--metric backlog is for endpoint variants; with --inference-component use concurrency-per-copy or invocations-per-copy"),
+        "{err}"
+    );
+    let (code, err) = run(&[&base[..], &["--metric", "concurrency-per-copy"]].concat());
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.ends_with("--metric concurrency-per-copy is for inference components: give --inference-component NAME"),
+        "{err}"
+    );
 }
