@@ -654,3 +654,53 @@ fn a_metric_of_the_other_kind_is_bad_input_before_any_call() {
         "{err}"
     );
 }
+
+#[test]
+fn run_with_a_target_naming_inference_component_observes_the_component() {
+    // `scaletrace run` on a profile whose target names the component, with
+    // moto lacking DescribeInferenceComponent and rejecting the
+    // component's scalable-target dimension: the observer asks for both
+    // (a variant's never does), and the endpoint's instances are read.
+    let moto = Moto::start();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let config = moto.config().await;
+        moto::create_endpoint(&config, ENDPOINT, 1, None).await;
+    });
+    moto.queue_endpoint_results(&["{\"a\":1}", "{\"b\":2}"]);
+    let tmp = tempfile::tempdir().unwrap();
+    let profile = tmp.path().join("ic.toml");
+    std::fs::write(
+        &profile,
+        format!(
+            "name = \"ic\"\n[target]\nkind = \"sagemaker\"\nendpoint_name = \"{ENDPOINT}\"\ninference_component = \"{COMPONENT}\"\nregion = \"us-east-1\"\nendpoint_url = \"{}\"\n[load]\nphases = [{{ duration = \"2s\", rate = 2 }}]\n[observe]\ninterval = \"1s\"\n",
+            moto.url
+        ),
+    )
+    .unwrap();
+    let run_dir = tmp.path().join("run");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_scaletrace"))
+        .args(["run", profile.to_str().unwrap(), "-q", "--run-dir"])
+        .arg(&run_dir)
+        .env_clear()
+        .envs(moto.env(tmp.path()))
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let data = scaletrace::journal::read_run_dir(&run_dir)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    let warnings = lines(&data.records, "warning").join("\n");
+    assert!(
+        warnings.contains("DescribeInferenceComponent"),
+        "{warnings}"
+    );
+    assert!(
+        warnings.contains("sagemaker:inference-component:DesiredCopyCount"),
+        "{warnings}"
+    );
+    assert!(
+        !lines(&data.records, "endpoint").is_empty(),
+        "{:#?}",
+        data.records
+    );
+}
