@@ -261,6 +261,10 @@ pub struct ObserveArgs {
     /// The production variant (default: the endpoint's first).
     #[arg(long)]
     pub variant: Option<String>,
+    /// Follow this inference component on the endpoint: its scalable
+    /// target, policies, alarms, copy counts and per-copy metrics.
+    #[arg(long, value_name = "NAME")]
+    pub inference_component: Option<String>,
     /// Stop after this long ("30m"); otherwise at Ctrl-C.
     #[arg(long, value_parser = parse_duration)]
     pub duration: Option<Duration>,
@@ -342,6 +346,10 @@ pub struct InspectArgs {
     /// The production variant (default: the endpoint's first).
     #[arg(long)]
     pub variant: Option<String>,
+    /// Show this inference component's scaling setup and copy counts
+    /// instead of the variant's.
+    #[arg(long, value_name = "NAME")]
+    pub inference_component: Option<String>,
     /// How many of the last scaling activities to show.
     #[arg(long, default_value_t = crate::policy_cli::inspect::DEFAULT_ACTIVITIES)]
     pub activities: usize,
@@ -364,8 +372,14 @@ pub struct ApplyArgs {
     /// The production variant (default: the endpoint's first).
     #[arg(long)]
     pub variant: Option<String>,
+    /// Set this inference component's policy (copies) instead of the
+    /// variant's; with --min-capacity 0 also the scale-from-zero step
+    /// policy and alarm.
+    #[arg(long, value_name = "NAME", conflicts_with = "variant")]
+    pub inference_component: Option<String>,
     /// The target value (invocations per instance per minute; with
-    /// --metric backlog, queued requests per instance).
+    /// --metric backlog, queued requests per instance; for an inference
+    /// component, concurrent requests or invocations per copy).
     #[arg(long)]
     pub target_value: f64,
     /// Seconds (default: the policy's current value, else 300).
@@ -381,12 +395,15 @@ pub struct ApplyArgs {
     #[arg(long)]
     pub max_capacity: Option<u32>,
     /// Policy name (default: SageMakerEndpointInvocationScalingPolicy, the
-    /// one the console shows as built-in).
+    /// one the console shows as built-in; for an inference component
+    /// NAME-ConcurrentRequestsPerCopy or NAME-InvocationsPerCopy).
     #[arg(long)]
     pub policy_name: Option<String>,
-    /// The tracked metric; async endpoints need `backlog`.
-    #[arg(long, value_enum, default_value = "invocations")]
-    pub metric: crate::policy_cli::apply::MetricChoice,
+    /// The tracked metric (default: invocations for a variant,
+    /// concurrency-per-copy for an inference component); async endpoints
+    /// need `backlog`.
+    #[arg(long, value_enum)]
+    pub metric: Option<crate::policy_cli::component_apply::MetricFlag>,
     /// Apply without asking (required when stdin is not a terminal).
     #[arg(long, short)]
     pub yes: bool,
@@ -620,6 +637,7 @@ fn cmd_observe(args: ObserveArgs) -> u8 {
     let opts = crate::observe_run::ObserveOptions {
         endpoint: args.endpoint,
         variant: args.variant,
+        inference_component: args.inference_component,
         duration: args.duration,
         interval: args.interval,
         run_dir: args.run_dir,
@@ -658,7 +676,11 @@ fn cmd_inspect(args: InspectArgs) -> u8 {
         json: args.json,
         best_effort: args.best_effort,
     };
-    match crate::policy_cli::inspect::inspect(&opts) {
+    let inspected = match &args.inference_component {
+        Some(name) => crate::policy_cli::component::inspect(&opts, name),
+        None => crate::policy_cli::inspect::inspect(&opts),
+    };
+    match inspected {
         Ok(inspected) => {
             out!("{}", inspected.output);
             match inspected.partial {
@@ -672,6 +694,30 @@ fn cmd_inspect(args: InspectArgs) -> u8 {
 
 fn cmd_apply(args: ApplyArgs) -> u8 {
     use crate::policy_cli::apply::{ApplyOptions, ApplyRequest, RawApply};
+    use crate::policy_cli::component_apply::{self as ic, MetricFlag};
+    if let Some(component) = args.inference_component {
+        let request = MetricFlag::for_component(args.metric).and_then(|metric| {
+            ic::ComponentApplyRequest::validate(ic::RawComponentApply {
+                endpoint: args.endpoint,
+                component,
+                target_value: args.target_value,
+                scale_in_cooldown: args.scale_in_cooldown,
+                scale_out_cooldown: args.scale_out_cooldown,
+                min_capacity: args.min_capacity,
+                max_capacity: args.max_capacity,
+                policy_name: args.policy_name,
+                metric,
+            })
+        });
+        return match request.and_then(|r| ic::apply(&r, &args.aws.spec(), args.yes)) {
+            Ok(()) => exit::DONE,
+            Err(e) => fail(e.exit_code(), e),
+        };
+    }
+    let metric = match MetricFlag::for_variant(args.metric) {
+        Ok(m) => m,
+        Err(e) => return fail(e.exit_code(), e),
+    };
     let request = ApplyRequest::validate(RawApply {
         endpoint: args.endpoint,
         variant: args.variant,
@@ -681,7 +727,7 @@ fn cmd_apply(args: ApplyArgs) -> u8 {
         min_capacity: args.min_capacity,
         max_capacity: args.max_capacity,
         policy_name: args.policy_name,
-        metric: args.metric,
+        metric,
     });
     let opts = match request {
         Ok(request) => ApplyOptions {

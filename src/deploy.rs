@@ -87,14 +87,16 @@ pub async fn build(profile: &Profile, clock: RunClock) -> Result<Deployment, Tar
 
 /// The observer alone, for `scaletrace observe` on an endpoint whose
 /// traffic something else sends (its kind, real-time or async, is read
-/// from the endpoint).
+/// from the endpoint); with `inference_component`, that component's
+/// scaling and copies.
 pub fn observe_only(
     config: &SdkConfig,
     endpoint: &str,
     variant: Option<&str>,
+    inference_component: Option<&str>,
     interval: Duration,
 ) -> Box<dyn Observer> {
-    Box::new(AwsObserver::new(
+    let observer = AwsObserver::new(
         AwsClients::new(config),
         ObserveTarget {
             endpoint: endpoint.to_owned(),
@@ -102,5 +104,9 @@ pub fn observe_only(
             kind: None,
             interval,
         },
-    ))
+    );
+    Box::new(match inference_component {
+        Some(name) => observer.with_inference_component(name),
+        None => observer,
+    })
 }

@@ -14,7 +14,8 @@
 //! per variant `TimeInBacklog`, `TotalProcessingTime`, `InvocationsProcesssed`
 //! (sic), `InvocationFailures`, `ExpiredRequests`. Inference components
 //! publish per-copy metrics with the dimension `InferenceComponentName`
-//! (`InvocationsPerCopy`, `ConcurrentRequestsPerCopy` at 10 s).
+//! (`InvocationsPerCopy`, `ConcurrentRequestsPerCopy` at 10 s,
+//! `NoCapacityInvocationFailures`).
 //!
 //! It is a leaf: it imports nothing else of the crate.
 //!
@@ -315,15 +316,15 @@ impl MetricId {
                 simulated_stats: AVG_MAX,
                 ..per_copy
             },
-            // Emitted when a request finds no copy to serve it: the metric
-            // the scale-to-zero page's wake-up alarm watches (Sum over 60 s,
-            // > 1 for 1 datapoint), in `AWS/SageMaker` with the dimension
-            // `InferenceComponentName`.
+            // Requests that found no copy to serve them (an endpoint scaled
+            // to zero): the metric the documented scale-from-zero alarm
+            // watches (Sum, 60 s, > 1 for 1 datapoint), in `AWS/SageMaker`
+            // with the dimension InferenceComponentName, "Scale an endpoint
+            // to zero instances"; simulated, and queried by the AWS observer:
             // <https://docs.aws.amazon.com/sagemaker/latest/dg/endpoint-auto-scaling-zero-instances.html>
-            // Queried by no observer yet, so the AWS observer's queries are
-            // unchanged.
             NoCapacityInvocationFailures => MetricSpec {
                 request_driven: true,
+                queried_inference_component: SUM,
                 ..per_copy
             },
         }

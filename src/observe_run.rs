@@ -18,6 +18,8 @@ use crate::run::{RunEnd, RunError, RunResult};
 pub struct ObserveOptions {
     pub endpoint: String,
     pub variant: Option<String>,
+    /// `--inference-component`: follow this component's scaling and copies.
+    pub inference_component: Option<String>,
     /// Stop after this long (otherwise at the first signal).
     pub duration: Option<Duration>,
     pub interval: Duration,
@@ -98,6 +100,7 @@ pub async fn observe_with(opts: ObserveOptions, config: SdkConfig) -> Result<Run
             "observe_only": {
                 "endpoint": opts.endpoint,
                 "variant": opts.variant,
+                "inference_component": opts.inference_component,
                 "region": crate::aws::region_of(&config),
                 "interval": opts.interval.as_secs_f64(),
             },
@@ -111,6 +114,7 @@ pub async fn observe_with(opts: ObserveOptions, config: SdkConfig) -> Result<Run
         &config,
         &opts.endpoint,
         opts.variant.as_deref(),
+        opts.inference_component.as_deref(),
         opts.interval,
     );
     if !opts.quiet {

@@ -19,6 +19,11 @@
 //!   datapoint journaled when first seen and again when revised, so the
 //!   report can show CloudWatch's publishing delay. Gaps stay gaps.
 //!
+//! With an inference component ([`inference_component`]) the scaling
+//! setup, activities and metrics are the component's, and
+//! `DescribeInferenceComponent` adds a `copies` line when its copy counts
+//! change.
+//!
 //! Throttling (after the SDK's own retries) backs the observer off and is
 //! journaled as a `warning`; no failure ends the run. At start it warns
 //! about setups that cannot scale as intended ([`startup_warnings`]).
@@ -41,6 +46,7 @@ use futures::future::BoxFuture;
 mod alarms;
 mod calls;
 pub mod error_line;
+pub mod inference_component;
 mod polls;
 pub mod setup;
 
@@ -107,6 +113,7 @@ pub async fn build_for_target(
     spec: &TargetSpec,
     interval: Duration,
 ) -> Result<(SharedTarget, Box<dyn Observer>), TargetError> {
+    let mut component = None;
     let (target, config, endpoint, variant, kind): (SharedTarget, SdkConfig, _, _, _) = match spec {
         TargetSpec::SageMaker(s) => {
             let config = aws::load_config(&s.aws).await;
@@ -124,6 +131,7 @@ pub async fn build_for_target(
                 )),
             };
             let v = s.target_variant.clone();
+            component = s.inference_component.as_deref();
             (t, config, &s.endpoint_name, v, EndpointKind::RealTime)
         }
         TargetSpec::SageMakerAsync(s) => {
@@ -147,7 +155,7 @@ pub async fn build_for_target(
             });
         }
     };
-    let observer = AwsObserver::new(
+    let mut observer = AwsObserver::new(
         AwsClients::new(&config),
         ObserveTarget {
             endpoint: endpoint.clone(),
@@ -156,6 +164,9 @@ pub async fn build_for_target(
             interval,
         },
     );
+    if let Some(name) = component {
+        observer = observer.with_inference_component(name);
+    }
     Ok((target, Box::new(observer)))
 }
 
@@ -182,6 +193,8 @@ pub struct AwsObserver {
     startup_done: bool,
     /// The records of the poll in flight, step by step.
     unfinished: Vec<Record>,
+    /// The inference component followed instead of the variant, if any.
+    component: Option<inference_component::ComponentWatch>,
 }
 
 fn to_chrono(t: &AwsTime) -> DateTime<Utc> {
@@ -281,10 +294,18 @@ impl AwsObserver {
             read_alarms: None,
             startup_done: false,
             unfinished: Vec::new(),
+            component: None,
         }
     }
 
+    /// What Application Auto Scaling scales: the component, else the
+    /// variant (once known). Its metrics carry its dimensions.
     fn resource(&self) -> Option<ScalableResource> {
+        if let Some(c) = &self.component {
+            return Some(ScalableResource::InferenceComponent {
+                name: c.name.clone(),
+            });
+        }
         self.variant
             .as_ref()
             .map(|v| ScalableResource::variant(&self.what.endpoint, v))
@@ -488,6 +509,8 @@ impl AwsObserver {
     /// ([`Observer::take_unfinished`]).
     async fn poll_once(&mut self, clock: &RunClock) -> Vec<Record> {
         let mut out = Vec::new();
+        self.poll_component(clock, &mut out).await;
+        self.unfinished.append(&mut out);
         let current = self.poll_endpoint(clock, &mut out).await;
         self.unfinished.append(&mut out);
         if self.variant.is_none() {
@@ -506,6 +529,12 @@ impl AwsObserver {
         let policies = self.poll_scaling_config(clock, &mut out).await;
         self.unfinished.append(&mut out);
         if !self.startup_done
+            && self.component.is_some()
+            && let Some(policies) = policies
+        {
+            self.startup_done = true;
+            self.component_startup(policies, clock, &mut out);
+        } else if !self.startup_done
             && let (Some(policies), Some(kind)) = (policies, self.kind)
         {
             self.startup_done = true;

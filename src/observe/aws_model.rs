@@ -91,11 +91,18 @@ impl MetricQuery {
 
     /// Whether two queries read the same series.
     pub fn same_series(&self, other: &MetricQuery, endpoint: &str, variant: &str) -> bool {
+        self.same_series_for(other, &ScalableResource::variant(endpoint, variant))
+    }
+
+    /// Whether two queries read the same series of `resource` (an
+    /// inference component's alarm on `ConcurrentRequestsPerCopy` and the
+    /// catalogue's query of it are one series).
+    pub fn same_series_for(&self, other: &MetricQuery, resource: &ScalableResource) -> bool {
         self.namespace == other.namespace
             && self.name == other.name
             && self.stat == other.stat
             && self.period_s == other.period_s
-            && self.dimensions(endpoint, variant) == other.dimensions(endpoint, variant)
+            && self.dimensions_for(resource) == other.dimensions_for(resource)
     }
 }
 
@@ -108,7 +115,16 @@ pub fn add_query(
     endpoint: &str,
     variant: &str,
 ) -> bool {
-    if queries.iter().any(|x| x.same_series(&q, endpoint, variant)) {
+    add_query_for(queries, q, &ScalableResource::variant(endpoint, variant))
+}
+
+/// [`add_query`] for the series of any resource.
+pub fn add_query_for(
+    queries: &mut Vec<MetricQuery>,
+    q: MetricQuery,
+    resource: &ScalableResource,
+) -> bool {
+    if queries.iter().any(|x| x.same_series_for(&q, resource)) {
         return false;
     }
     queries.push(q);
@@ -158,7 +174,7 @@ pub const LATENCY_PERCENTILES: [&str; 2] = ["p50", "p99"];
 /// The metrics of `resource`: a variant's are its endpoint's
 /// ([`metric_set`]); an inference component's are its per-copy metrics
 /// (`InvocationsPerCopy` Sum, `ConcurrentRequestsPerCopy` Maximum at 10 s,
-/// dimension `InferenceComponentName`).
+/// `NoCapacityInvocationFailures` Sum, dimension `InferenceComponentName`).
 pub fn metric_set_for(resource: &ScalableResource, kind: EndpointKind) -> Vec<MetricQuery> {
     match resource {
         ScalableResource::Variant { .. } => metric_set(kind),
@@ -228,11 +244,24 @@ pub fn metric_record(
     value: f64,
     revision: bool,
 ) -> MetricRecord {
+    let resource = ScalableResource::variant(endpoint, variant);
+    metric_record_for(q, &resource, t, period_start, value, revision)
+}
+
+/// [`metric_record`] for a datapoint of any resource's series.
+pub fn metric_record_for(
+    q: &MetricQuery,
+    resource: &ScalableResource,
+    t: f64,
+    period_start: f64,
+    value: f64,
+    revision: bool,
+) -> MetricRecord {
     MetricRecord {
         t,
         namespace: q.namespace.clone(),
         name: q.name.clone(),
-        dimensions: q.dimensions(endpoint, variant),
+        dimensions: q.dimensions_for(resource),
         stat: q.stat.clone(),
         period_s: q.period_s,
         period_start,
@@ -555,6 +584,7 @@ mod tests {
             vec![
                 ("AWS/SageMaker", "InvocationsPerCopy", "Sum", 60),
                 ("AWS/SageMaker", "ConcurrentRequestsPerCopy", "Maximum", 10),
+                ("AWS/SageMaker", "NoCapacityInvocationFailures", "Sum", 60),
             ]
         );
         for q in &q {

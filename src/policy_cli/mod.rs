@@ -18,9 +18,15 @@
 //!   after) → confirmation → RegisterScalableTarget / PutScalingPolicy →
 //!   describe again;
 //! - [`wake`]: the scale-from-zero step policy and alarm `apply` adds for
-//!   an async variant with MinCapacity 0.
+//!   an async variant with MinCapacity 0;
+//! - [`component`]: `inspect --inference-component`, the same snapshot for
+//!   an inference component (its copies, its scalable target);
+//! - [`component_apply`]: `apply --inference-component`, its policy on
+//!   concurrency (or invocations) per copy and scale to zero.
 
 pub mod apply;
+pub mod component;
+pub mod component_apply;
 pub mod inspect;
 pub mod render;
 pub mod snapshot;

@@ -115,7 +115,12 @@ pub fn scaling_config(s: &Snapshot) -> String {
         let _ = writeln!(out, "no scaling policies");
     }
     for p in &s.policies {
-        let _ = writeln!(out, "{}", policy_title(&p.name));
+        // The console's built-in/custom naming is about variants.
+        let title = match &s.inference_component {
+            Some(_) => format!("policy {}", p.name),
+            None => policy_title(&p.name),
+        };
+        let _ = writeln!(out, "{title}");
         let _ = writeln!(out, "  {}", policy_settings(p));
         match (p.alarms.is_empty(), s.failure(Unread::Alarms)) {
             // Not "no alarms": nobody looked.
@@ -134,7 +139,12 @@ pub fn scaling_config(s: &Snapshot) -> String {
     if !s.other_alarms.is_empty() {
         let _ = writeln!(
             out,
-            "target-tracking alarms of {} that no policy claims",
+            "{} of {} that no policy claims",
+            match &s.inference_component {
+                // With the alarms on its NoCapacityInvocationFailures.
+                Some(_) => "alarms",
+                None => "target-tracking alarms",
+            },
             s.resource_id
         );
         for a in &s.other_alarms {
@@ -148,6 +158,9 @@ pub fn scaling_config(s: &Snapshot) -> String {
 pub fn inspect_text(s: &Snapshot) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{}", endpoint_line(s));
+    if let Some(c) = &s.inference_component {
+        let _ = writeln!(out, "{}", super::component::component_line(c));
+    }
     let _ = writeln!(out);
     out.push_str(&scaling_config(s));
     let _ = writeln!(out);

@@ -17,8 +17,10 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::PolicyCliError;
+use super::component::{ComponentView, no_capacity_alarms, read_component};
 use crate::aws;
 use crate::journal::record::{AlarmConfigRecord, NotScaledReason, PolicyRecord};
+use crate::observe::aws::inference_component::{ComponentFacts, component_warnings};
 use crate::observe::aws::setup::{Unpaced, read_scaling_setup};
 use crate::observe::aws::{
     AwsClients, alarm_config_record, kind_of_config, not_scaled_reasons, policy_record,
@@ -62,6 +64,10 @@ pub struct Snapshot {
     pub errors: Vec<FailedCall>,
     /// Some call failed: `errors` says which, and what is missing.
     pub partial: bool,
+    /// With `--inference-component`: the component whose scaling this is
+    /// (then `resource_id` is `inference-component/<name>`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub inference_component: Option<ComponentView>,
 }
 
 /// What the view lacks because a call failed.
@@ -257,6 +263,25 @@ pub async fn fetch(
     variant: Option<&str>,
     activities: usize,
 ) -> Result<Snapshot, PolicyCliError> {
+    fetch_with(clients, config, endpoint, variant, None, activities).await
+}
+
+/// [`fetch`], or with `component` that inference component's scaling
+/// setup and copies ([`super::component`]); its variant, unless given, is
+/// the one hosting it.
+pub async fn fetch_with(
+    clients: &AwsClients,
+    config: &SdkConfig,
+    endpoint: &str,
+    variant: Option<&str>,
+    component: Option<&str>,
+    activities: usize,
+) -> Result<Snapshot, PolicyCliError> {
+    let read = match component {
+        Some(name) => Some(read_component(clients, endpoint, name).await?),
+        None => None,
+    };
+    let variant = variant.or(read.as_ref().and_then(|r| r.copies.variant.as_deref()));
     let region = aws::region_of(config);
     let ep = crate::target::sagemaker::describe_endpoint(
         &clients.sagemaker,
@@ -302,7 +327,10 @@ pub async fn fetch(
                 aws::describe_error(&e)
             ))
         })?;
-    let scalable = ScalableResource::variant(endpoint, &variant);
+    let scalable = match &read {
+        Some(r) => r.resource(),
+        None => ScalableResource::variant(endpoint, &variant),
+    };
     let resource = scalable.resource_id();
     // The observer reads the same way (`observe::aws::setup`).
     let setup = read_scaling_setup(clients, &scalable, &[], &mut Unpaced).await;
@@ -324,6 +352,22 @@ pub async fn fetch(
         })
         .collect();
     let mut alarms = setup.alarms;
+    if let Some(r) = &read {
+        match no_capacity_alarms(clients, &r.name).await {
+            Ok(found) => {
+                for a in found {
+                    if !alarms.iter().any(|x| x.alarm_name() == a.alarm_name()) {
+                        alarms.push(a);
+                    }
+                }
+            }
+            Err(e) => errors.push(FailedCall {
+                api: "DescribeAlarmsForMetric".into(),
+                error: aws::one_line(e),
+                unread: Unread::Alarms,
+            }),
+        }
+    }
     alarms.sort_by(|a, b| a.alarm_name().cmp(&b.alarm_name()));
     let mut other_alarms = Vec::new();
     for a in alarms {
@@ -352,13 +396,37 @@ pub async fn fetch(
     let current_instances = pv
         .and_then(|v| v.current_instance_count())
         .map(|c| c.max(0) as u32);
-    let warnings = startup_warnings(&ScalingFacts {
-        endpoint: endpoint.to_string(),
-        variant: variant.clone(),
-        kind,
-        bounds: scalable_target.map(|b| (b.min, b.max)),
-        current_instances,
-        policies: policies.iter().map(PolicyView::facts).collect(),
+    let warnings = match &read {
+        Some(r) => component_warnings(&ComponentFacts {
+            resource: scalable.clone(),
+            bounds: scalable_target.map(|b| (b.min, b.max)),
+            current_copies: Some(r.copies.current),
+            policies: policies.iter().map(PolicyView::facts).collect(),
+        }),
+        None => startup_warnings(&ScalingFacts {
+            endpoint: endpoint.to_string(),
+            variant: variant.clone(),
+            kind,
+            bounds: scalable_target.map(|b| (b.min, b.max)),
+            current_instances,
+            policies: policies.iter().map(PolicyView::facts).collect(),
+        }),
+    };
+    let managed_instances = pv
+        .and_then(|v| v.managed_instance_scaling())
+        .filter(|m| {
+            m.status() == Some(&aws_sdk_sagemaker::types::ManagedInstanceScalingStatus::Enabled)
+        })
+        .map(|m| Bounds {
+            min: m.min_instance_count().unwrap_or(0).max(0) as u32,
+            max: m.max_instance_count().unwrap_or(0).max(0) as u32,
+        });
+    let inference_component = read.map(|r| ComponentView {
+        name: r.name,
+        status: r.copies.status,
+        current_copies: r.copies.current,
+        desired_copies: r.copies.desired,
+        managed_instances,
     });
     let activities = if activities == 0 {
         Vec::new()
@@ -386,6 +454,7 @@ pub async fn fetch(
         activities,
         partial: !errors.is_empty(),
         errors,
+        inference_component,
     })
 }
 

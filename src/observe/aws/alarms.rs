@@ -11,7 +11,7 @@ use super::{AwsObserver, BEFORE_START, to_aws, to_chrono};
 use crate::aws;
 use crate::clock::RunClock;
 use crate::journal::record::{AlarmConfigRecord, AlarmRecord, Record};
-use crate::observe::aws_model::{MetricQuery, add_query, alarm_state, history_transition};
+use crate::observe::aws_model::{MetricQuery, add_query_for, alarm_state, history_transition};
 
 /// An alarm's configuration: metric, statistic, threshold and comparison,
 /// the M-of-N rule (DatapointsToAlarm defaults to EvaluationPeriods).
@@ -67,7 +67,7 @@ pub fn alarm_query(a: &MetricAlarm) -> Option<MetricQuery> {
 
 impl AwsObserver {
     pub(super) async fn poll_alarms(&mut self, clock: &RunClock, out: &mut Vec<Record>) {
-        let Some(variant) = self.variant.clone() else {
+        let Some(resource) = self.resource() else {
             return;
         };
         // Read with the scaling configuration ([`super::setup`]).
@@ -97,7 +97,7 @@ impl AwsObserver {
                 // Read what the alarm evaluates, whatever the fixed set has.
                 match alarm_query(a) {
                     Some(q) => {
-                        add_query(&mut self.queries, q, &self.what.endpoint, &variant);
+                        add_query_for(&mut self.queries, q, &resource);
                     }
                     None => math.push(name.to_string()),
                 }

@@ -11,7 +11,7 @@ use super::{
 };
 use crate::clock::RunClock;
 use crate::journal::record::{ActivityRecord, ActivityStatus, Record};
-use crate::observe::aws_model::{desired_from_description, metric_record};
+use crate::observe::aws_model::{desired_from_description, metric_record_for};
 
 impl AwsObserver {
     pub(super) async fn poll_activities(&mut self, clock: &RunClock, out: &mut Vec<Record>) {
@@ -65,7 +65,7 @@ impl AwsObserver {
     }
 
     pub(super) async fn poll_metrics(&mut self, clock: &RunClock, out: &mut Vec<Record>) {
-        let Some(variant) = self.variant.clone() else {
+        let Some(resource) = self.resource() else {
             return;
         };
         if self.queries.is_empty() {
@@ -85,7 +85,7 @@ impl AwsObserver {
                 let mut metric = Metric::builder()
                     .namespace(&q.namespace)
                     .metric_name(&q.name);
-                for (k, v) in q.dimensions(&self.what.endpoint, &variant) {
+                for (k, v) in q.dimensions_for(&resource) {
                     metric = metric.dimensions(Dimension::builder().name(k).value(v).build());
                 }
                 MetricDataQuery::builder()
@@ -139,10 +139,9 @@ impl AwsObserver {
                 points.sort_by_key(|p| p.0);
                 for (at, value) in points {
                     if let Some(revision) = self.metrics.observe(index, at, value) {
-                        out.push(Record::Metric(metric_record(
+                        out.push(Record::Metric(metric_record_for(
                             q,
-                            &self.what.endpoint,
-                            &variant,
+                            &resource,
                             t,
                             clock.offset_of_utc(at),
                             value,
