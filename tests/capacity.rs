@@ -249,9 +249,11 @@ fn concurrency_against_a_local_server_finds_its_workers() {
         serde_json::from_slice(&std::fs::read(dir.join("capacity.json")).unwrap()).unwrap();
     assert_eq!(report["max_concurrency"], 4, "{stdout}");
     assert_eq!(report["slo"]["p99_ms"]["from"], "--p99-ms");
-    // A closed loop of 4 on 4 workers × 100 ms: about 40 requests/s.
+    // A closed loop of 4 on 4 workers × 100 ms: about 40 requests/s; the
+    // 2 s window can also catch the 4 completions at its edge (+2/s), as
+    // it did once (41.09/s).
     let step4 = &report["steps"][2]["result"];
     assert_eq!(step4["concurrency"], 4);
     let achieved = step4["achieved_per_s"].as_f64().unwrap();
-    assert!((34.0..=41.0).contains(&achieved), "{achieved}\n{stdout}");
+    assert!((34.0..=42.0).contains(&achieved), "{achieved}\n{stdout}");
 }

@@ -145,6 +145,11 @@ fn the_observe_only_report_shows_observed_load_latency_instances_and_the_control
     let dir = tempfile::tempdir().unwrap();
     observe_only_run(dir.path());
     let html = std::fs::read_to_string(dir.path().join("report.html")).unwrap();
+    // For the browser half of scripts/check-html.sh, by hand:
+    // SCALETRACE_KEEP_HTML=/tmp/observe-only.html cargo test --test observe_report
+    if let Ok(keep) = std::env::var("SCALETRACE_KEEP_HTML") {
+        std::fs::write(keep, &html).unwrap();
+    }
     let summary_table = html
         .split("<table class=\"summary\">")
         .nth(1)

@@ -574,4 +574,12 @@ impl Observer for AwsObserver {
     fn take_unfinished(&mut self) -> Vec<Record> {
         std::mem::take(&mut self.unfinished)
     }
+
+    fn closing(&mut self, t: f64) -> Vec<Record> {
+        self.calls
+            .still_unavailable()
+            .into_iter()
+            .map(|message| Record::Warning(WarningRecord { t, message }))
+            .collect()
+    }
 }

@@ -36,4 +36,11 @@ pub trait Observer: Send {
     fn take_unfinished(&mut self) -> Vec<Record> {
         Vec::new()
     }
+
+    /// Lines to journal once the last poll is over (at `t`): what is still
+    /// wrong then, e.g. an API that never answered again and how often it
+    /// was retried, said once here rather than never.
+    fn closing(&mut self, _t: f64) -> Vec<Record> {
+        Vec::new()
+    }
 }

@@ -55,6 +55,7 @@ pub(crate) async fn observe_loop(
             records.iter().for_each(|r| o.absorb(r));
         }
         if finished || *finish.borrow() || finish.has_changed().is_err() {
+            journal.write_all(&observer.closing(clock.now_s()))?;
             return Ok(());
         }
         let interval = observer.interval();

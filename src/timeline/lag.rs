@@ -419,8 +419,8 @@ fn follow_up_of(
 mod capacity;
 mod chain;
 mod changes;
-pub mod copies;
 mod control_plane;
+pub mod copies;
 mod finish;
 mod model;
 mod observed;

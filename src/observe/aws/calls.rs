@@ -107,6 +107,25 @@ impl Calls {
     }
 }
 
+impl Calls {
+    /// The APIs still unavailable at the end of the run, each with how
+    /// often it failed and was retried (in API order, for a stable journal).
+    pub(super) fn still_unavailable(&self) -> Vec<String> {
+        let mut apis: Vec<_> = self.unavailable.iter().collect();
+        apis.sort();
+        apis.into_iter()
+            .map(|(api, failures)| {
+                let retries = failures.saturating_sub(1);
+                format!(
+                    "{api} still unavailable when the run ended, after {failures} failed call{} ({retries} retr{})",
+                    if *failures == 1 { "" } else { "s" },
+                    if retries == 1 { "y" } else { "ies" }
+                )
+            })
+            .collect()
+    }
+}
+
 impl Pacing for Calls {
     fn before(&mut self) -> BoxFuture<'_, ()> {
         self.pace().boxed()
@@ -120,5 +139,40 @@ impl Pacing for Calls {
             }
             Some(f) => self.failed(f),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Calls;
+    use crate::observe::aws::setup::CallFailure;
+
+    fn unavailable(api: &'static str) -> CallFailure {
+        CallFailure {
+            api,
+            throttled: false,
+            unavailable: true,
+            code: None,
+            description: "no AWS error code (HTTP 503 Service Unavailable)".into(),
+            warning: None,
+        }
+    }
+
+    #[test]
+    fn an_api_that_never_answers_again_is_counted_once_at_the_end() {
+        let mut calls = Calls::new();
+        let first = calls.failed(&unavailable("GetMetricData"));
+        assert!(first.unwrap().starts_with("GetMetricData unavailable: "));
+        for _ in 0..4 {
+            assert_eq!(calls.failed(&unavailable("GetMetricData")), None);
+        }
+        assert_eq!(
+            calls.still_unavailable(),
+            [
+                "GetMetricData still unavailable when the run ended, after 5 failed calls (4 retries)"
+            ]
+        );
+        assert!(calls.answered("GetMetricData").is_some());
+        assert!(calls.still_unavailable().is_empty());
     }
 }
