@@ -284,6 +284,34 @@ fn high_resolution_target_tracking_alarms() {
     );
 }
 
+/// AWS publishes no datapoint count for the high-resolution scale-out
+/// alarm: `[sim.autoscaler] high_resolution_datapoints` sets it (default
+/// 3); the one-minute scale-in alarm keeps AWS's 15 of 15, and a value out
+/// of range names the field.
+#[test]
+fn the_high_resolution_datapoint_count_is_a_setting() {
+    let w = world(&sim(&format!(
+        "{SIM}\n[sim.autoscaler]\nhigh_resolution_datapoints = 6\n"
+    )));
+    let shape = |i: usize| {
+        let s = &w.alarms[i].spec;
+        (s.period_s, s.datapoints_to_alarm, s.evaluation_periods)
+    };
+    assert_eq!(shape(0), (10, 6, 6));
+    assert_eq!(shape(1), (60, 15, 15));
+    let src = format!(
+        "[target]\nkind = \"sim\"\n[load]\nphases = [{{ duration = \"1s\", rate = 1 }}]\n{SIM}\n[sim.autoscaler]\nhigh_resolution_datapoints = 0\n"
+    );
+    let e = Profile::parse(Path::new("ic.toml"), &src)
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        e.contains("sim.autoscaler.high_resolution_datapoints") && e.contains("between 1 and 60"),
+        "{e}"
+    );
+}
+
 /// Inference component settings are checked with the field and line.
 #[test]
 fn settings_are_checked() {

@@ -91,7 +91,14 @@ impl Autoscaler {
             .policies
             .iter()
             .map(|p| Slot {
-                policy: policies::build(p, &prefix, store, alarms, uuid),
+                policy: policies::build(
+                    p,
+                    &prefix,
+                    sim.autoscaler.high_resolution_datapoints,
+                    store,
+                    alarms,
+                    uuid,
+                ),
                 state: PolicyState::default(),
                 last_not_scaled: None,
             })

@@ -37,8 +37,8 @@ use crate::journal::record::{AlarmState, PhaseEvent};
 use crate::profile::Slo;
 pub(super) use chain::direction_of_activity;
 use chain::{
-    Chain, activity_counts, activity_detail, alarm_for, alarm_words, breaches, cmp_symbol,
-    never_fired,
+    Chain, activity_counts, activity_detail, alarm_for, alarm_words, breaches, capacity_unit,
+    cmp_symbol, never_fired,
 };
 use changes::refine_load_changes;
 use finish::finish;
@@ -325,7 +325,11 @@ pub fn analyze(
             continue;
         };
         used.push(activity.id.clone());
-        chain.at(ACTIVITY, activity.start, Some(activity_detail(activity)));
+        chain.at(
+            ACTIVITY,
+            activity.start,
+            Some(activity_detail(activity, capacity_unit(tl))),
+        );
         let in_service = copies::capacity_or_copy_links(tl, &mut chain, activity);
         episodes.push(finish(
             data,
@@ -352,12 +356,16 @@ pub fn analyze(
             links: Vec::new(),
             last: None,
         };
-        chain.at(ACTIVITY, a.start, Some(activity_detail(a)));
+        chain.at(
+            ACTIVITY,
+            a.start,
+            Some(activity_detail(a, capacity_unit(tl))),
+        );
         let in_service = copies::capacity_or_copy_links(tl, &mut chain, a);
         let cause = match follow_up_of(tl, &episodes, dir, a.start) {
             Some((alarm, since)) => format!(
                 "follow-up {}: {alarm} still in ALARM since the load change at {} s",
-                activity_counts(a),
+                activity_counts(a, capacity_unit(tl)),
                 num(since)
             ),
             None => format!("scaling activity: {}", a.cause),

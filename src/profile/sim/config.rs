@@ -139,6 +139,23 @@ pub struct AsyncConfig {
 pub struct AutoscalerModel {
     /// How far one target-tracking scale in moves; default `halfway`.
     pub scale_in: ScaleInRule,
+    /// Target tracking on a 10-second high-resolution metric
+    /// (`ConcurrentRequestsPerModel`, `ConcurrentRequestsPerCopy`): its
+    /// scale-out alarm fires after this many of as many 10-second
+    /// datapoints breach. SageMaker says only that such a policy "reacts by
+    /// scaling out much more quickly than it would for standard metrics"
+    /// (https://docs.aws.amazon.com/sagemaker/latest/dg/endpoint-auto-scaling-add-code-define.html),
+    /// so the default, 3 (the standard alarm's count, at 10 s), is an
+    /// assumption. Left out of run.json at its default.
+    #[serde(skip_serializing_if = "is_default_high_resolution_datapoints")]
+    pub high_resolution_datapoints: u32,
+}
+
+/// The default of [`AutoscalerModel::high_resolution_datapoints`].
+pub const HIGH_RESOLUTION_DATAPOINTS: u32 = 3;
+
+fn is_default_high_resolution_datapoints(n: &u32) -> bool {
+    *n == HIGH_RESOLUTION_DATAPOINTS
 }
 
 /// Whether a minute without invocations gives a 0 datapoint or none.
@@ -214,6 +231,7 @@ impl Default for SimConfig {
             },
             autoscaler: AutoscalerModel {
                 scale_in: ScaleInRule::Halfway,
+                high_resolution_datapoints: HIGH_RESOLUTION_DATAPOINTS,
             },
             scaling: None,
             inference_component: None,
@@ -450,6 +468,14 @@ impl SimConfig {
                     ],
                 )?;
             }
+        }
+        if let Some(v) = r
+            .autoscaler
+            .as_ref()
+            .and_then(|a| a.get_ref().high_resolution_datapoints.as_ref())
+        {
+            c.autoscaler.high_resolution_datapoints =
+                count(ctx, v, "sim.autoscaler.high_resolution_datapoints", 1, 60)?;
         }
         if let Some(a) = &r.autoscaler
             && let Some(v) = &a.get_ref().scale_in

@@ -128,6 +128,7 @@ pub struct RawCloudWatch {
 #[serde(deny_unknown_fields)]
 pub struct RawAutoscaler {
     pub scale_in: Option<Spanned<String>>,
+    pub high_resolution_datapoints: Option<Spanned<i64>>,
 }
 
 /// `[sim.scalable_target]` (RegisterScalableTarget).

@@ -84,6 +84,7 @@ pub trait Policy: Send {
 pub fn build(
     cfg: &PolicyConfig,
     alarm_prefix: &str,
+    high_resolution_datapoints: u32,
     store: &MetricStore,
     alarms: &mut Vec<Alarm>,
     uuid: &mut dyn FnMut() -> String,
@@ -93,6 +94,7 @@ pub fn build(
             &cfg.name,
             t,
             alarm_prefix,
+            high_resolution_datapoints,
             store,
             alarms,
             uuid,

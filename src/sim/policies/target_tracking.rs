@@ -9,8 +9,9 @@
 //!   alarm keeps one-minute periods. SageMaker documents the speeds: with
 //!   these metrics a policy "reacts by scaling out much more quickly than
 //!   it would for standard metrics", while it "scales in at the same speed
-//!   as it would for standard metrics"; the datapoint counts at 10 s (3 of
-//!   3) are an assumption, AWS does not publish them.
+//!   as it would for standard metrics"; the datapoint count at 10 s (3 of
+//!   3 by default) is an assumption, AWS does not publish it, so it is the
+//!   setting `[sim.autoscaler] high_resolution_datapoints`.
 //!   <https://docs.aws.amazon.com/sagemaker/latest/dg/endpoint-auto-scaling-add-code-define.html>)
 //! - New capacity is [`rules::proportional`](super::super::rules::proportional) (`ceil(current × metric /
 //!   target)`), clamped to [min, max]. At 0 instances it sizes from one
@@ -56,11 +57,19 @@ impl TargetTracking {
         name: &str,
         t: &TargetTrackingConfig,
         prefix: &str,
+        high_resolution_datapoints: u32,
         store: &MetricStore,
         alarms: &mut Vec<Alarm>,
         uuid: &mut dyn FnMut() -> String,
     ) -> TargetTracking {
         let hi_period = t.metric.resolution_s();
+        // 3 of 3 one-minute datapoints (documented); at 10 s the count is
+        // `[sim.autoscaler] high_resolution_datapoints` (an assumption).
+        let hi_n = if hi_period < 60 {
+            high_resolution_datapoints
+        } else {
+            3
+        };
         let id = uuid();
         let mk = |role: &str, cmp, th, period, n| AlarmSpec {
             name: format!("{prefix}-Alarm{role}-{id}"),
@@ -79,7 +88,7 @@ impl TargetTracking {
                 Comparison::GreaterThanThreshold,
                 t.target_value,
                 hi_period,
-                3,
+                hi_n,
             ),
             store,
         ));

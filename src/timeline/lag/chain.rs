@@ -76,17 +76,27 @@ impl Chain {
     }
 }
 
-/// "3 → 4 instances", or "scaling" when the counts are unknown.
-pub(super) fn activity_counts(a: &ActivityRecord) -> String {
+/// What an activity moves: an inference component's activities move its
+/// copies (the timeline saw copy counts), a variant's its instances.
+pub(super) fn capacity_unit(tl: &Timeline) -> &'static str {
+    if tl.copies.is_empty() {
+        "instances"
+    } else {
+        "copies"
+    }
+}
+
+/// "3 → 4 instances" (or copies), or "scaling" when the counts are unknown.
+pub(super) fn activity_counts(a: &ActivityRecord, unit: &str) -> String {
     match (a.from, a.to) {
-        (Some(f), Some(t)) => format!("{f} → {t} instances"),
+        (Some(f), Some(t)) => format!("{f} → {t} {unit}"),
         _ => "scaling".into(),
     }
 }
 
-pub(super) fn activity_detail(a: &ActivityRecord) -> String {
+pub(super) fn activity_detail(a: &ActivityRecord, unit: &str) -> String {
     match (a.from, a.to) {
-        (Some(f), Some(t)) => format!("{} → {} instances ({})", f, t, a.status),
+        (Some(f), Some(t)) => format!("{} → {} {unit} ({})", f, t, a.status),
         _ => a.description.clone(),
     }
 }
