@@ -92,25 +92,38 @@ pub struct ApplyRequest {
     pub metric: MetricChoice,
 }
 
+/// `--target-value`: a finite number above 0.
+pub(super) fn checked_target_value(v: f64) -> Result<f64, PolicyCliError> {
+    if v.is_finite() && v > 0.0 {
+        Ok(v)
+    } else {
+        Err(PolicyCliError::BadInput(format!(
+            "--target-value must be a number above 0 (got {v})"
+        )))
+    }
+}
+
+/// `--min-capacity`/`--max-capacity`: both or neither, min ≤ max, max ≥ 1.
+pub(super) fn checked_bounds(
+    min: Option<u32>,
+    max: Option<u32>,
+) -> Result<Option<Bounds>, PolicyCliError> {
+    let bad = |m: String| Err(PolicyCliError::BadInput(m));
+    match (min, max) {
+        (None, None) => Ok(None),
+        (Some(min), Some(max)) if min <= max && max >= 1 => Ok(Some(Bounds { min, max })),
+        (Some(min), Some(max)) => bad(format!(
+            "--min-capacity ({min}) must be at most --max-capacity ({max}), and --max-capacity at least 1"
+        )),
+        _ => bad("--min-capacity and --max-capacity go together".into()),
+    }
+}
+
 impl ApplyRequest {
     pub fn validate(raw: RawApply) -> Result<ApplyRequest, PolicyCliError> {
         let bad = |m: String| Err(PolicyCliError::BadInput(m));
-        if !(raw.target_value.is_finite() && raw.target_value > 0.0) {
-            return bad(format!(
-                "--target-value must be a number above 0 (got {})",
-                raw.target_value
-            ));
-        }
-        let capacity = match (raw.min_capacity, raw.max_capacity) {
-            (None, None) => None,
-            (Some(min), Some(max)) if min <= max && max >= 1 => Some(Bounds { min, max }),
-            (Some(min), Some(max)) => {
-                return bad(format!(
-                    "--min-capacity ({min}) must be at most --max-capacity ({max}), and --max-capacity at least 1"
-                ));
-            }
-            _ => return bad("--min-capacity and --max-capacity go together".into()),
-        };
+        checked_target_value(raw.target_value)?;
+        let capacity = checked_bounds(raw.min_capacity, raw.max_capacity)?;
         let policy_name = raw
             .policy_name
             .unwrap_or_else(|| BUILT_IN_POLICY.to_string());

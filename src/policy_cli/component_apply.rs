@@ -168,22 +168,8 @@ pub struct ComponentApplyRequest {
 impl ComponentApplyRequest {
     pub fn validate(raw: RawComponentApply) -> Result<ComponentApplyRequest, PolicyCliError> {
         let bad = |m: String| Err(PolicyCliError::BadInput(m));
-        if !(raw.target_value.is_finite() && raw.target_value > 0.0) {
-            return bad(format!(
-                "--target-value must be a number above 0 (got {})",
-                raw.target_value
-            ));
-        }
-        let capacity = match (raw.min_capacity, raw.max_capacity) {
-            (None, None) => None,
-            (Some(min), Some(max)) if min <= max && max >= 1 => Some(Bounds { min, max }),
-            (Some(min), Some(max)) => {
-                return bad(format!(
-                    "--min-capacity ({min}) must be at most --max-capacity ({max}), and --max-capacity at least 1"
-                ));
-            }
-            _ => return bad("--min-capacity and --max-capacity go together".into()),
-        };
+        super::apply::checked_target_value(raw.target_value)?;
+        let capacity = super::apply::checked_bounds(raw.min_capacity, raw.max_capacity)?;
         let policy_name = raw
             .policy_name
             .unwrap_or_else(|| format!("{}-{}", raw.component, raw.metric.cloudwatch_name()));
