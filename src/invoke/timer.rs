@@ -8,12 +8,13 @@
 //!
 //! Here each wait arms a `timerfd` (timerfd_create(2), CLOCK_MONOTONIC, the
 //! clock `std::time::Instant` reads on Linux) registered with the runtime's
-//! own epoll, so the one thread that runs every request wakes when the
-//! kernel's high-resolution timer fires, to the microsecond, and sleeps
-//! until then, but for the last [`SPIN_MARGIN`], spent yielding (the
-//! wake itself is that late). The calling thread's timer slack is also cut to 1 µs
-//! (prctl(2) `PR_SET_TIMERSLACK`; 50 µs by default): it applies to the
-//! runtime's other timed waits on that thread. Elsewhere than Linux, the
+//! own epoll, so the one thread that runs every request sleeps until the
+//! kernel's high-resolution timer fires. The timer is armed
+//! [`SPIN_MARGIN`] early and that last stretch is spent yielding, because
+//! the wake reaches the dispatcher tens of microseconds after the timer
+//! fires. The calling thread's timer slack is also cut to 1 µs (prctl(2)
+//! `PR_SET_TIMERSLACK`; 50 µs by default): it applies to the runtime's
+//! other timed waits on that thread. Elsewhere than Linux, the
 //! tokio timer is used as is.
 
 use tokio::time::Instant;
