@@ -92,6 +92,59 @@ pub struct ApplyRequest {
     pub metric: MetricChoice,
 }
 
+/// The scalable target's bounds after apply: the ones given, else those
+/// registered; with neither there is nothing to apply to.
+pub(super) fn bounds_after(
+    given: Option<Bounds>,
+    registered: Option<Bounds>,
+    resource_id: &str,
+) -> Result<Bounds, PolicyCliError> {
+    given.or(registered).ok_or_else(|| {
+        PolicyCliError::BadInput(format!(
+            "no scalable target is registered for {resource_id}: give --min-capacity and --max-capacity to register one"
+        ))
+    })
+}
+
+/// The target-tracking policy as apply leaves it, and whether that takes a
+/// PutScalingPolicy. PutScalingPolicy replaces the whole configuration, so
+/// cooldowns not given and DisableScaleIn keep the old policy's values
+/// (else [`DEFAULT_COOLDOWN_S`]).
+pub(super) fn target_tracking_after(
+    name: &str,
+    built_in_name: bool,
+    metric: String,
+    target_value: f64,
+    (scale_in_cooldown_s, scale_out_cooldown_s): (Option<u32>, Option<u32>),
+    old: Option<&PolicyView>,
+) -> (PolicyView, bool) {
+    let keep = |given: Option<u32>, old: Option<u32>| given.or(old).unwrap_or(DEFAULT_COOLDOWN_S);
+    let after = PolicyView {
+        name: name.to_string(),
+        built_in_name,
+        policy_type: "TargetTrackingScaling".into(),
+        metric: Some(metric),
+        target_value: Some(target_value),
+        scale_in_cooldown_s: Some(keep(
+            scale_in_cooldown_s,
+            old.and_then(|p| p.scale_in_cooldown_s),
+        )),
+        scale_out_cooldown_s: Some(keep(
+            scale_out_cooldown_s,
+            old.and_then(|p| p.scale_out_cooldown_s),
+        )),
+        disable_scale_in: old.is_some_and(|p| p.disable_scale_in),
+        alarms: Vec::new(),
+    };
+    let put = old.is_none_or(|p| {
+        PolicyView {
+            alarms: Vec::new(),
+            ..p.clone()
+        } != after
+    });
+    (after, put)
+}
+
 /// `--target-value`: a finite number above 0.
 pub(super) fn checked_target_value(v: f64) -> Result<f64, PolicyCliError> {
     if v.is_finite() && v > 0.0 {
@@ -193,16 +246,7 @@ pub async fn plan(
         }
         _ => {}
     }
-    let target_after = match (req.capacity, before.scalable_target) {
-        (Some(b), _) => b,
-        (None, Some(b)) => b,
-        (None, None) => {
-            return Err(PolicyCliError::BadInput(format!(
-                "no scalable target is registered for {}: give --min-capacity and --max-capacity to register one",
-                before.resource_id
-            )));
-        }
-    };
+    let target_after = bounds_after(req.capacity, before.scalable_target, &before.resource_id)?;
     if target_after.min == 0 && kind == EndpointKind::RealTime {
         return Err(PolicyCliError::BadInput(format!(
             "--min-capacity 0 is for asynchronous endpoints; {:?} is real-time and needs at least 1 instance",
@@ -210,31 +254,14 @@ pub async fn plan(
         )));
     }
     let old = before.policy(&req.policy_name);
-    let keep = |given: Option<u32>, old: Option<u32>| given.or(old).unwrap_or(DEFAULT_COOLDOWN_S);
-    let policy_after = PolicyView {
-        name: req.policy_name.clone(),
-        built_in_name: req.policy_name == BUILT_IN_POLICY,
-        policy_type: "TargetTrackingScaling".into(),
-        metric: Some(req.metric.metric_name().into()),
-        target_value: Some(req.target_value),
-        scale_in_cooldown_s: Some(keep(
-            req.scale_in_cooldown_s,
-            old.and_then(|p| p.scale_in_cooldown_s),
-        )),
-        scale_out_cooldown_s: Some(keep(
-            req.scale_out_cooldown_s,
-            old.and_then(|p| p.scale_out_cooldown_s),
-        )),
-        // PutScalingPolicy replaces the whole configuration: keep it.
-        disable_scale_in: old.is_some_and(|p| p.disable_scale_in),
-        alarms: Vec::new(),
-    };
-    let put_policy = old.is_none_or(|p| {
-        PolicyView {
-            alarms: Vec::new(),
-            ..p.clone()
-        } != policy_after
-    });
+    let (policy_after, put_policy) = target_tracking_after(
+        &req.policy_name,
+        req.policy_name == BUILT_IN_POLICY,
+        req.metric.metric_name().into(),
+        req.target_value,
+        (req.scale_in_cooldown_s, req.scale_out_cooldown_s),
+        old,
+    );
     let register = before.scalable_target != Some(target_after);
     let wake = WakePlan::needed(&before, target_after.min);
 

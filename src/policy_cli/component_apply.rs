@@ -37,7 +37,7 @@ use aws_sdk_applicationautoscaling::types::{
 use aws_sdk_cloudwatch::types::{ComparisonOperator, Dimension, Statistic};
 
 use super::PolicyCliError;
-use super::apply::{DEFAULT_COOLDOWN_S, confirm, render_after};
+use super::apply::{confirm, render_after};
 use super::component::component_line;
 use super::render::{bounds_text, endpoint_line, policy_settings};
 use super::snapshot::{Bounds, PolicyView, Snapshot, fetch_with};
@@ -233,40 +233,17 @@ pub async fn plan(
         0,
     )
     .await?;
-    let target_after = match (req.capacity, before.scalable_target) {
-        (Some(b), _) | (None, Some(b)) => b,
-        (None, None) => {
-            return Err(PolicyCliError::BadInput(format!(
-                "no scalable target is registered for {}: give --min-capacity and --max-capacity to register one",
-                before.resource_id
-            )));
-        }
-    };
+    let target_after =
+        super::apply::bounds_after(req.capacity, before.scalable_target, &before.resource_id)?;
     let old = before.policy(&req.policy_name);
-    let keep = |given: Option<u32>, old: Option<u32>| given.or(old).unwrap_or(DEFAULT_COOLDOWN_S);
-    let policy_after = PolicyView {
-        name: req.policy_name.clone(),
-        built_in_name: false,
-        policy_type: "TargetTrackingScaling".into(),
-        metric: Some(req.metric.predefined().as_str().into()),
-        target_value: Some(req.target_value),
-        scale_in_cooldown_s: Some(keep(
-            req.scale_in_cooldown_s,
-            old.and_then(|p| p.scale_in_cooldown_s),
-        )),
-        scale_out_cooldown_s: Some(keep(
-            req.scale_out_cooldown_s,
-            old.and_then(|p| p.scale_out_cooldown_s),
-        )),
-        disable_scale_in: old.is_some_and(|p| p.disable_scale_in),
-        alarms: Vec::new(),
-    };
-    let put_policy = old.is_none_or(|p| {
-        PolicyView {
-            alarms: Vec::new(),
-            ..p.clone()
-        } != policy_after
-    });
+    let (policy_after, put_policy) = super::apply::target_tracking_after(
+        &req.policy_name,
+        false,
+        req.metric.predefined().as_str().into(),
+        req.target_value,
+        (req.scale_in_cooldown_s, req.scale_out_cooldown_s),
+        old,
+    );
     let register = before.scalable_target != Some(target_after);
     let wake_alarm = (target_after.min == 0 && !has_wake(&before))
         .then(|| format!("{}-{NO_CAPACITY_METRIC}", req.component));
