@@ -11,7 +11,6 @@ mod support;
 use std::process::Command;
 use std::time::Duration;
 
-use aws_config::SdkConfig;
 use aws_sdk_applicationautoscaling::types::{ScalableDimension, ServiceNamespace};
 use aws_sdk_cloudwatch::primitives::DateTime as AwsTime;
 use aws_sdk_cloudwatch::types::{
@@ -23,10 +22,8 @@ use scaletrace::journal::record::{AlarmState, Record};
 use scaletrace::observe::Observer;
 use scaletrace::observe::aws::{AwsClients, AwsObserver, ObserveTarget};
 use scaletrace::observe::aws_model::{BUILT_IN_POLICY, EndpointKind};
-use support::moto::{self, Moto};
-
-const RESOURCE: &str = "endpoint/obs-ep/variant/AllTraffic";
-const ALARM: &str = "TargetTracking-endpoint/obs-ep/variant/AllTraffic-AlarmHigh-1a2b";
+use support::moto::Moto;
+use support::obs_ep::{self, ALARM, RESOURCE, setup};
 
 fn observer(clients: AwsClients) -> AwsObserver {
     AwsObserver::new(
@@ -40,68 +37,6 @@ fn observer(clients: AwsClients) -> AwsObserver {
     )
 }
 
-/// Endpoint with one instance, a scalable target (1..4), the built-in
-/// target-tracking policy and its high alarm.
-async fn setup(config: &SdkConfig) {
-    moto::create_endpoint(config, "obs-ep", 1, None).await;
-    moto::register_target(config, RESOURCE, 1, 4).await;
-    moto::put_invocations_policy(config, RESOURCE, BUILT_IN_POLICY, 70.0).await;
-    let cw = aws_sdk_cloudwatch::Client::new(config);
-    cw.put_metric_alarm()
-        .alarm_name(ALARM)
-        .namespace("AWS/SageMaker")
-        .metric_name("InvocationsPerInstance")
-        .dimensions(
-            Dimension::builder()
-                .name("EndpointName")
-                .value("obs-ep")
-                .build(),
-        )
-        .dimensions(
-            Dimension::builder()
-                .name("VariantName")
-                .value("AllTraffic")
-                .build(),
-        )
-        .statistic(Statistic::Sum)
-        .period(60)
-        .evaluation_periods(3)
-        .datapoints_to_alarm(3)
-        .threshold(70.0)
-        .comparison_operator(ComparisonOperator::GreaterThanThreshold)
-        .send()
-        .await
-        .expect("PutMetricAlarm");
-}
-
-async fn put_invocations(config: &SdkConfig, at: AwsTime, value: f64) {
-    aws_sdk_cloudwatch::Client::new(config)
-        .put_metric_data()
-        .namespace("AWS/SageMaker")
-        .metric_data(
-            MetricDatum::builder()
-                .metric_name("Invocations")
-                .dimensions(
-                    Dimension::builder()
-                        .name("EndpointName")
-                        .value("obs-ep")
-                        .build(),
-                )
-                .dimensions(
-                    Dimension::builder()
-                        .name("VariantName")
-                        .value("AllTraffic")
-                        .build(),
-                )
-                .timestamp(at)
-                .value(value)
-                .build(),
-        )
-        .send()
-        .await
-        .expect("PutMetricData");
-}
-
 fn of<T>(records: &[Record], pick: impl Fn(&Record) -> Option<&T>) -> Vec<&T> {
     records.iter().filter_map(pick).collect()
 }
@@ -112,7 +47,7 @@ async fn observer_records_metrics_alarms_scaling_config_and_instance_counts() {
     let config = moto.config().await;
     setup(&config).await;
     let minute = (chrono::Utc::now().timestamp() / 60 - 1) * 60;
-    put_invocations(&config, AwsTime::from_secs(minute + 5), 5.0).await;
+    obs_ep::put_sum(&config, "Invocations", AwsTime::from_secs(minute + 5), 5.0).await;
 
     let clock = RunClock::start();
     let mut obs = observer(AwsClients::new(&config));
@@ -195,7 +130,7 @@ async fn observer_records_metrics_alarms_scaling_config_and_instance_counts() {
         .send()
         .await
         .unwrap();
-    put_invocations(&config, AwsTime::from_secs(minute + 20), 3.0).await;
+    obs_ep::put_sum(&config, "Invocations", AwsTime::from_secs(minute + 20), 3.0).await;
     aws_sdk_sagemaker::Client::new(&config)
         .update_endpoint_weights_and_capacities()
         .endpoint_name("obs-ep")
@@ -726,125 +661,4 @@ async fn the_alarms_own_metric_is_read() {
     assert_eq!(points[0].value, 5.0);
     assert_eq!(points[0].dimensions["VariantName"], "AllTraffic");
     assert_eq!(clock.utc_of(points[0].period_start).timestamp(), minute);
-}
-
-async fn put_sum(config: &SdkConfig, name: &str, at: AwsTime, value: f64) {
-    aws_sdk_cloudwatch::Client::new(config)
-        .put_metric_data()
-        .namespace("AWS/SageMaker")
-        .metric_data(
-            MetricDatum::builder()
-                .metric_name(name)
-                .dimensions(
-                    Dimension::builder()
-                        .name("EndpointName")
-                        .value("obs-ep")
-                        .build(),
-                )
-                .dimensions(
-                    Dimension::builder()
-                        .name("VariantName")
-                        .value("AllTraffic")
-                        .build(),
-                )
-                .timestamp(at)
-                .value(value)
-                .build(),
-        )
-        .send()
-        .await
-        .expect("PutMetricData");
-}
-
-/// `observe` with no load of its own: CloudWatch `Invocations` stepping
-/// from 60 to 600 a minute (1 → 10 requests/s) is the observed load, and
-/// its step opens the lag chain at the first minute of the step.
-#[test]
-fn observe_turns_a_step_in_cloudwatch_invocations_into_a_lag_chain() {
-    let moto = Moto::start();
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let now = chrono::Utc::now().timestamp();
-    let minute = now - now.rem_euclid(60);
-    // Minutes −5…−3 at 60 invocations, −2…0 at 600 (one instance, so
-    // InvocationsPerInstance is the same and breaches the alarm's 70).
-    let step_at = minute - 120;
-    rt.block_on(async {
-        let config = moto.config().await;
-        setup(&config).await;
-        for k in 0..6 {
-            let at = minute - 300 + 60 * k;
-            let v = if at >= step_at { 600.0 } else { 60.0 };
-            put_sum(&config, "Invocations", AwsTime::from_secs(at), v).await;
-            put_sum(&config, "InvocationsPerInstance", AwsTime::from_secs(at), v).await;
-        }
-    });
-    let tmp = tempfile::tempdir().unwrap();
-    let run_dir = tmp.path().join("obs");
-    let out = Command::new(env!("CARGO_BIN_EXE_scaletrace"))
-        .args([
-            "observe",
-            "--endpoint",
-            "obs-ep",
-            "--duration",
-            "2s",
-            "--interval",
-            "1s",
-            "--region",
-            "us-east-1",
-            "--endpoint-url",
-            &moto.url,
-            "--run-dir",
-            run_dir.to_str().unwrap(),
-            "-q",
-        ])
-        .env_clear()
-        .envs(moto.env(tmp.path()))
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let data = scaletrace::journal::read_run_dir(&run_dir).unwrap();
-    let start_us = data.info.started_at.timestamp_micros();
-    let offset = |unix: i64| (unix * 1_000_000 - start_us) as f64 / 1e6;
-    // Links keep milliseconds; details print two decimals.
-    let ms = |v: f64| (v * 1000.0).round() / 1000.0;
-    let tl = scaletrace::timeline::Timeline::build(&data).unwrap();
-    let load = tl.load.as_ref().expect("observed load from Invocations");
-    assert_eq!(load.resolution_s, 60.0);
-    let changes: Vec<f64> = load.changes().iter().map(|c| c.t).collect();
-    assert_eq!(changes, vec![offset(step_at)]);
-    let lag = scaletrace::timeline::lag::analyze(&data, &tl, None).unwrap();
-    assert_eq!(lag.episodes.len(), 1, "{:#?}", lag.episodes);
-    let e = &lag.episodes[0];
-    assert_eq!(e.cause, "load 1 → 10/s (from CloudWatch Invocations)");
-    assert_eq!(e.links[0].name, "load change");
-    assert_eq!(e.links[0].t_s, Some(ms(offset(step_at))));
-    assert_eq!(
-        e.links[0].detail.as_deref(),
-        Some("from CloudWatch Invocations, one-minute resolution")
-    );
-    assert_eq!(e.links[1].name, "datapoint past threshold");
-    assert_eq!(e.links[1].t_s, Some(ms(offset(step_at + 60))));
-    assert_eq!(
-        e.links[1].detail.as_deref(),
-        Some(
-            format!(
-                "InvocationsPerInstance 600 > 70 (period {:.2}–{:.2} s)",
-                offset(step_at),
-                offset(step_at + 60)
-            )
-            .as_str()
-        )
-    );
-    assert_eq!(e.links[2].name, "datapoint readable");
-    // The report draws the observed load, not a rate of zeros.
-    let html = std::fs::read_to_string(run_dir.join("report.html")).unwrap();
-    assert!(
-        html.contains("from CloudWatch Invocations"),
-        "no observed load in report.html"
-    );
 }

@@ -20,6 +20,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Notify, Semaphore};
 
 pub mod moto;
+pub mod obs_ep;
 pub mod throttle;
 
 #[derive(Clone)]
